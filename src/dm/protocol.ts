@@ -1,0 +1,190 @@
+/**
+ * The `/natter/dm/1.0.0` stream protocol (PROTOCOL.md §5): one peer-to-peer
+ * exchange of envelopes and replies over a long-lived stream. This file only
+ * speaks the wire; what to do with an envelope is the caller's decision.
+ */
+import { logger } from '@libp2p/logger'
+import { lpStream } from '@libp2p/utils'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
+import { DmRequest, DmResponse } from '../protocol/dm.js'
+import { MAX_ENVELOPE_BYTES } from '../crypto/envelope.js'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { LengthPrefixedStream } from '@libp2p/utils'
+
+export { DmRequest, DmResponse }
+
+const log = logger('natter:dm')
+
+/** Protocol id of direct messages. */
+export const DM_PROTOCOL = '/natter/dm/1.0.0'
+/** Largest DM frame (a DmRequest carrying the largest envelope). */
+export const MAX_DM_FRAME_BYTES = MAX_ENVELOPE_BYTES + 16
+/** An inbound stream with no complete frame for this long is closed. */
+export const DM_IDLE_TIMEOUT_MS = 60_000
+
+/** The verdict on one received envelope. */
+export interface DmVerdict {
+  status: DmResponse.Status
+  error?: string
+  /** The envelope id, echoed in the reply so the sender can match it; empty when unparseable. */
+  id?: Uint8Array
+}
+
+/** Options of {@link handleDmStream}. */
+export interface DmHandlerInit {
+  /** Decides on each received envelope. Must not throw. */
+  onEnvelope(envelope: Uint8Array, from: string): Promise<DmVerdict>
+  /** @default DM_IDLE_TIMEOUT_MS */
+  idleTimeoutMs?: number
+}
+
+/**
+ * Serves one inbound DM stream: reads requests until the remote closes,
+ * answers each in order. A malformed or oversized frame gets a reply (when
+ * possible) and closes this stream; it never affects the node.
+ */
+export async function handleDmStream (stream: Stream, connection: Connection, init: DmHandlerInit): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: MAX_DM_FRAME_BYTES })
+  const from = connection.remotePeer.toString()
+  const idleTimeoutMs = init.idleTimeoutMs ?? DM_IDLE_TIMEOUT_MS
+  try {
+    while (true) {
+      let frame
+      try {
+        frame = await lp.read({ signal: AbortSignal.timeout(idleTimeoutMs) })
+      } catch (err) {
+        if (isEndOfStream(err)) {
+          break
+        }
+        if ((err as Error).name === 'InvalidDataLengthError') {
+          await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.TOO_LARGE, error: 'frame exceeds the size limit' })
+        }
+        throw err
+      }
+      let request: DmRequest
+      try {
+        request = DmRequest.decode(frame)
+      } catch (err) {
+        await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.INVALID, error: 'malformed DmRequest frame' })
+        throw err
+      }
+      const verdict = await init.onEnvelope(request.envelope, from)
+      await reply(lp, { id: verdict.id ?? new Uint8Array(0), status: verdict.status, error: verdict.error ?? '' })
+    }
+    await stream.close()
+  } catch (err) {
+    log('closing dm stream from %s: %s', from, (err as Error).message)
+    stream.abort(err as Error)
+  }
+}
+
+async function reply (lp: LengthPrefixedStream<Stream>, response: DmResponse): Promise<void> {
+  await lp.write(DmResponse.encode(response), { signal: AbortSignal.timeout(10_000) })
+}
+
+function isEndOfStream (err: unknown): boolean {
+  const name = (err as Error).name
+  return name === 'UnexpectedEOFError' || name === 'StreamClosedError' || name === 'StreamResetError'
+}
+
+/** Options of {@link DmChannel.send}. */
+export interface DmSendOptions {
+  signal?: AbortSignal
+}
+
+/**
+ * An outbound DM stream to one peer. Requests are pipelined; replies are
+ * matched to requests by envelope id.
+ */
+export class DmChannel {
+  private readonly lp: LengthPrefixedStream<Stream>
+  private readonly pending = new Map<string, PromiseWithResolvers<DmResponse>>()
+  private closedWith?: Error
+  readonly stream: Stream
+
+  constructor (stream: Stream) {
+    this.stream = stream
+    this.lp = lpStream(stream, { maxDataLength: 4096 })
+    void this.readReplies()
+  }
+
+  /** True once the stream failed or closed; the owner should open a new one. */
+  get closed (): boolean {
+    return this.closedWith != null
+  }
+
+  /**
+   * Sends one envelope and resolves when the recipient replies OK. Throws
+   * {@link DeliveryRefusedError} for any other status, {@link DeliveryTimeoutError}
+   * when `signal` aborts first, or the stream's error.
+   */
+  async send (id: Uint8Array, envelope: Uint8Array, options: DmSendOptions = {}): Promise<void> {
+    if (this.closedWith != null) {
+      throw this.closedWith
+    }
+    if (envelope.byteLength > MAX_ENVELOPE_BYTES) {
+      throw new MessageTooLargeError(`envelope of ${envelope.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
+    }
+    const key = uint8ArrayToString(id, 'base16')
+    const waiter = Promise.withResolvers<DmResponse>()
+    this.pending.set(key, waiter)
+    const onAbort = (): void => {
+      waiter.reject(new DeliveryTimeoutError('no acknowledgement from the recipient in time', { cause: options.signal?.reason }))
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (options.signal?.aborted === true) {
+        onAbort()
+      }
+      await this.lp.write(DmRequest.encode({ envelope }), { signal: options.signal })
+      const response = await waiter.promise
+      if (response.status !== DmResponse.Status.OK) {
+        const status = DmResponse.Status[response.status] ?? String(response.status)
+        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status))
+      }
+    } catch (err) {
+      if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {
+        throw new DeliveryTimeoutError('no acknowledgement from the recipient in time', { cause: err })
+      }
+      throw err
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+      this.pending.delete(key)
+    }
+  }
+
+  /** Closes the stream gracefully. */
+  async close (): Promise<void> {
+    this.fail(new Error('channel closed'))
+    await this.stream.close().catch(() => { this.stream.abort(new Error('close failed')) })
+  }
+
+  private async readReplies (): Promise<void> {
+    try {
+      while (true) {
+        const frame = await this.lp.read()
+        const response = DmResponse.decode(frame)
+        const waiter = this.pending.get(uint8ArrayToString(response.id, 'base16'))
+        if (waiter != null) {
+          waiter.resolve(response)
+        } else if (response.id.byteLength === 0) {
+          // the remote could not parse a request; it closes the stream after this reply
+          throw new DeliveryRefusedError(`recipient rejected a frame: ${response.error}`, DmResponse.Status[response.status] ?? 'INVALID')
+        }
+      }
+    } catch (err) {
+      this.fail(err as Error)
+    }
+  }
+
+  private fail (err: Error): void {
+    if (this.closedWith == null) {
+      this.closedWith = err
+    }
+    for (const waiter of this.pending.values()) {
+      waiter.reject(err)
+    }
+    this.pending.clear()
+  }
+}

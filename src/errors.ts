@@ -1,0 +1,105 @@
+/**
+ * Named errors thrown by the natter library. Callers branch on `err.name`
+ * (stable strings), never on the message text.
+ *
+ * @module
+ */
+
+/** Base class of every error natter throws on purpose. */
+export class NatterError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NatterError'
+  }
+}
+
+/** The identity key file exists but cannot be read or parsed. natter never replaces it silently. */
+export class IdentityKeyError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'IdentityKeyError'
+  }
+}
+
+/** A string that should be a peer id, multiaddr or invite is malformed. */
+export class InvalidPeerIdError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidPeerIdError'
+  }
+}
+
+/** The peer could not be found: not connected, no known address, and the DHT lookup came back empty. */
+export class PeerNotFoundError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PeerNotFoundError'
+  }
+}
+
+/** The peer's addresses are known but dialling it failed. */
+export class PeerUnreachableError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PeerUnreachableError'
+  }
+}
+
+/** The recipient did not acknowledge in time. The message may still arrive later. */
+export class DeliveryTimeoutError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DeliveryTimeoutError'
+  }
+}
+
+/** The recipient answered but refused the message (see `status`). */
+export class DeliveryRefusedError extends NatterError {
+  /** The wire status the recipient gave, e.g. `RATE_LIMITED`, `POW_REQUIRED`, `INVALID`. */
+  readonly status: string
+  constructor (message: string, status: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DeliveryRefusedError'
+    this.status = status
+  }
+}
+
+/** Why an input was rejected; stable strings callers and tests may branch on. */
+export type InvalidMessageReason =
+  | 'malformed' | 'too-large' | 'bad-signature' | 'wrong-recipient' | 'decrypt-failed'
+  | 'expired' | 'future' | 'stale' | 'unsupported-version'
+
+/** A frame, envelope or record is malformed, forged, tampered with, misaddressed or out of bounds. */
+export class InvalidMessageError extends NatterError {
+  /** Which check failed. */
+  readonly reason: InvalidMessageReason
+  constructor (message: string, options: ErrorOptions & { reason: InvalidMessageReason }) {
+    super(message, options)
+    this.name = 'InvalidMessageError'
+    this.reason = options.reason
+  }
+}
+
+/** A message, note or frame is over its size limit. */
+export class MessageTooLargeError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'MessageTooLargeError'
+  }
+}
+
+/** An argument given to the API is invalid (bad status, empty text, …). */
+export class InvalidArgumentError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidArgumentError'
+  }
+}
+
+/** The node is not running (not started yet, or already stopped). */
+export class NotStartedError extends NatterError {
+  constructor (message = 'natter node is not running', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NotStartedError'
+  }
+}

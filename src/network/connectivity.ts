@@ -1,0 +1,134 @@
+/**
+ * Finding and reaching peers: bootstrap dialling that recovers when
+ * connectivity is lost, and peer lookup through the DHT.
+ */
+import { logger } from '@libp2p/logger'
+import { multiaddr } from '@multiformats/multiaddr'
+import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../errors.js'
+import type { NatterLibp2p } from './libp2p.js'
+import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+const log = logger('natter:connectivity')
+
+/** Parses a multiaddr that must end in `/p2p/<peerId>`. Throws {@link InvalidPeerIdError}. */
+export function parsePeerAddress (value: string): Multiaddr {
+  let ma: Multiaddr
+  try {
+    ma = multiaddr(value)
+  } catch (err) {
+    throw new InvalidPeerIdError(`"${value}" is not a valid multiaddr`, { cause: err })
+  }
+  if (ma.getComponents().findLast(c => c.name === 'p2p')?.value == null) {
+    throw new InvalidPeerIdError(`"${value}" does not end in /p2p/<peerId>`)
+  }
+  return ma
+}
+
+/** Options of {@link createBootstrapper}. */
+export interface BootstrapperInit {
+  /** How often to check for lost connectivity, in ms. @default 5000 */
+  intervalMs?: number
+}
+
+/** Keeps the node connected to its bootstrap peers. */
+export interface Bootstrapper {
+  start(): void
+  stop(): void
+  /** Dials every bootstrap peer not connected now; resolves when all attempts settled. */
+  dialAll(): Promise<void>
+  /** Adds a bootstrap address at run time (e.g. from an invite). */
+  add(address: Multiaddr): void
+}
+
+/**
+ * Dials the bootstrap peers at start, and again whenever the node has no
+ * connection left (libp2p's own bootstrap module never retries a failed dial).
+ */
+export function createBootstrapper (libp2p: NatterLibp2p, addresses: Multiaddr[], init: BootstrapperInit = {}): Bootstrapper {
+  const intervalMs = init.intervalMs ?? 5000
+  const list = [...addresses]
+  let timer: ReturnType<typeof setInterval> | undefined
+  let dialling: Promise<void> | undefined
+
+  const dialAll = async (): Promise<void> => {
+    dialling ??= Promise.allSettled(list.map(async ma => {
+      const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (peer != null && libp2p.getConnections().some(c => c.remotePeer.toString() === peer)) {
+        return
+      }
+      try {
+        await libp2p.dial(ma, { signal: AbortSignal.timeout(10_000) })
+      } catch (err) {
+        log('bootstrap dial %a failed: %s', ma, (err as Error).message)
+      }
+    })).then(() => { dialling = undefined })
+    return dialling
+  }
+
+  const onDisconnect = (): void => {
+    if (list.length > 0 && libp2p.getConnections().length === 0) {
+      void dialAll()
+    }
+  }
+
+  return {
+    start () {
+      if (timer != null) {
+        return
+      }
+      libp2p.addEventListener('peer:disconnect', onDisconnect)
+      timer = setInterval(onDisconnect, intervalMs)
+      void dialAll()
+    },
+    stop () {
+      clearInterval(timer)
+      timer = undefined
+      libp2p.removeEventListener('peer:disconnect', onDisconnect)
+    },
+    dialAll,
+    add (address) {
+      if (!list.some(a => a.equals(address))) {
+        list.push(address)
+      }
+    }
+  }
+}
+
+/**
+ * Makes sure a connection to `peer` exists: reuses an open one, else dials
+ * known addresses, else looks the peer up in the DHT and dials what it finds.
+ * Throws {@link PeerNotFoundError} or {@link PeerUnreachableError}.
+ */
+export async function connectToPeer (libp2p: NatterLibp2p, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<void> {
+  if (libp2p.getConnections(peer).length > 0) {
+    return
+  }
+  const known = await libp2p.peerStore.get(peer).then(p => p.addresses.length > 0, () => false)
+  let lastError: unknown
+  if (known) {
+    try {
+      await libp2p.dial(peer, { signal: options.signal })
+      return
+    } catch (err) {
+      // stale addresses: fall through to a fresh DHT lookup
+      lastError = err
+      options.signal?.throwIfAborted()
+    }
+  }
+  let found
+  try {
+    found = await libp2p.peerRouting.findPeer(peer, { signal: options.signal })
+  } catch (err) {
+    if (lastError != null) {
+      throw new PeerUnreachableError(`cannot reach ${peer}: ${(lastError as Error).message}`, { cause: lastError })
+    }
+    throw new PeerNotFoundError(`peer ${peer} was not found in the DHT`, { cause: err })
+  }
+  await libp2p.peerStore.merge(peer, { multiaddrs: found.multiaddrs })
+  try {
+    await libp2p.dial(peer, { signal: options.signal })
+  } catch (err) {
+    throw new PeerUnreachableError(`found ${peer} but could not dial it: ${(err as Error).message}`, { cause: err })
+  }
+}

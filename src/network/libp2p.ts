@@ -1,0 +1,89 @@
+/**
+ * The libp2p stack natter runs on: TCP, Noise, yamux, identify, ping,
+ * Kademlia under natter's own protocol id, gossipsub, optional mDNS.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
+
+/** Kademlia protocol id: natter nodes form their own DHT, separate from IPFS's. */
+export const DHT_PROTOCOL = '/natter/kad/1.0.0'
+
+/** The services natter's libp2p node carries. */
+// a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
+export type NatterServices = {  // eslint-disable-line @typescript-eslint/consistent-type-definitions
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+/** A libp2p node with natter's services. */
+export type NatterLibp2p = Libp2p<NatterServices>
+
+/** Network settings; see {@link NatterInit} for the documented defaults. */
+export interface NetworkInit {
+  privateKey: Ed25519PrivateKey
+  listen: string[]
+  announce?: string[]
+  mdns: boolean
+  /** Which addresses the DHT stores and hands out. */
+  dhtAddresses: 'all' | 'public'
+  maxConnections: number
+}
+
+/** Creates (does not start) the libp2p node. */
+export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = [] // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (init.mdns) {
+    peerDiscovery.push(mdns({ serviceTag: 'natter.local', interval: 10_000 }))
+  }
+  return createLibp2p({
+    start: false,
+    privateKey: init.privateKey,
+    addresses: {
+      listen: init.listen,
+      announce: init.announce ?? []
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: {
+      maxConnections: init.maxConnections,
+      // many peers may share one IP (a LAN behind NAT, or loopback): the defaults (5/s, 10 pending) refuse them
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 50
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        // every natter node serves the DHT: there are no dedicated servers
+        clientMode: false,
+        peerInfoMapper: init.dhtAddresses === 'all' ? passthroughMapper : removePrivateAddressesMapper,
+        initialQuerySelfInterval: 0
+      }),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictSign',
+        allowPublishToZeroTopicPeers: true,
+        floodPublish: true,
+        emitSelf: false,
+        // many honest peers may share an IP (NAT, LAN, loopback): do not graylist them for it
+        scoreParams: { IPColocationFactorWeight: 0 }
+      })
+    }
+  })
+}

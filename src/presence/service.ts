@@ -1,0 +1,204 @@
+/**
+ * Presence over gossipsub: publishes this node's signed record on change and
+ * periodically, validates everyone else's, keeps the last known record per
+ * peer and turns a peer offline once its record lapses.
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { logger } from '@libp2p/logger'
+import { InvalidMessageError } from '../errors.js'
+import { PRESENCE_TOPIC, checkPresenceInput, signPresence, verifyPresence } from './record.js'
+import type { PresenceStatus, Status, VerifiedPresence } from './record.js'
+import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+
+const log = logger('natter:presence')
+
+/** What natter knows of a peer's presence. */
+export interface Presence {
+  peerId: string
+  status: PresenceStatus
+  note: string
+  /** When the peer issued this record (ms since epoch), or when it lapsed for an expiry-made offline. */
+  updatedAt: number
+  /** When the record stops being valid (ms since epoch). */
+  expiresAt: number
+}
+
+/** Options of {@link createPresenceService}. */
+export interface PresenceServiceInit {
+  /**
+   * Lifetime of each record this node publishes, in ms. Watchers consider
+   * the node offline once it passes without a newer record.
+   * @default 90_000
+   */
+  ttlMs?: number
+  /**
+   * How often the current record is republished, in ms. Must be well below `ttlMs`.
+   * @default ttlMs / 3
+   */
+  republishIntervalMs?: number
+  /** Called for every accepted change of another peer's presence. */
+  onChange?: (presence: Presence) => void
+  /** Called for a record from a peer; return false to drop it (block list). */
+  accept?: (peerId: string) => boolean
+}
+
+/** The presence service's public face. */
+export interface PresenceService {
+  start(): Promise<void>
+  /** Publishes the `offline` record (when `announce`) and stops timers. */
+  stop(options?: { announce?: boolean }): Promise<void>
+  set(status: Status, note?: string): Promise<Presence>
+  own(): Presence
+  get(peerId: string): Presence | undefined
+  list(): Presence[]
+}
+
+const DEFAULT_TTL_MS = 90_000
+
+/** Builds the presence service over a running gossipsub instance. */
+export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey, peerId: PeerId, init: PresenceServiceInit = {}): PresenceService {
+  const ttlMs = init.ttlMs ?? DEFAULT_TTL_MS
+  const republishIntervalMs = init.republishIntervalMs ?? Math.floor(ttlMs / 3)
+  const ownId = peerId.toString()
+  const ownBytes = peerId.toMultihash().bytes
+  const known = new Map<string, Presence & { seq: bigint }>()
+  let own: Presence = { peerId: ownId, status: 'online', note: '', updatedAt: Date.now(), expiresAt: 0 }
+  let lastSeq = 0n
+  let republishTimer: ReturnType<typeof setInterval> | undefined
+  let sweepTimer: ReturnType<typeof setInterval> | undefined
+  let pendingAnnounce: ReturnType<typeof setTimeout> | undefined
+  let running = false
+  // records verified by the validator, so the message handler need not verify twice
+  const verified = new WeakMap<Message, VerifiedPresence>()
+
+  const validator = async (_from: PeerId, msg: Message): Promise<TopicValidatorResult> => {
+    try {
+      const record = await verifyPresence(msg.data)
+      verified.set(msg, record)
+      const id = record.peer.peerId.toString()
+      if (id === ownId) {
+        return TopicValidatorResult.Ignore
+      }
+      const prev = known.get(id)
+      if (prev != null && record.seq < prev.seq) {
+        throw new InvalidMessageError('presence record is older than the one already known', { reason: 'stale' })
+      }
+      if (prev != null && record.seq === prev.seq) {
+        return TopicValidatorResult.Ignore
+      }
+      return TopicValidatorResult.Accept
+    } catch (err) {
+      log('rejected presence record: %s', (err as Error).message)
+      return TopicValidatorResult.Reject
+    }
+  }
+
+  const onMessage = (evt: CustomEvent<Message>): void => {
+    if (evt.detail.topic !== PRESENCE_TOPIC) {
+      return
+    }
+    const cached = verified.get(evt.detail)
+    void (cached != null ? Promise.resolve(cached) : verifyPresence(evt.detail.data)).then(record => {
+      const id = record.peer.peerId.toString()
+      const prev = known.get(id)
+      if (id === ownId || (prev != null && record.seq <= prev.seq)) {
+        return
+      }
+      if (init.accept?.(id) === false) {
+        return
+      }
+      const presence = { peerId: id, status: record.status, note: record.note, updatedAt: record.issuedAt, expiresAt: record.expiresAt, seq: record.seq }
+      known.set(id, presence)
+      init.onChange?.(strip(presence))
+    }, err => { log('dropped presence message: %s', (err as Error).message) })
+  }
+
+  const onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === PRESENCE_TOPIC)) {
+      return
+    }
+    // a newcomer joined the topic: tell it our presence soon (debounced across a burst of joins)
+    if (pendingAnnounce == null && running) {
+      pendingAnnounce = setTimeout(() => {
+        pendingAnnounce = undefined
+        void publish().catch(err => { log('republish failed: %s', (err as Error).message) })
+      }, 50)
+    }
+  }
+
+  const sweep = (): void => {
+    const now = Date.now()
+    for (const [id, p] of known) {
+      if (p.status !== 'offline' && p.expiresAt <= now) {
+        const lapsed = { ...p, status: 'offline' as const, updatedAt: p.expiresAt }
+        known.set(id, lapsed)
+        init.onChange?.(strip(lapsed))
+      }
+    }
+  }
+
+  async function publish (status: PresenceStatus = own.status, note = own.note): Promise<Presence> {
+    const now = Date.now()
+    // seq: strictly increasing, and above anything sent before a restart (clock-based)
+    lastSeq = lastSeq >= BigInt(now) ? lastSeq + 1n : BigInt(now)
+    const expiresAt = now + ttlMs
+    const data = await signPresence(key, ownBytes, { status, note, seq: lastSeq, issuedAt: now, expiresAt })
+    own = { peerId: ownId, status, note, updatedAt: now, expiresAt }
+    await pubsub.publish(PRESENCE_TOPIC, data)
+    return own
+  }
+
+  return {
+    async start () {
+      if (running) {
+        return
+      }
+      running = true
+      pubsub.topicValidators.set(PRESENCE_TOPIC, validator)
+      pubsub.addEventListener('message', onMessage)
+      pubsub.addEventListener('subscription-change', onSubscriptionChange)
+      pubsub.subscribe(PRESENCE_TOPIC)
+      republishTimer = setInterval(() => {
+        void publish().catch(err => { log('republish failed: %s', (err as Error).message) })
+      }, republishIntervalMs)
+      sweepTimer = setInterval(sweep, Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
+      await publish()
+    },
+
+    async stop (options = {}) {
+      if (!running) {
+        return
+      }
+      running = false
+      clearInterval(republishTimer)
+      clearInterval(sweepTimer)
+      clearTimeout(pendingAnnounce)
+      pendingAnnounce = undefined
+      if (options.announce !== false) {
+        await publish('offline', '').catch(err => { log('offline announcement failed: %s', (err as Error).message) })
+      }
+      pubsub.removeEventListener('message', onMessage)
+      pubsub.removeEventListener('subscription-change', onSubscriptionChange)
+      pubsub.topicValidators.delete(PRESENCE_TOPIC)
+    },
+
+    async set (status, note = '') {
+      checkPresenceInput(status, note)
+      return publish(status, note)
+    },
+
+    own: () => own,
+
+    get (id) {
+      const p = known.get(id)
+      return p == null ? undefined : strip(p)
+    },
+
+    list: () => [...known.values()].map(strip)
+  }
+}
+
+function strip (p: Presence & { seq?: bigint }): Presence {
+  return { peerId: p.peerId, status: p.status, note: p.note, updatedAt: p.updatedAt, expiresAt: p.expiresAt }
+}

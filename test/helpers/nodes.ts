@@ -1,0 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createNatter } from '../../src/index.js'
+import type { Natter, NatterInit } from '../../src/index.js'
+
+/** Makes natter nodes on loopback with fresh data dirs and tears them all down. */
+export function nodeFactory (defaults: Partial<NatterInit> = {}) {
+  const nodes: Natter[] = []
+  const dirs: string[] = []
+  return {
+    async tempDir (): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), 'natter-test-'))
+      dirs.push(dir)
+      return dir
+    },
+    async create (init: Partial<NatterInit> = {}): Promise<Natter> {
+      const dataDir = init.dataDir ?? await this.tempDir()
+      const node = await createNatter({ listen: ['/ip4/127.0.0.1/tcp/0'], ...defaults, ...init, dataDir })
+      nodes.push(node)
+      return node
+    },
+    async cleanup (): Promise<void> {
+      await Promise.allSettled(nodes.splice(0).map(async n => { await n.stop() }))
+      await Promise.allSettled(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
+    }
+  }
+}
