@@ -399,6 +399,18 @@ describe('rate limiter', () => {
     expect(limiter.tryConsume('peer-99999', 'dm')).toBe(false)
   })
 
+  it('evicts the least recently seen peer', () => {
+    const limiter = createRateLimiter({ now: fakeClock().now, maxPeers: 3, fallback: { stranger: { rate: 0, burst: 1 } } })
+    for (const p of ['a', 'b', 'c']) expect(limiter.tryConsume(p, 'x')).toBe(true)
+    expect(limiter.tryConsume('a', 'x')).toBe(false) // a is now the most recent
+    expect(limiter.tryConsume('d', 'x')).toBe(true) // evicts b
+    expect(limiter.tryConsume('a', 'x')).toBe(false) // a kept its empty bucket
+    expect(limiter.tryConsume('b', 'x')).toBe(true) // b starts afresh (evicting c)
+    expect(limiter.tryConsume('d', 'x')).toBe(false)
+    expect(limiter.tryConsume('c', 'x')).toBe(true)
+    expect(limiter.size).toBe(3)
+  })
+
   it('uses a bounded default capacity', () => {
     const limiter = createRateLimiter({ now: fakeClock().now })
     for (let i = 0; i < 100_000; i++) limiter.tryConsume(`peer-${i}`, 'presence')
