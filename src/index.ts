@@ -18,7 +18,20 @@
 import './polyfill.js'
 
 export { createNatter, Natter } from './natter.js'
-export type { NatterInit, NatterEvents, IncomingMessage, SentMessage, SendOptions, Presence } from './natter.js'
+export type {
+  NatterInit, NatterEvents, IncomingMessage, SentMessage, SendOptions, Presence, Contacts, Contact, Message,
+  MessageRequest, MessageStateChange, ConversationSummary, BlockedPeer
+} from './natter.js'
+export type { HistoryOptions, HistoryCursor, MessageState, OutgoingState, IncomingState } from './store/index.js'
+export { encodeInvite, decodeInvite, isInvite, INVITE_PREFIX } from './invite.js'
+export type { Invite } from './invite.js'
+export {
+  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
+  ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
+  InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError
+} from './store/index.js'
+export { MailboxRefusedError, NoMailboxError } from './mailbox/errors.js'
+export { MAILBOX_PROTOCOL } from './mailbox/protocol.js'
 export type { Status, PresenceStatus } from './presence/record.js'
 export { PRESENCE_TOPIC, MAX_NOTE_BYTES } from './presence/record.js'
 export { DM_PROTOCOL } from './dm/protocol.js'

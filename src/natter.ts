@@ -1,33 +1,39 @@
 /**
- * The natter node: ties identity, network, presence and direct messages
- * together behind a small, typed, evented API.
+ * The natter node: ties identity, network, store, presence, direct messages
+ * and mailboxes together behind a small, typed, evented API.
  */
+import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
-import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { DmResponse } from './protocol/dm.js'
-import { openSealed, sealEnvelope, verifyEnvelope, Payload, MESSAGE_ID_BYTES } from './crypto/envelope.js'
 import { parsePeerId } from './crypto/peer.js'
-import { DM_PROTOCOL, DmChannel, handleDmStream } from './dm/protocol.js'
-import { InvalidArgumentError, NotStartedError } from './errors.js'
+import { DM_PROTOCOL, handleDmStream } from './dm/protocol.js'
+import { createDmSender } from './dm/sender.js'
+import { InvalidArgumentError, MessageTooLargeError, NotStartedError } from './errors.js'
+import { MAX_TEXT_BYTES } from './crypto/envelope.js'
 import { loadOrCreateIdentity } from './identity/index.js'
+import { decodeInvite, encodeInvite, isInvite } from './invite.js'
+import { createMailboxService } from './mailbox/service.js'
+import { createMessenger } from './messaging/messenger.js'
 import { connectToPeer, createBootstrapper, parsePeerAddress } from './network/connectivity.js'
 import { createNetwork } from './network/libp2p.js'
 import { createPresenceService } from './presence/service.js'
-import type { DmVerdict } from './dm/protocol.js'
+import { openStore } from './store/index.js'
 import type { Ed25519Peer } from './crypto/peer.js'
+import type { DmSender } from './dm/sender.js'
+import type { MailboxService } from './mailbox/service.js'
+import type { Messenger, MessageStateChange } from './messaging/messenger.js'
 import type { Bootstrapper } from './network/connectivity.js'
 import type { NatterLibp2p } from './network/libp2p.js'
 import type { Presence, PresenceService } from './presence/service.js'
 import type { Status } from './presence/record.js'
+import type { BlockedPeer, Contact, ConversationSummary, HistoryOptions, Message, MessageRequest, OutgoingMessage, Store } from './store/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 const log = logger('natter')
 
 /** Options of {@link createNatter}. Every field but `dataDir` is optional. */
 export interface NatterInit {
-  /** Directory holding the identity key and local state; created (mode 0700) if missing. */
+  /** Directory holding the identity key and the SQLite store; created (mode 0700) if missing. */
   dataDir: string
   /**
    * Multiaddrs to listen on.
@@ -38,7 +44,8 @@ export interface NatterInit {
   announce?: string[]
   /**
    * Peers to join the network through, as multiaddrs ending in `/p2p/<peerId>`.
-   * They are re-dialled whenever the node loses all connections.
+   * They are re-dialled whenever the node loses all connections. Peers added
+   * from invites are remembered in the store and join this list.
    * @default []
    */
   bootstrap?: string[]
@@ -56,10 +63,26 @@ export interface NatterInit {
   presenceTtlMs?: number
   /** Presence republish period, in ms. @default presenceTtlMs / 3 */
   presenceRepublishMs?: number
-  /** How long {@link Natter.send} waits for lookup, dial and acknowledgement, in ms. @default 15_000 */
+  /** Time allowed for one direct delivery try: lookup, dial and acknowledgement, in ms. @default 15_000 */
   sendTimeoutMs?: number
+  /** First retry delay for an undelivered message (doubling up to `retryMaxMs`), in ms. @default 1000 */
+  retryInitialMs?: number
+  /** Longest retry delay, in ms. @default 300_000 */
+  retryMaxMs?: number
   /** Period of the bootstrap connectivity check, in ms. @default 5_000 */
   bootstrapIntervalMs?: number
+  /** Serve as a mailbox (hold encrypted envelopes for offline peers). @default true */
+  mailbox?: boolean
+  /** Disk quota for envelopes held for others, in bytes. @default 256 MiB */
+  mailboxQuotaBytes?: number
+  /** How long held envelopes are kept, in ms. @default 14 days */
+  mailboxTtlMs?: number
+  /** How often this node fetches its own mailboxes, in ms. @default 60_000 */
+  mailboxFetchIntervalMs?: number
+  /** Mailbox peers each offline message is deposited with. @default 3 */
+  mailboxReplication?: number
+  /** Send read receipts when {@link Natter.markRead} is called. @default false */
+  readReceipts?: boolean
 }
 
 /** A direct message received from a peer. */
@@ -75,38 +98,57 @@ export interface IncomingMessage {
   sentAt: number
   /** Our clock, ms since epoch. */
   receivedAt: number
+  /** How it arrived: straight from the sender, or fetched from a mailbox peer. */
+  via: 'direct' | 'mailbox'
 }
 
-/** A direct message this node sent and the recipient acknowledged. */
-export interface SentMessage {
-  id: string
-  to: string
-  text: string
-  seq: number
-  sentAt: number
-  /** When the recipient's acknowledgement arrived. */
-  deliveredAt: number
-}
+/** A message this node sent, with its delivery state. */
+export type SentMessage = OutgoingMessage
 
 /** Events a {@link Natter} node emits. */
 export interface NatterEvents {
-  /** A direct message arrived (each message id once). */
+  /** A direct message from a contact or accepted peer arrived (each message id once). */
   message: CustomEvent<IncomingMessage>
+  /** A message from a stranger arrived; it waits in the requests inbox. */
+  request: CustomEvent<IncomingMessage>
+  /** A sent message changed state: queued → sent → delivered → read, or failed. */
+  'message:state': CustomEvent<MessageStateChange>
   /** Another peer's presence changed, including lapsing to `offline`. */
   presence: CustomEvent<Presence>
 }
 
 /** Options of {@link Natter.send}. */
 export interface SendOptions {
-  /** Aborts the send. A default timeout (`sendTimeoutMs`) applies too. */
+  /**
+   * `'delivered'` (default): resolve once the recipient acknowledged; on
+   * failure the error says why, and the message stays queued for retry
+   * (`err.messageId`). `'queued'`: resolve as soon as the message is persisted.
+   */
+  wait?: 'queued' | 'delivered'
+  /** Aborts waiting (the message stays queued). */
   signal?: AbortSignal
 }
 
-export type { Presence }
+/** Contact management; a contact's name works wherever a peer id does. */
+export interface Contacts {
+  /**
+   * Adds a contact from a peer id or an invite string. With an invite, the
+   * node dials the inviter's addresses and keeps them as bootstrap peers.
+   */
+  add(name: string, peerIdOrInvite: string): Promise<Contact>
+  list(): Contact[]
+  /** The contact with this name or peer id, or undefined. */
+  get(nameOrPeerId: string): Contact | undefined
+  rename(nameOrPeerId: string, newName: string): Contact
+  remove(nameOrPeerId: string): Contact
+  /** Marks a contact verified (safety number checked) or not. */
+  setVerified(nameOrPeerId: string, verified: boolean): Contact
+}
+
+export type { Presence, MessageStateChange, Contact, Message, MessageRequest, ConversationSummary, BlockedPeer }
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
-const DEFAULT_SEND_TIMEOUT_MS = 15_000
-const SEEN_LIMIT = 50_000
+const BOOTSTRAP_SETTING = 'bootstrap'
 
 /**
  * A running natter node. Create one with {@link createNatter}.
@@ -121,33 +163,84 @@ const SEEN_LIMIT = 50_000
 export class Natter extends TypedEventEmitter<NatterEvents> {
   /** This node's peer id (base58btc). */
   readonly peerId: string
+  /** Contacts (petnames for peer ids). */
+  readonly contacts: Contacts
   private readonly key: Ed25519PrivateKey
   private readonly self: Ed25519Peer
   private readonly libp2p: NatterLibp2p
+  private readonly store: Store
   private readonly presence: PresenceService
   private readonly bootstrapper: Bootstrapper
+  private readonly sender: DmSender
+  private readonly mailboxes: MailboxService
+  private readonly messenger: Messenger
   private readonly sendTimeoutMs: number
-  private readonly channels = new Map<string, Promise<DmChannel>>()
-  private readonly seqs = new Map<string, number>()
-  private readonly seen = new Set<string>()
   private running = false
 
   /** @internal use {@link createNatter} */
-  constructor (key: Ed25519PrivateKey, libp2p: NatterLibp2p, init: NatterInit) {
+  constructor (key: Ed25519PrivateKey, libp2p: NatterLibp2p, store: Store, init: NatterInit) {
     super()
     this.key = key
     this.libp2p = libp2p
+    this.store = store
     this.peerId = libp2p.peerId.toString()
     this.self = parsePeerId(this.peerId)
-    this.sendTimeoutMs = init.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS
+    this.sendTimeoutMs = init.sendTimeoutMs ?? 15_000
     this.presence = createPresenceService(libp2p.services.pubsub, key, libp2p.peerId, {
       ttlMs: init.presenceTtlMs,
       republishIntervalMs: init.presenceRepublishMs,
-      onChange: (presence) => { this.safeDispatch('presence', presence) }
+      initial: store.presence.list().map(p => ({ peerId: p.peerId, status: p.status as Presence['status'], note: p.note ?? '', updatedAt: p.updatedAt, expiresAt: p.expiresAt, seq: BigInt(p.seq) })),
+      accept: (peer) => !store.blocklist.isBlocked(peer),
+      onChange: (presence, seq) => {
+        if (seq != null) {
+          store.presence.upsert({ ...presence, seq: Number(seq) })
+        }
+        if (presence.status !== 'offline') {
+          this.messenger.nudge(presence.peerId)
+        }
+        this.safeDispatch('presence', presence)
+      }
     })
-    this.bootstrapper = createBootstrapper(libp2p, (init.bootstrap ?? []).map(parsePeerAddress), {
+    const remembered = (store.settings.get(BOOTSTRAP_SETTING) as string[] | undefined) ?? []
+    this.bootstrapper = createBootstrapper(libp2p, [...(init.bootstrap ?? []), ...remembered].map(parsePeerAddress), {
       intervalMs: init.bootstrapIntervalMs
     })
+    this.sender = createDmSender(libp2p)
+    this.mailboxes = createMailboxService({
+      libp2p,
+      key,
+      self: this.self,
+      store,
+      receive: async (envelope) => this.messenger.receiveFromMailbox(envelope)
+    }, {
+      serve: init.mailbox,
+      replication: init.mailboxReplication,
+      ttlMs: init.mailboxTtlMs,
+      fetchIntervalMs: init.mailboxFetchIntervalMs
+    })
+    const toIncoming = (m: Message, via: 'direct' | 'mailbox'): IncomingMessage => ({
+      id: m.id, from: m.peer, text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt ?? Date.now(), via
+    })
+    this.messenger = createMessenger({
+      key,
+      self: this.self,
+      store,
+      sender: this.sender,
+      mailboxes: this.mailboxes,
+      events: {
+        message: (m, via) => { this.safeDispatch('message', toIncoming(m, via)) },
+        request: (m, via) => { this.safeDispatch('request', toIncoming(m, via)) },
+        state: (change) => { this.safeDispatch('message:state', change) }
+      }
+    }, {
+      attemptTimeoutMs: init.sendTimeoutMs,
+      retryInitialMs: init.retryInitialMs,
+      retryMaxMs: init.retryMaxMs,
+      expireAfterMs: init.mailboxTtlMs,
+      readReceipts: init.readReceipts,
+      isBlocked: (peer) => store.blocklist.isBlocked(peer)
+    })
+    this.contacts = this.createContacts()
   }
 
   /** Multiaddrs this node can be reached on, each ending in `/p2p/<peerId>`. */
@@ -171,20 +264,25 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     await this.libp2p.start()
     try {
       await this.libp2p.handle(DM_PROTOCOL, (stream, connection) => handleDmStream(stream, connection, {
-        onEnvelope: async (bytes, from) => this.receiveEnvelope(bytes, from)
+        onEnvelope: async (bytes, from) => this.messenger.receiveDirect(bytes, from)
       }), { maxInboundStreams: 64, maxOutboundStreams: 64 })
+      await this.mailboxes.start()
       await this.presence.start()
+      this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
       this.bootstrapper.start()
+      this.messenger.start()
       this.running = true
     } catch (err) {
       await Promise.resolve(this.libp2p.stop()).catch(() => {})
+      this.store.close()
       throw err
     }
   }
 
   /**
-   * Announces `offline`, closes streams and connections and frees ports and
-   * timers so the process can exit. Idempotent.
+   * Announces `offline`, finishes in-flight work, closes streams,
+   * connections and the store, and frees ports and timers so the process can
+   * exit. Idempotent.
    */
   async stop (): Promise<void> {
     if (!this.running) {
@@ -192,42 +290,99 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     }
     this.running = false
     this.bootstrapper.stop()
+    this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     await this.presence.stop({ announce: true })
-    const channels = [...this.channels.values()]
-    this.channels.clear()
-    await Promise.allSettled(channels.map(async c => { await (await c).close() }))
+    await this.messenger.stop()
+    await this.mailboxes.stop().catch(err => { log('mailbox stop: %s', (err as Error).message) })
+    await this.sender.close()
     await this.libp2p.stop()
+    this.store.close()
   }
 
   /**
-   * Sends `text` to `peerId`, end-to-end encrypted, and resolves once the
-   * recipient acknowledged it. Finds the peer through the DHT and dials it
-   * when not connected.
+   * Sends `text` to a peer (peer id or contact name), end-to-end encrypted.
+   * The message is persisted first; it is then delivered directly, or left
+   * with mailbox peers and retried until the recipient acknowledges it.
+   * Follow it with the `message:state` event or {@link history}.
    *
-   * Throws `InvalidPeerIdError`, `InvalidArgumentError`, `MessageTooLargeError`,
-   * `PeerNotFoundError`, `PeerUnreachableError`, `DeliveryTimeoutError` or
-   * `DeliveryRefusedError`.
+   * With `wait: 'delivered'` (the default) resolves once acknowledged, and
+   * otherwise throws why not (`PeerNotFoundError`, `PeerUnreachableError`,
+   * `DeliveryTimeoutError`, `DeliveryRefusedError`, with `err.messageId`); the
+   * message stays queued unless it was refused for good. Always throws
+   * `InvalidPeerIdError`, `ContactNotFoundError`, `InvalidArgumentError` or
+   * `MessageTooLargeError` before persisting anything.
    */
-  async send (peerId: string, text: string, options: SendOptions = {}): Promise<SentMessage> {
+  async send (to: string, text: string, options: SendOptions = {}): Promise<SentMessage> {
     this.assertRunning()
-    const recipient = parsePeerId(peerId)
+    const recipient = this.resolvePeer(to)
     if (typeof text !== 'string' || text.length === 0) {
       throw new InvalidArgumentError('message text must be a non-empty string')
+    }
+    if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
+      throw new MessageTooLargeError(`message text exceeds ${MAX_TEXT_BYTES} bytes`)
     }
     if (recipient.peerId.equals(this.libp2p.peerId)) {
       throw new InvalidArgumentError('cannot send a message to yourself')
     }
-    const seq = (this.seqs.get(peerId) ?? 0) + 1
-    this.seqs.set(peerId, seq)
-    const sealed = await sealEnvelope({
-      senderKey: this.key,
-      sender: this.self.bytes,
-      recipient,
-      payload: { type: Payload.Type.TEXT, text, seq: BigInt(seq), receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
-    })
-    const signal = anySignal(options.signal, AbortSignal.timeout(this.sendTimeoutMs))
-    await this.deliver(recipient, sealed.id, sealed.bytes, signal)
-    return { id: uint8ArrayToString(sealed.id, 'base16'), to: peerId, text, seq, sentAt: sealed.sentAt, deliveredAt: Date.now() }
+    return this.messenger.send(recipient, text, options)
+  }
+
+  /**
+   * A page of the conversation with a peer (peer id or contact name), oldest
+   * first: the `limit` (default 50) messages before the `before` cursor.
+   */
+  history (peer: string, options: HistoryOptions = {}): Message[] {
+    return this.store.messages.history(this.resolvePeer(peer).peerId.toString(), options)
+  }
+
+  /** Every conversation with its last message and unread count. */
+  conversations (): ConversationSummary[] {
+    return this.store.messages.conversations()
+  }
+
+  /** One stored message by id, either direction. */
+  message (id: string): Message | undefined {
+    return this.store.messages.get(id)
+  }
+
+  /** Marks a conversation read (sending a read receipt if enabled); returns how many messages changed. */
+  async markRead (peer: string): Promise<number> {
+    return this.messenger.markRead(this.resolvePeer(peer).peerId.toString())
+  }
+
+  /** Strangers who sent messages that wait for acceptance. */
+  requests (): MessageRequest[] {
+    return this.store.requests.list()
+  }
+
+  /** Accepts a stranger's messages: the conversation moves to the inbox. */
+  acceptRequest (peer: string): void {
+    this.store.requests.accept(this.resolvePeer(peer).peerId.toString())
+  }
+
+  /** Declines a stranger's messages (deleting them), optionally blocking the peer. Returns how many were deleted. */
+  declineRequest (peer: string, options: { block?: boolean } = {}): number {
+    return this.store.requests.decline(this.resolvePeer(peer).peerId.toString(), options)
+  }
+
+  /** Blocks a peer: its messages, presence and mailbox deposits are dropped without telling it. */
+  block (peer: string): void {
+    this.store.blocklist.block(this.resolvePeer(peer).peerId.toString())
+  }
+
+  /** Unblocks a peer. */
+  unblock (peer: string): void {
+    this.store.blocklist.unblock(this.resolvePeer(peer).peerId.toString())
+  }
+
+  /** Blocked peers. */
+  blocked (): BlockedPeer[] {
+    return this.store.blocklist.list()
+  }
+
+  /** An invite string for this node: its peer id and addresses (and a suggested name). */
+  invite (name = ''): string {
+    return encodeInvite({ peerId: this.peerId, addresses: this.addresses, name })
   }
 
   /**
@@ -245,9 +400,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     return this.presence.own()
   }
 
-  /** The last known presence of `peerId` (`offline` once its record lapsed), or undefined. */
-  presenceOf (peerId: string): Presence | undefined {
-    return this.presence.get(peerId)
+  /** The last known presence of a peer (`offline` once its record lapsed), or undefined. */
+  presenceOf (peer: string): Presence | undefined {
+    return this.presence.get(this.resolvePeer(peer).peerId.toString())
   }
 
   /** Every peer whose presence this node has seen. */
@@ -256,117 +411,98 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   }
 
   /**
-   * Connects to a peer given as a multiaddr ending in `/p2p/<peerId>` (adds
-   * it to the bootstrap list when `bootstrap` is set), or as a bare peer id
-   * (found through the DHT).
+   * Connects to a peer given as a multiaddr ending in `/p2p/<peerId>` (kept
+   * as a bootstrap peer when `bootstrap` is set), or as a peer id or contact
+   * name (found through the DHT).
    */
   async connect (target: string, options: { signal?: AbortSignal, bootstrap?: boolean } = {}): Promise<void> {
     this.assertRunning()
     const signal = anySignal(options.signal, AbortSignal.timeout(this.sendTimeoutMs))
     if (target.startsWith('/')) {
       const ma = parsePeerAddress(target)
-      await this.libp2p.dial(ma, { signal })
       if (options.bootstrap === true) {
-        this.bootstrapper.add(ma)
+        this.rememberBootstrap(ma.toString())
       }
+      await this.libp2p.dial(ma, { signal })
       return
     }
-    await connectToPeer(this.libp2p, parsePeerId(target).peerId, { signal })
+    await connectToPeer(this.libp2p, this.resolvePeer(target).peerId, { signal })
   }
 
   /** Round-trip time to a peer in ms (libp2p ping), connecting first if needed. */
-  async ping (peerId: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+  async ping (peer: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.assertRunning()
-    const peer = parsePeerId(peerId).peerId
+    const target = this.resolvePeer(peer).peerId
     const signal = anySignal(options.signal, AbortSignal.timeout(this.sendTimeoutMs))
-    await connectToPeer(this.libp2p, peer, { signal })
-    return this.libp2p.services.ping.ping(peer, { signal })
+    await connectToPeer(this.libp2p, target, { signal })
+    return this.libp2p.services.ping.ping(target, { signal })
   }
 
-  private async deliver (recipient: Ed25519Peer, id: Uint8Array, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
-    const key = recipient.peerId.toString()
-    for (let attempt = 0; ; attempt++) {
-      const channel = await this.channel(recipient, signal)
-      try {
-        await channel.send(id, envelope, { signal })
-        return
-      } catch (err) {
-        const name = (err as Error).name
-        // a stream that died under us (peer restarted, connection dropped) gets one fresh try
-        if (attempt > 0 || name === 'DeliveryRefusedError' || name === 'DeliveryTimeoutError' || signal.aborted) {
-          throw err
-        }
-        log('dm stream to %s failed (%s); retrying on a new stream', key, (err as Error).message)
-        this.channels.delete(key)
-      }
+  /** Fetches messages held for this node by mailbox peers now (it also happens on connect and periodically). */
+  async fetchMailbox (options: { signal?: AbortSignal } = {}): Promise<number> {
+    this.assertRunning()
+    return this.mailboxes.fetchOwn(options)
+  }
+
+  /** Resolves a contact name or peer id. Throws `InvalidPeerIdError` / `ContactNotFoundError`. */
+  resolvePeer (nameOrPeerId: string): Ed25519Peer {
+    const contact = this.store.contacts.get(nameOrPeerId) ?? this.store.contacts.getByName(nameOrPeerId)
+    if (contact != null) {
+      return parsePeerId(contact.peerId)
     }
-  }
-
-  private async channel (recipient: Ed25519Peer, signal: AbortSignal): Promise<DmChannel> {
-    const key = recipient.peerId.toString()
-    const existing = this.channels.get(key)
-    if (existing != null) {
-      const channel = await existing.catch(() => undefined)
-      if (channel != null && !channel.closed && channel.stream.status === 'open') {
-        return channel
-      }
-      if (this.channels.get(key) === existing) {
-        this.channels.delete(key)
-      }
-    }
-    const opening = (async () => {
-      await connectToPeer(this.libp2p, recipient.peerId, { signal })
-      const stream = await this.libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal })
-      return new DmChannel(stream)
-    })()
-    this.channels.set(key, opening)
-    opening.catch(() => {
-      if (this.channels.get(key) === opening) {
-        this.channels.delete(key)
-      }
-    })
-    return opening
-  }
-
-  private async receiveEnvelope (bytes: Uint8Array, from: string): Promise<DmVerdict> {
-    let id: Uint8Array | undefined
     try {
-      const envelope = await verifyEnvelope(bytes)
-      id = envelope.body.id
-      const payload = openSealed(envelope, this.key, this.self.bytes)
-      const sender = envelope.sender.peerId.toString()
-      const hexId = uint8ArrayToString(id, 'base16')
-      const seenKey = `${sender}/${hexId}`
-      if (this.seen.has(seenKey)) {
-        return { status: DmResponse.Status.OK, id }
-      }
-      this.remember(seenKey)
-      if (payload.type === Payload.Type.TEXT) {
-        this.safeDispatch('message', {
-          id: hexId,
-          from: sender,
-          text: payload.text,
-          seq: Number(payload.seq),
-          sentAt: Number(envelope.body.sentAt),
-          receivedAt: Date.now()
-        })
-      }
-      return { status: DmResponse.Status.OK, id }
+      return parsePeerId(nameOrPeerId)
     } catch (err) {
-      log('rejected envelope from %s: %s', from, (err as Error).message)
-      const status = (err as Error).name === 'MessageTooLargeError' ? DmResponse.Status.TOO_LARGE : DmResponse.Status.INVALID
-      return { status, error: (err as Error).message, id }
+      if (/^(12D3Koo|Qm|[1-9A-HJ-NP-Za-km-z]{40,})/.test(nameOrPeerId)) {
+        throw err
+      }
+      // not a peer id: it was meant as a contact name
+      return parsePeerId(this.store.contacts.resolve(nameOrPeerId).peerId)
     }
   }
 
-  private remember (key: string): void {
-    this.seen.add(key)
-    if (this.seen.size > SEEN_LIMIT) {
-      // Sets iterate in insertion order: drop the oldest
-      const oldest = this.seen.values().next().value
-      if (oldest != null) {
-        this.seen.delete(oldest)
-      }
+  private readonly onPeerConnect = (evt: CustomEvent<{ toString(): string }>): void => {
+    this.messenger.nudge(evt.detail.toString())
+  }
+
+  private rememberBootstrap (address: string): void {
+    const list = (this.store.settings.get(BOOTSTRAP_SETTING) as string[] | undefined) ?? []
+    if (!list.includes(address)) {
+      this.store.settings.set(BOOTSTRAP_SETTING, [...list, address].slice(-32))
+    }
+    this.bootstrapper.add(parsePeerAddress(address))
+  }
+
+  private createContacts (): Contacts {
+    const store = this.store
+    return {
+      add: async (name, peerIdOrInvite) => {
+        if (isInvite(peerIdOrInvite)) {
+          const invite = decodeInvite(peerIdOrInvite)
+          if (invite.peerId === this.peerId) {
+            throw new InvalidArgumentError('that invite is your own')
+          }
+          const contact = store.contacts.add(name, invite.peerId, { addresses: invite.addresses })
+          for (const address of invite.addresses) {
+            this.rememberBootstrap(address)
+          }
+          await this.libp2p.peerStore.merge(parsePeerId(invite.peerId).peerId, { multiaddrs: invite.addresses.map(a => parsePeerAddress(a)) })
+            .catch(err => { log('could not record invite addresses: %s', (err as Error).message) })
+          // join the network through the inviter, without making the caller wait for it
+          void this.bootstrapper.dialAll()
+          return contact
+        }
+        const peer = parsePeerId(peerIdOrInvite.trim())
+        if (peer.peerId.equals(this.libp2p.peerId)) {
+          throw new InvalidArgumentError('you cannot add yourself as a contact')
+        }
+        return store.contacts.add(name, peer.peerId.toString())
+      },
+      list: () => store.contacts.list(),
+      get: (nameOrPeerId) => store.contacts.get(nameOrPeerId) ?? store.contacts.getByName(nameOrPeerId),
+      rename: (nameOrPeerId, newName) => store.contacts.rename(nameOrPeerId, newName),
+      remove: (nameOrPeerId) => store.contacts.remove(nameOrPeerId),
+      setVerified: (nameOrPeerId, verified) => store.contacts.setVerified(nameOrPeerId, verified)
     }
   }
 
@@ -386,9 +522,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
 }
 
 /**
- * Creates and starts a natter node: loads (or creates) the identity in
- * `dataDir`, starts libp2p, joins the presence topic and dials the bootstrap
- * peers.
+ * Creates and starts a natter node: loads (or creates) the identity and the
+ * store in `dataDir`, starts libp2p, joins the presence topic, dials the
+ * bootstrap peers and resumes delivery of any pending messages.
  *
  * @example
  * ```ts
@@ -409,16 +545,29 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   if (init?.dataDir == null || init.dataDir === '') {
     throw new InvalidArgumentError('createNatter needs a dataDir')
   }
+  for (const address of init.bootstrap ?? []) {
+    parsePeerAddress(address)
+  }
   const key = await loadOrCreateIdentity(init.dataDir)
-  const libp2p = await createNetwork({
-    privateKey: key,
-    listen: init.listen ?? DEFAULT_LISTEN,
-    announce: init.announce,
-    mdns: init.mdns ?? false,
-    dhtAddresses: init.dhtAddresses ?? 'all',
-    maxConnections: init.maxConnections ?? 300
+  const store = openStore({
+    path: join(init.dataDir, 'natter.db'),
+    mailbox: init.mailboxQuotaBytes != null ? { maxTotalBytes: init.mailboxQuotaBytes } : undefined
   })
-  const natter = new Natter(key, libp2p, init)
+  let libp2p: NatterLibp2p
+  try {
+    libp2p = await createNetwork({
+      privateKey: key,
+      listen: init.listen ?? DEFAULT_LISTEN,
+      announce: init.announce,
+      mdns: init.mdns ?? false,
+      dhtAddresses: init.dhtAddresses ?? 'all',
+      maxConnections: init.maxConnections ?? 300
+    })
+  } catch (err) {
+    store.close()
+    throw err
+  }
+  const natter = new Natter(key, libp2p, store, init)
   await natter.start()
   return natter
 }
@@ -427,14 +576,3 @@ function anySignal (...signals: Array<AbortSignal | undefined>): AbortSignal {
   return AbortSignal.any(signals.filter((s): s is AbortSignal => s != null))
 }
 
-/** Parses a 32-hex-character message id. */
-export function parseMessageId (id: string): Uint8Array {
-  if (!/^[0-9a-f]{32}$/.test(id)) {
-    throw new InvalidArgumentError(`"${id}" is not a message id`)
-  }
-  const bytes = uint8ArrayFromString(id, 'base16')
-  if (bytes.byteLength !== MESSAGE_ID_BYTES) {
-    throw new InvalidArgumentError(`"${id}" is not a message id`)
-  }
-  return bytes
-}

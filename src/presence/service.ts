@@ -37,8 +37,10 @@ export interface PresenceServiceInit {
    * @default ttlMs / 3
    */
   republishIntervalMs?: number
-  /** Called for every accepted change of another peer's presence. */
-  onChange?: (presence: Presence) => void
+  /** Called for every accepted change of another peer's presence; `seq` is absent for a lapse to offline. */
+  onChange?: (presence: Presence, seq?: bigint) => void
+  /** Last known records (e.g. from a cache), so older records stay rejected across restarts. */
+  initial?: Array<Presence & { seq: bigint }>
   /** Called for a record from a peer; return false to drop it (block list). */
   accept?: (peerId: string) => boolean
 }
@@ -63,6 +65,9 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
   const ownId = peerId.toString()
   const ownBytes = peerId.toMultihash().bytes
   const known = new Map<string, Presence & { seq: bigint }>()
+  for (const p of init.initial ?? []) {
+    known.set(p.peerId, p.expiresAt > Date.now() ? p : { ...p, status: 'offline' })
+  }
   let own: Presence = { peerId: ownId, status: 'online', note: '', updatedAt: Date.now(), expiresAt: 0 }
   let lastSeq = 0n
   let republishTimer: ReturnType<typeof setInterval> | undefined
@@ -110,7 +115,7 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       }
       const presence = { peerId: id, status: record.status, note: record.note, updatedAt: record.issuedAt, expiresAt: record.expiresAt, seq: record.seq }
       known.set(id, presence)
-      init.onChange?.(strip(presence))
+      init.onChange?.(strip(presence), record.seq)
     }, err => { log('dropped presence message: %s', (err as Error).message) })
   }
 

@@ -16,10 +16,12 @@ describe('five nodes, each knowing one bootstrap peer', () => {
     await pWaitFor(() => others.every(n => n.connectedPeers.includes(boot.peerId)), { timeout: 10_000 })
     expect(a.connectedPeers).not.toContain(d.peerId)
 
+    await d.contacts.add('alice', a.peerId)
     const received = pEvent(d, 'message') as Promise<CustomEvent<IncomingMessage>>
     const sent = await a.send(d.peerId, 'hello through the DHT')
     const msg = (await received).detail
-    expect(msg).toMatchObject({ id: sent.id, from: a.peerId, text: 'hello through the DHT', seq: 1 })
+    expect(msg).toMatchObject({ id: sent.id, from: a.peerId, text: 'hello through the DHT', seq: 1, via: 'direct' })
+    expect(sent.state).toBe('delivered')
     expect(a.connectedPeers).toContain(d.peerId)
 
     // presence of b reaches everyone, and changes propagate

@@ -31,7 +31,8 @@ describe('direct messages on the wire', () => {
     const bob = await nodes.create()
     const { libp2p, key } = await rawPeer()
     const received: IncomingMessage[] = []
-    bob.addEventListener('message', (e) => received.push(e.detail))
+    // the raw peer is a stranger to bob, so its messages arrive as requests
+    bob.addEventListener('request', (e) => received.push(e.detail))
     const sealed = await sealEnvelope({
       senderKey: key,
       sender: libp2p.peerId.toMultihash().bytes,

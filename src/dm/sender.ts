@@ -1,0 +1,79 @@
+/**
+ * Outbound direct messages: one pipelined DM stream per peer, opened on
+ * demand (connecting through the DHT when needed) and replaced when it dies.
+ */
+import { logger } from '@libp2p/logger'
+import { connectToPeer } from '../network/connectivity.js'
+import { DM_PROTOCOL, DmChannel } from './protocol.js'
+import type { Ed25519Peer } from '../crypto/peer.js'
+import type { NatterLibp2p } from '../network/libp2p.js'
+
+const log = logger('natter:dm:sender')
+
+/** Delivers envelopes to peers directly. */
+export interface DmSender {
+  /**
+   * Sends one envelope and resolves on the recipient's OK. Throws
+   * `PeerNotFoundError`, `PeerUnreachableError`, `DeliveryTimeoutError`,
+   * `DeliveryRefusedError` or a stream error.
+   */
+  deliver(recipient: Ed25519Peer, id: Uint8Array, envelope: Uint8Array, signal: AbortSignal): Promise<void>
+  /** Closes every open channel. */
+  close(): Promise<void>
+}
+
+/** Creates the sender over a running libp2p node. */
+export function createDmSender (libp2p: NatterLibp2p): DmSender {
+  const channels = new Map<string, Promise<DmChannel>>()
+
+  async function channel (recipient: Ed25519Peer, signal: AbortSignal): Promise<DmChannel> {
+    const key = recipient.peerId.toString()
+    const existing = channels.get(key)
+    if (existing != null) {
+      const open = await existing.catch(() => undefined)
+      if (open != null && !open.closed && open.stream.status === 'open') {
+        return open
+      }
+      if (channels.get(key) === existing) {
+        channels.delete(key)
+      }
+    }
+    const opening = (async () => {
+      await connectToPeer(libp2p, recipient.peerId, { signal })
+      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal }))
+    })()
+    channels.set(key, opening)
+    opening.catch(() => {
+      if (channels.get(key) === opening) {
+        channels.delete(key)
+      }
+    })
+    return opening
+  }
+
+  return {
+    async deliver (recipient, id, envelope, signal) {
+      for (let attempt = 0; ; attempt++) {
+        const open = await channel(recipient, signal)
+        try {
+          await open.send(id, envelope, { signal })
+          return
+        } catch (err) {
+          const name = (err as Error).name
+          // a stream that died under us (peer restarted, connection dropped) gets one fresh try
+          if (attempt > 0 || name === 'DeliveryRefusedError' || name === 'DeliveryTimeoutError' || signal.aborted) {
+            throw err
+          }
+          log('dm stream to %p failed (%s); retrying on a new stream', recipient.peerId, (err as Error).message)
+          channels.delete(recipient.peerId.toString())
+        }
+      }
+    },
+
+    async close () {
+      const all = [...channels.values()]
+      channels.clear()
+      await Promise.allSettled(all.map(async c => { await (await c).close() }))
+    }
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * The messenger: where a message goes and what becomes of it. Every
+ * outgoing message is persisted first, then delivered directly, or deposited
+ * with mailbox peers and retried with backoff (across restarts, from the
+ * SQLite outbox) until the recipient acknowledges it. Incoming envelopes are
+ * verified, decrypted, de-duplicated and stored before they are acknowledged.
+ */
+import { logger } from '@libp2p/logger'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { MESSAGE_ID_BYTES, Payload, openSealed, sealEnvelope, verifyEnvelope } from '../crypto/envelope.js'
+import { parsePeerId } from '../crypto/peer.js'
+import { DmResponse } from '../protocol/dm.js'
+import type { Ed25519Peer } from '../crypto/peer.js'
+import type { DmVerdict } from '../dm/protocol.js'
+import type { DmSender } from '../dm/sender.js'
+import type { MailboxService } from '../mailbox/service.js'
+import type { Message, OutgoingMessage, Store } from '../store/index.js'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
+
+const log = logger('natter:messenger')
+
+/** A change in a sent message's delivery state. */
+export interface MessageStateChange {
+  id: string
+  peer: string
+  state: Message['state']
+  reason?: string
+  at: number
+}
+
+/** What the messenger tells its host. */
+export interface MessengerEvents {
+  /** A new message from an accepted peer (a contact, or an accepted request). */
+  message(message: Message, via: 'direct' | 'mailbox'): void
+  /** A new message from a stranger: it sits in the requests inbox. */
+  request(message: Message, via: 'direct' | 'mailbox'): void
+  state(change: MessageStateChange): void
+}
+
+/** What the messenger needs. */
+export interface MessengerComponents {
+  key: Ed25519PrivateKey
+  self: Ed25519Peer
+  store: Store
+  sender: DmSender
+  mailboxes: MailboxService
+  events: MessengerEvents
+}
+
+/** Options of {@link createMessenger}. */
+export interface MessengerInit {
+  /** Time allowed for one direct delivery try (lookup, dial, acknowledgement), in ms. @default 15_000 */
+  attemptTimeoutMs?: number
+  /** First retry delay, doubled per attempt, in ms. @default 1000 */
+  retryInitialMs?: number
+  /** Longest retry delay, in ms. @default 300_000 */
+  retryMaxMs?: number
+  /** A message undelivered for this long fails with reason `expired`, in ms. @default 14 days */
+  expireAfterMs?: number
+  /** Tell senders when their messages were read. @default false */
+  readReceipts?: boolean
+  /** Decides whether an envelope from `peer` is dropped (block list). */
+  isBlocked?(peer: string): boolean
+}
+
+/** Options of {@link Messenger.send}. */
+export interface MessengerSendOptions {
+  /**
+   * `'delivered'` (default) resolves once the recipient acknowledged; `'queued'`
+   * resolves as soon as the message is persisted.
+   */
+  wait?: 'queued' | 'delivered'
+  signal?: AbortSignal
+}
+
+/** The messenger. */
+export interface Messenger {
+  start(): void
+  stop(): Promise<void>
+  send(peer: Ed25519Peer, text: string, options?: MessengerSendOptions): Promise<OutgoingMessage>
+  /** Handles an envelope that arrived directly on the DM protocol. */
+  receiveDirect(envelope: Uint8Array, from: string): Promise<DmVerdict>
+  /** Handles an envelope fetched from a mailbox; returns its id when the mailbox may delete it. */
+  receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
+  /** Marks a conversation read (and sends a read receipt when enabled); returns how many messages changed. */
+  markRead(peer: string): Promise<number>
+  /** Retries every pending message to `peer` now (it just came online). */
+  nudge(peer: string): void
+}
+
+const DAY = 24 * 60 * 60 * 1000
+const PERMANENT_REFUSALS = new Set(['INVALID', 'TOO_LARGE', 'REFUSED'])
+
+/** Creates the messenger. */
+export function createMessenger (components: MessengerComponents, init: MessengerInit = {}): Messenger {
+  const { key, self, store, sender, mailboxes, events } = components
+  const attemptTimeoutMs = init.attemptTimeoutMs ?? 15_000
+  const retryInitialMs = init.retryInitialMs ?? 1000
+  const retryMaxMs = init.retryMaxMs ?? 300_000
+  const expireAfterMs = init.expireAfterMs ?? 14 * DAY
+  const readReceipts = init.readReceipts ?? false
+  const inFlight = new Map<string, Promise<void>>()
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running = false
+
+  function emitState (id: string, peer: string, state: Message['state'], reason?: string): void {
+    events.state({ id, peer, state, reason, at: Date.now() })
+  }
+
+  function setState (id: string, peer: string, state: Message['state'], reason?: string): void {
+    const change = store.messages.setState(id, state, { reason })
+    if (change.changed) {
+      emitState(id, peer, state, reason)
+    }
+  }
+
+  async function envelopeFor (message: OutgoingMessage): Promise<Uint8Array> {
+    const kept = store.messages.getEnvelope(message.id)
+    if (kept != null) {
+      return kept
+    }
+    // persisted but not yet sealed (or crashed in between): seal now, same id, seq and time
+    const sealed = await sealEnvelope({
+      senderKey: key,
+      sender: self.bytes,
+      recipient: parsePeerId(message.peer),
+      id: uint8ArrayFromString(message.id, 'base16'),
+      sentAt: message.sentAt,
+      payload: textPayload(message.text, message.seq)
+    })
+    store.messages.setEnvelope(message.id, sealed.bytes)
+    return sealed.bytes
+  }
+
+  function backoff (attempts: number): number {
+    const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempts, 20))
+    return Math.round(delay * (0.75 + Math.random() * 0.5))
+  }
+
+  /** One delivery attempt for a stored outgoing message. Never throws; records the outcome. */
+  async function attempt (id: string, signal?: AbortSignal): Promise<void> {
+    const message = store.messages.get(id)
+    if (message == null || message.direction !== 'out' || (message.state !== 'queued' && message.state !== 'sent')) {
+      return
+    }
+    if (Date.now() - message.sentAt > expireAfterMs) {
+      setState(id, message.peer, 'failed', 'expired')
+      return
+    }
+    const recipient = parsePeerId(message.peer)
+    let envelope: Uint8Array
+    try {
+      envelope = await envelopeFor(message)
+    } catch (err) {
+      setState(id, message.peer, 'failed', `cannot seal: ${(err as Error).message}`)
+      return
+    }
+    const attemptSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs), ...(signal != null ? [signal] : [])])
+    try {
+      await sender.deliver(recipient, uint8ArrayFromString(id, 'base16'), envelope, attemptSignal)
+      setState(id, message.peer, 'delivered')
+      store.messages.setEnvelope(id, null)
+      return
+    } catch (err) {
+      const e = err as Error & { status?: string }
+      if (e.name === 'DeliveryRefusedError' && PERMANENT_REFUSALS.has(e.status ?? '')) {
+        setState(id, message.peer, 'failed', e.message)
+        return
+      }
+      lastErrors.set(id, e)
+      log('direct delivery of %s to %s failed: %s', id, message.peer, e.message)
+    }
+    if (controller.signal.aborted) {
+      return
+    }
+    // not reachable now: leave it with mailbox peers (once), and keep retrying directly with backoff
+    if (message.state === 'queued') {
+      try {
+        const copies = await mailboxes.deposit(recipient, envelope, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]) })
+        log('deposited %s with %d mailbox peers', id, copies)
+        setState(id, message.peer, 'sent')
+      } catch (err) {
+        log('mailbox deposit of %s failed: %s', id, (err as Error).message)
+      }
+    }
+    const entry = store.outbox.pending().find(e => e.message.id === id)
+    store.outbox.scheduleRetry(id, Date.now() + backoff(entry?.attempts ?? 0))
+    schedule()
+  }
+
+  const lastErrors = new Map<string, Error>()
+
+  function run (id: string, signal?: AbortSignal): Promise<void> {
+    let p = inFlight.get(id)
+    if (p == null) {
+      p = attempt(id, signal).catch(err => { log.error('delivery attempt of %s crashed: %s', id, (err as Error).message) })
+        .finally(() => { inFlight.delete(id) })
+      inFlight.set(id, p)
+    }
+    return p
+  }
+
+  /** Runs due retries, then sleeps until the next one is due. */
+  function pump (): void {
+    timer = undefined
+    if (!running) {
+      return
+    }
+    const now = Date.now()
+    for (const entry of store.outbox.due(now, { limit: 256 })) {
+      if (!inFlight.has(entry.message.id)) {
+        void run(entry.message.id)
+      }
+    }
+    schedule()
+  }
+
+  function schedule (): void {
+    if (!running || timer != null) {
+      return
+    }
+    const next = store.outbox.pending().reduce<number | undefined>((min, e) => {
+      if (inFlight.has(e.message.id)) {
+        return min
+      }
+      const at = e.nextAttemptAt ?? 0
+      return min == null || at < min ? at : min
+    }, undefined)
+    if (next != null) {
+      timer = setTimeout(pump, Math.max(50, next - Date.now()))
+    }
+  }
+
+  async function sendControl (peer: Ed25519Peer, payload: Payload): Promise<void> {
+    const sealed = await sealEnvelope({ senderKey: key, sender: self.bytes, recipient: peer, payload })
+    try {
+      await sender.deliver(peer, sealed.id, sealed.bytes, AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]))
+    } catch {
+      await mailboxes.deposit(peer, sealed.bytes, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]) })
+    }
+  }
+
+  function sendReceipt (peer: string, ids: string[], state: Payload.ReceiptState): void {
+    if (ids.length === 0) {
+      return
+    }
+    const payload: Payload = { type: Payload.Type.RECEIPT, text: '', seq: 0n, receiptIds: ids.map(id => uint8ArrayFromString(id, 'base16')), receiptState: state }
+    void sendControl(parsePeerId(peer), payload).catch(err => {
+      log('receipt to %s could not be sent: %s', peer, (err as Error).message)
+    })
+  }
+
+  /** The shared receive path. Returns the verdict; throws nothing. */
+  async function receive (bytes: Uint8Array, via: 'direct' | 'mailbox'): Promise<DmVerdict> {
+    let id: Uint8Array | undefined
+    try {
+      const envelope = await verifyEnvelope(bytes)
+      id = envelope.body.id
+      const from = envelope.sender.peerId.toString()
+      if (init.isBlocked?.(from) === true) {
+        // dropped without telling the sender
+        return { status: DmResponse.Status.OK, id }
+      }
+      const payload = openSealed(envelope, key, self.bytes)
+      if (payload.type === Payload.Type.RECEIPT) {
+        const state = payload.receiptState === Payload.ReceiptState.READ ? 'read' : 'delivered'
+        for (const raw of payload.receiptIds) {
+          const mid = uint8ArrayToString(raw, 'base16')
+          const message = store.messages.get(mid)
+          if (message?.direction === 'out' && message.peer === from) {
+            setState(mid, from, state)
+            if (state === 'delivered' || state === 'read') {
+              store.messages.setEnvelope(mid, null)
+            }
+          }
+        }
+        return { status: DmResponse.Status.OK, id }
+      }
+      const hexId = uint8ArrayToString(id, 'base16')
+      const result = store.messages.insertIncoming({
+        id: hexId,
+        peer: from,
+        text: payload.text,
+        sentAt: Number(envelope.body.sentAt),
+        seq: Number(payload.seq),
+        receivedAt: Date.now()
+      })
+      if (result.inserted) {
+        if (result.accepted) {
+          events.message(result.message, via)
+        } else {
+          events.request(result.message, via)
+        }
+      }
+      if (via === 'mailbox') {
+        // the sender may be offline: tell it the message arrived
+        sendReceipt(from, [hexId], Payload.ReceiptState.DELIVERED)
+      }
+      return { status: DmResponse.Status.OK, id }
+    } catch (err) {
+      log('rejected envelope: %s', (err as Error).message)
+      const status = (err as Error).name === 'MessageTooLargeError' ? DmResponse.Status.TOO_LARGE : DmResponse.Status.INVALID
+      return { status, error: (err as Error).message, id }
+    }
+  }
+
+  return {
+    start () {
+      if (running) {
+        return
+      }
+      running = true
+      // resume whatever was pending when the node last stopped (or crashed)
+      pump()
+    },
+
+    async stop () {
+      running = false
+      clearTimeout(timer)
+      timer = undefined
+      controller.abort()
+      await Promise.allSettled([...inFlight.values()])
+    },
+
+    async send (peer, text, options = {}) {
+      const id = uint8ArrayToString(randomBytes(MESSAGE_ID_BYTES), 'base16')
+      // persisted before anything else: from here on the message survives a crash
+      const message = store.messages.insertOutgoing({ id, peer: peer.peerId.toString(), text, sentAt: Date.now() })
+      emitState(id, message.peer, 'queued')
+      const delivery = run(id, options.signal)
+      if (options.wait === 'queued') {
+        return message
+      }
+      await delivery
+      const now = store.messages.get(id) as OutgoingMessage
+      if (now.state === 'delivered' || now.state === 'read') {
+        return now
+      }
+      const err = lastErrors.get(id)
+      lastErrors.delete(id)
+      if (now.state === 'failed') {
+        throw Object.assign(err ?? new Error(now.failReason ?? 'delivery failed'), { messageId: id })
+      }
+      // still pending (deposited or queued for retry): report why the direct attempt failed
+      throw Object.assign(err ?? new Error('not delivered yet'), { messageId: id, state: now.state })
+    },
+
+    receiveDirect: async (envelope) => receive(envelope, 'direct'),
+
+    async receiveFromMailbox (envelope) {
+      const verdict = await receive(envelope, 'mailbox')
+      // delete what was processed, and garbage that can never be processed
+      return verdict.id ?? undefined
+    },
+
+    async markRead (peer) {
+      const unread = store.messages.history(peer, { limit: 1000 }).filter(m => m.direction === 'in' && m.state === 'received').map(m => m.id)
+      const changed = store.messages.markRead(peer)
+      if (readReceipts) {
+        sendReceipt(peer, unread, Payload.ReceiptState.READ)
+      }
+      return changed
+    },
+
+    nudge (peer) {
+      for (const entry of store.outbox.pending()) {
+        if (entry.message.peer === peer && !inFlight.has(entry.message.id)) {
+          void run(entry.message.id)
+        }
+      }
+    }
+  }
+}
+
+function textPayload (text: string, seq: number): Payload {
+  return { type: Payload.Type.TEXT, text, seq: BigInt(seq), receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
+}

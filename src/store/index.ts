@@ -1,0 +1,232 @@
+/**
+ * natter's local durable store: contacts, the block list, message history and
+ * outbox, message requests, cached presence, mailbox envelopes held for
+ * offline peers, settings and ratchet sessions, in one SQLite file.
+ *
+ * The API is synchronous (better-sqlite3 is): each call is one short
+ * transaction on the caller's thread. Everything is keyed by peer id strings
+ * (base58, as `peerId.toString()` gives them); times are integer ms since the
+ * epoch.
+ *
+ * @example
+ *
+ * ```TypeScript
+ * import { openStore } from './store/index.js'
+ *
+ * const store = openStore({ path: join(dataDir, 'natter.db') })
+ * try {
+ *   store.contacts.add('alice', '12D3KooW…')
+ *   const sent = store.messages.insertOutgoing({ id, peer: '12D3KooW…', text: 'hi', sentAt: Date.now() })
+ *   store.messages.setState(sent.id, 'sent')
+ *   const page = store.messages.history('12D3KooW…', { limit: 20 })
+ * } finally {
+ *   store.close()
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { defaultLogger } from '@libp2p/logger'
+import { blockList } from './blocklist.js'
+import { BUSY_TIMEOUT_DEFAULT, INTEGRITY_CHECK_DEFAULT } from './constants.js'
+import { contactStore } from './contacts.js'
+import { guard, openDatabase, translateError } from './database.js'
+import { StoreClosedError } from './errors.js'
+import { mailbox } from './mailbox.js'
+import { messageStore } from './messages.js'
+import { runMigrations } from './migrations.js'
+import { outbox } from './outbox.js'
+import { presenceCache } from './presence.js'
+import { ratchetSessionStore } from './ratchet-sessions.js'
+import { requestInbox } from './requests.js'
+import { settings } from './settings.js'
+import type { BlockList } from './blocklist.js'
+import type { ContactStore } from './contacts.js'
+import type { Mailbox, MailboxQuotasInit } from './mailbox.js'
+import type { MessageStore } from './messages.js'
+import type { Outbox } from './outbox.js'
+import type { PresenceCache } from './presence.js'
+import type { RatchetSessionStore } from './ratchet-sessions.js'
+import type { RequestInbox } from './requests.js'
+import type { Settings } from './settings.js'
+import type { ComponentLogger } from '@libp2p/interface'
+
+export * from './errors.js'
+export { MEMORY_PATH } from './database.js'
+export { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
+export type { Migration, MigrationResult } from './migrations.js'
+export type { BlockList, BlockedPeer } from './blocklist.js'
+export type { AddContactOptions, Contact, ContactStore, KeyObservation } from './contacts.js'
+export type {
+  DepositOptions,
+  DepositResult,
+  Mailbox,
+  MailboxDeposit,
+  MailboxEntry,
+  MailboxEntryInfo,
+  MailboxQuotas,
+  MailboxQuotasInit,
+  MailboxTotals,
+  MailboxUsage
+} from './mailbox.js'
+export type {
+  IncomingMessage,
+  IncomingState,
+  Message,
+  MessageDirection,
+  MessageState,
+  OutgoingMessage,
+  OutgoingState
+} from './message-types.js'
+export type {
+  ConversationSummary,
+  HistoryCursor,
+  HistoryOptions,
+  IncomingInsert,
+  MessageStore,
+  NewIncomingMessage,
+  NewOutgoingMessage,
+  SetStateOptions,
+  StateChange
+} from './messages.js'
+export type { Outbox, OutboxEntry } from './outbox.js'
+export type { PresenceCache, PresenceInput, PresenceRecord } from './presence.js'
+export type { RatchetSession, RatchetSessionStore } from './ratchet-sessions.js'
+export type { DeclineOptions, MessageRequest, RequestInbox } from './requests.js'
+export type { Settings } from './settings.js'
+
+/** Options of {@link openStore}. */
+export interface StoreInit {
+  /**
+   * Path of the database file; its directory is created (mode 0700) and a new
+   * file gets mode 0600. `':memory:'` keeps everything in memory (tests).
+   */
+  path: string
+  /** How long to wait for another process's lock before `StoreBusyError`, in ms. @default 5000 */
+  busyTimeout?: number
+  /** Run SQLite's `quick_check` on open and refuse a damaged file. @default true */
+  integrityCheck?: boolean
+  /** Mailbox quotas; each left-out field takes its default (see {@link MailboxQuotasInit}). */
+  mailbox?: MailboxQuotasInit
+  /** Clock used for every "now" the caller does not pass. @default Date.now */
+  now?(): number
+  /** Logger factory. @default defaultLogger() from `@libp2p/logger` */
+  logger?: ComponentLogger
+}
+
+/** An open store. Each part is a thin view over the one SQLite connection. */
+export interface Store {
+  /** The database file path. */
+  readonly path: string
+  /** Whether the store is still open. */
+  readonly isOpen: boolean
+  /** Contacts and their pinned identity keys. */
+  readonly contacts: ContactStore
+  /** Blocked peers, contacts or not. */
+  readonly blocklist: BlockList
+  /** Message history, both directions. */
+  readonly messages: MessageStore
+  /** Outgoing messages awaiting delivery, with retry scheduling. */
+  readonly outbox: Outbox
+  /** Conversations opened by non-contacts, awaiting accept or decline. */
+  readonly requests: RequestInbox
+  /** Last known presence of peers. */
+  readonly presence: PresenceCache
+  /** Envelopes held for offline peers. */
+  readonly mailbox: Mailbox
+  /** Key-value settings. */
+  readonly settings: Settings
+  /** Serialized Double Ratchet sessions. */
+  readonly ratchetSessions: RatchetSessionStore
+  /**
+   * Runs `fn` in one write transaction: every store call inside commits
+   * together or not at all (if `fn` throws, which it rethrows). Nested calls
+   * become savepoints. `fn` must be synchronous.
+   *
+   * @example
+   *
+   * ```TypeScript
+   * store.transaction(() => {
+   *   store.ratchetSessions.put(peer, ratchet.serialize())
+   *   store.messages.insertIncoming(message)
+   * })
+   * ```
+   */
+  transaction<T>(fn: () => T): T
+  /** Closes the database. Idempotent; any later call throws `StoreClosedError`. */
+  close(): void
+}
+
+/**
+ * Opens (creating if need be) the store file and brings its schema up to
+ * date.
+ *
+ * @throws {StoreCorruptError} the file is not an SQLite database or is damaged
+ * @throws {StoreVersionError} the file comes from a newer natter
+ * @throws {MigrationError} a schema step failed; the file is left at the last good version
+ * @throws {StoreBusyError} another process held the lock past `busyTimeout`
+ */
+export function openStore (init: StoreInit): Store {
+  const path = init.path
+  const now = init.now ?? Date.now
+  const log = (init.logger ?? defaultLogger()).forComponent('natter:store')
+
+  const db = openDatabase({
+    path,
+    busyTimeout: init.busyTimeout ?? BUSY_TIMEOUT_DEFAULT,
+    integrityCheck: init.integrityCheck ?? INTEGRITY_CHECK_DEFAULT
+  })
+
+  const components = { db, now }
+  const wrap = <T extends object>(api: T): T => guard(api, db, path)
+  let parts
+  try {
+    const { from, to } = runMigrations(db, undefined, log)
+    log('opened store %s at schema version %d (was %d)', path, to, from)
+    parts = {
+      contacts: wrap(contactStore(components)),
+      blocklist: wrap(blockList(components)),
+      messages: wrap(messageStore(components)),
+      outbox: wrap(outbox(components)),
+      requests: wrap(requestInbox(components)),
+      presence: wrap(presenceCache(components)),
+      mailbox: wrap(mailbox(components, init.mailbox)),
+      settings: wrap(settings(components)),
+      ratchetSessions: wrap(ratchetSessionStore(components))
+    }
+  } catch (err) {
+    db.close()
+    throw translateError(err, path)
+  }
+
+  return {
+    path,
+    get isOpen () {
+      return db.open
+    },
+    ...parts,
+    transaction<T> (fn: () => T): T {
+      if (!db.open) {
+        throw new StoreClosedError()
+      }
+      try {
+        return db.transaction(fn).immediate()
+      } catch (err) {
+        throw translateError(err, path)
+      }
+    },
+    close () {
+      if (!db.open) {
+        return
+      }
+      try {
+        db.pragma('optimize')
+      } catch (err) {
+        log.error('optimize before close failed: %e', err)
+      }
+      db.close()
+      log('closed store %s', path)
+    }
+  }
+}
