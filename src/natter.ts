@@ -26,7 +26,7 @@ import type { Bootstrapper } from './network/connectivity.js'
 import type { NatterLibp2p } from './network/libp2p.js'
 import type { Presence, PresenceService } from './presence/service.js'
 import type { Status } from './presence/record.js'
-import type { BlockedPeer, Contact, ConversationSummary, HistoryOptions, Message, MessageRequest, OutgoingMessage, Store } from './store/index.js'
+import type { MailboxQuotasInit, BlockedPeer, Contact, ConversationSummary, HistoryOptions, Message, MessageRequest, OutgoingMessage, Store } from './store/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 const log = logger('natter')
@@ -73,8 +73,12 @@ export interface NatterInit {
   bootstrapIntervalMs?: number
   /** Serve as a mailbox (hold encrypted envelopes for offline peers). @default true */
   mailbox?: boolean
-  /** Disk quota for envelopes held for others, in bytes. @default 256 MiB */
-  mailboxQuotaBytes?: number
+  /**
+   * Quotas on what this node holds for others: `maxTotalBytes` (disk quota,
+   * default 256 MiB), `maxBytesPerRecipient` (16 MiB), `maxEnvelopesPerRecipient`
+   * (1000), `maxEnvelopesPerDepositor` (200), `maxEnvelopeBytes` (256 KiB).
+   */
+  mailboxQuotas?: MailboxQuotasInit
   /** How long held envelopes are kept, in ms. @default 14 days */
   mailboxTtlMs?: number
   /** How often this node fetches its own mailboxes, in ms. @default 60_000 */
@@ -551,7 +555,7 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   const key = await loadOrCreateIdentity(init.dataDir)
   const store = openStore({
     path: join(init.dataDir, 'natter.db'),
-    mailbox: init.mailboxQuotaBytes != null ? { maxTotalBytes: init.mailboxQuotaBytes } : undefined
+    mailbox: init.mailboxQuotas
   })
   let libp2p: NatterLibp2p
   try {
