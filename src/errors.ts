@@ -57,10 +57,13 @@ export class DeliveryTimeoutError extends NatterError {
 export class DeliveryRefusedError extends NatterError {
   /** The wire status the recipient gave, e.g. `RATE_LIMITED`, `POW_REQUIRED`, `INVALID`. */
   readonly status: string
-  constructor (message: string, status: string, options?: ErrorOptions) {
+  /** With `POW_REQUIRED`: the proof-of-work difficulty (bits) the recipient wants. */
+  readonly requiredDifficulty?: number
+  constructor (message: string, status: string, options?: ErrorOptions & { requiredDifficulty?: number }) {
     super(message, options)
     this.name = 'DeliveryRefusedError'
     this.status = status
+    this.requiredDifficulty = options?.requiredDifficulty
   }
 }
 

@@ -17,6 +17,8 @@ import { createMessenger } from './messaging/messenger.js'
 import { connectToPeer, createBootstrapper, parsePeerAddress } from './network/connectivity.js'
 import { createNetwork } from './network/libp2p.js'
 import { createPresenceService } from './presence/service.js'
+import { createRateLimiter } from './abuse/index.js'
+import type { RateLimitTiers } from './abuse/index.js'
 import { openStore } from './store/index.js'
 import type { Ed25519Peer } from './crypto/peer.js'
 import type { DmSender } from './dm/sender.js'
@@ -87,7 +89,26 @@ export interface NatterInit {
   mailboxReplication?: number
   /** Send read receipts when {@link Natter.markRead} is called. @default false */
   readReceipts?: boolean
+  /**
+   * Proof-of-work difficulty (leading zero bits of SHA-256) a stranger's first
+   * message must carry, and that this node spends on its own first messages.
+   * @default 20 (about one second on a laptop)
+   */
+  powDifficulty?: number
+  /**
+   * Per-peer rate limits by kind (`dm`, `mailbox`, `presence`), with a
+   * `contact` and a stricter `stranger` tier of `{ rate (per second), burst }`.
+   * Unset fields keep {@link DEFAULT_NATTER_RATE_LIMITS}.
+   */
+  rateLimits?: Record<string, Partial<RateLimitTiers>>
 }
+
+/** natter's default per-peer rate limits: generous for contacts, strict for strangers. */
+export const DEFAULT_NATTER_RATE_LIMITS: Readonly<Record<'dm' | 'mailbox' | 'presence', RateLimitTiers>> = Object.freeze({
+  dm: { contact: { rate: 2000, burst: 10_000 }, stranger: { rate: 1 / 30, burst: 3 } },
+  mailbox: { contact: { rate: 50, burst: 500 }, stranger: { rate: 10, burst: 100 } },
+  presence: { contact: { rate: 2, burst: 20 }, stranger: { rate: 1, burst: 10 } }
+})
 
 /** A direct message received from a peer. */
 export interface IncomingMessage {
@@ -190,11 +211,18 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.peerId = libp2p.peerId.toString()
     this.self = parsePeerId(this.peerId)
     this.sendTimeoutMs = init.sendTimeoutMs ?? 15_000
+    const limits: Record<string, Partial<RateLimitTiers>> = { ...DEFAULT_NATTER_RATE_LIMITS }
+    for (const [kind, tiers] of Object.entries(init.rateLimits ?? {})) {
+      limits[kind] = { ...limits[kind], ...tiers }
+    }
+    const rateLimiter = createRateLimiter({ limits })
+    const trusted = (peer: string): boolean => store.requests.isAccepted(peer)
     this.presence = createPresenceService(libp2p.services.pubsub, key, libp2p.peerId, {
       ttlMs: init.presenceTtlMs,
       republishIntervalMs: init.presenceRepublishMs,
       initial: store.presence.list().map(p => ({ peerId: p.peerId, status: p.status as Presence['status'], note: p.note ?? '', updatedAt: p.updatedAt, expiresAt: p.expiresAt, seq: BigInt(p.seq) })),
       accept: (peer) => !store.blocklist.isBlocked(peer),
+      admit: (peer) => rateLimiter.tryConsume(peer, 'presence', { isContact: trusted(peer) }),
       onChange: (presence, seq) => {
         if (seq != null) {
           store.presence.upsert({ ...presence, seq: Number(seq) })
@@ -220,7 +248,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       serve: init.mailbox,
       replication: init.mailboxReplication,
       ttlMs: init.mailboxTtlMs,
-      fetchIntervalMs: init.mailboxFetchIntervalMs
+      fetchIntervalMs: init.mailboxFetchIntervalMs,
+      isBlocked: (peer) => store.blocklist.isBlocked(peer),
+      admit: (peer) => { rateLimiter.consume(peer, 'mailbox', { isContact: trusted(peer) }) }
     })
     const toIncoming = (m: Message, via: 'direct' | 'mailbox'): IncomingMessage => ({
       id: m.id, from: m.peer, text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt ?? Date.now(), via
@@ -242,7 +272,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       retryMaxMs: init.retryMaxMs,
       expireAfterMs: init.mailboxTtlMs,
       readReceipts: init.readReceipts,
-      isBlocked: (peer) => store.blocklist.isBlocked(peer)
+      isBlocked: (peer) => store.blocklist.isBlocked(peer),
+      rateLimiter,
+      powDifficulty: init.powDifficulty
     })
     this.contacts = this.createContacts()
   }

@@ -29,6 +29,8 @@ export interface DmVerdict {
   error?: string
   /** The envelope id, echoed in the reply so the sender can match it; empty when unparseable. */
   id?: Uint8Array
+  /** With POW_REQUIRED: the difficulty wanted. */
+  requiredDifficulty?: number
 }
 
 /** Options of {@link handleDmStream}. */
@@ -58,7 +60,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
           break
         }
         if ((err as Error).name === 'InvalidDataLengthError') {
-          await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.TOO_LARGE, error: 'frame exceeds the size limit' })
+          await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.TOO_LARGE, error: 'frame exceeds the size limit', requiredDifficulty: 0 })
         }
         throw err
       }
@@ -66,11 +68,11 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
       try {
         request = DmRequest.decode(frame)
       } catch (err) {
-        await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.INVALID, error: 'malformed DmRequest frame' })
+        await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.INVALID, error: 'malformed DmRequest frame', requiredDifficulty: 0 })
         throw err
       }
       const verdict = await init.onEnvelope(request.envelope, from)
-      await reply(lp, { id: verdict.id ?? new Uint8Array(0), status: verdict.status, error: verdict.error ?? '' })
+      await reply(lp, { id: verdict.id ?? new Uint8Array(0), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0 })
     }
     await stream.close()
   } catch (err) {
@@ -141,7 +143,7 @@ export class DmChannel {
       const response = await waiter.promise
       if (response.status !== DmResponse.Status.OK) {
         const status = DmResponse.Status[response.status] ?? String(response.status)
-        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status))
+        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), { requiredDifficulty: response.requiredDifficulty })
       }
     } catch (err) {
       if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {

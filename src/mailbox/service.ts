@@ -26,8 +26,10 @@ export interface MailboxServiceInit {
   ttlMs?: number
   /** How often this node fetches its own mailboxes, in ms. @default 60_000 */
   fetchIntervalMs?: number
-  /** Admission check for inbound requests (rate limits, block list); throw to refuse. */
+  /** Admission check for inbound requests (rate limits); throw to refuse. */
   admit?: MailboxBackend['admit']
+  /** Deposits from a peer for which this returns true are dropped without telling it. */
+  isBlocked?(peer: string): boolean
 }
 
 /** What the mailbox service needs from its host. */
@@ -67,6 +69,9 @@ export function createMailboxService (components: MailboxServiceComponents, init
   const backend: MailboxBackend = {
     enabled: () => serve,
     deposit ({ recipient, depositor, id, envelope }) {
+      if (init.isBlocked?.(depositor) === true) {
+        return
+      }
       store.mailbox.deposit({ recipient, depositor, id: uint8ArrayToString(id, 'base16'), envelope, expiresAt: Date.now() + ttlMs })
     },
     fetch (recipient, limit) {

@@ -12,6 +12,8 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MESSAGE_ID_BYTES, Payload, openSealed, sealEnvelope, verifyEnvelope } from '../crypto/envelope.js'
 import { parsePeerId } from '../crypto/peer.js'
 import { DmResponse } from '../protocol/dm.js'
+import { DEFAULT_DIFFICULTY, createReplayCache, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
+import type { RateLimiter } from '../abuse/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { DmVerdict } from '../dm/protocol.js'
 import type { DmSender } from '../dm/sender.js'
@@ -63,6 +65,13 @@ export interface MessengerInit {
   readReceipts?: boolean
   /** Decides whether an envelope from `peer` is dropped (block list). */
   isBlocked?(peer: string): boolean
+  /** Per-peer limits on inbound direct messages (kind `dm`). @default no limit */
+  rateLimiter?: RateLimiter
+  /**
+   * Proof-of-work difficulty (leading zero bits) demanded of a stranger's
+   * first message, and spent on our own first messages. @default 20 (about 1 s)
+   */
+  powDifficulty?: number
 }
 
 /** Options of {@link Messenger.send}. */
@@ -80,7 +89,7 @@ export interface Messenger {
   start(): void
   stop(): Promise<void>
   send(peer: Ed25519Peer, text: string, options?: MessengerSendOptions): Promise<OutgoingMessage>
-  /** Handles an envelope that arrived directly on the DM protocol. */
+  /** Handles an envelope that arrived directly on the DM protocol from the connected peer `from`. */
   receiveDirect(envelope: Uint8Array, from: string): Promise<DmVerdict>
   /** Handles an envelope fetched from a mailbox; returns its id when the mailbox may delete it. */
   receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
@@ -101,6 +110,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const retryMaxMs = init.retryMaxMs ?? 300_000
   const expireAfterMs = init.expireAfterMs ?? 14 * DAY
   const readReceipts = init.readReceipts ?? false
+  const powDifficulty = init.powDifficulty ?? DEFAULT_DIFFICULTY
+  const stampCache = createReplayCache()
   const inFlight = new Map<string, Promise<void>>()
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -117,19 +128,39 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     }
   }
 
-  async function envelopeFor (message: OutgoingMessage): Promise<Uint8Array> {
-    const kept = store.messages.getEnvelope(message.id)
+  /** True when `peer` may write to us without proof of work: a contact, an accepted conversation, or a pending request. */
+  function knows (peer: string): boolean {
+    return store.requests.isAccepted(peer) || store.messages.history(peer, { limit: 1 }).length > 0
+  }
+
+  /** A proof-of-work stamp for a first message to `peer`, when it has never written to us. */
+  async function stampFor (recipient: Ed25519Peer, difficulty: number, force: boolean): Promise<Uint8Array | undefined> {
+    if (!force && store.messages.history(recipient.peerId.toString(), { limit: 1000 }).some(m => m.direction === 'in')) {
+      return undefined
+    }
+    const stamp = await mintStamp({ sender: self.bytes, recipient: recipient.bytes, difficulty, signal: controller.signal })
+    return encodeStamp(stamp)
+  }
+
+  async function envelopeFor (message: OutgoingMessage, reseal?: { difficulty: number }): Promise<Uint8Array> {
+    const kept = reseal == null ? store.messages.getEnvelope(message.id) : undefined
     if (kept != null) {
       return kept
     }
-    // persisted but not yet sealed (or crashed in between): seal now, same id, seq and time
+    // persisted but not yet sealed (or crashed in between), or the recipient wants proof of work:
+    // seal now, with the same id, seq and time
+    const recipient = parsePeerId(message.peer)
+    const stamp = reseal != null
+      ? await stampFor(recipient, reseal.difficulty, true)
+      : message.seq === 1 ? await stampFor(recipient, powDifficulty, false) : undefined
     const sealed = await sealEnvelope({
       senderKey: key,
       sender: self.bytes,
-      recipient: parsePeerId(message.peer),
+      recipient,
       id: uint8ArrayFromString(message.id, 'base16'),
       sentAt: message.sentAt,
-      payload: textPayload(message.text, message.seq)
+      payload: textPayload(message.text, message.seq),
+      stamp
     })
     store.messages.setEnvelope(message.id, sealed.bytes)
     return sealed.bytes
@@ -160,7 +191,17 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     }
     const attemptSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs), ...(signal != null ? [signal] : [])])
     try {
-      await sender.deliver(recipient, uint8ArrayFromString(id, 'base16'), envelope, attemptSignal)
+      try {
+        await sender.deliver(recipient, uint8ArrayFromString(id, 'base16'), envelope, attemptSignal)
+      } catch (err) {
+        const e = err as Error & { status?: string, requiredDifficulty?: number }
+        if (e.name !== 'DeliveryRefusedError' || e.status !== 'POW_REQUIRED') {
+          throw err
+        }
+        // a stranger to the recipient: pay the proof of work it asks for, then try once more
+        envelope = await envelopeFor(message, { difficulty: Math.max(powDifficulty, e.requiredDifficulty ?? 0) })
+        await sender.deliver(recipient, uint8ArrayFromString(id, 'base16'), envelope, AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]))
+      }
       setState(id, message.peer, 'delivered')
       store.messages.setEnvelope(id, null)
       return
@@ -253,16 +294,46 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     })
   }
 
-  /** The shared receive path. Returns the verdict; throws nothing. */
-  async function receive (bytes: Uint8Array, via: 'direct' | 'mailbox'): Promise<DmVerdict> {
+  /**
+   * The shared receive path. Returns the verdict (and `keep` when a mailbox
+   * should hold the envelope for later); throws nothing.
+   */
+  async function receive (bytes: Uint8Array, via: 'direct' | 'mailbox', connectedPeer?: string): Promise<DmVerdict & { keep?: boolean }> {
     let id: Uint8Array | undefined
     try {
+      if (connectedPeer != null && init.rateLimiter != null &&
+          !init.rateLimiter.tryConsume(connectedPeer, 'dm', { isContact: store.requests.isAccepted(connectedPeer) })) {
+        // refused before any work is spent on it, and never stored
+        return { status: DmResponse.Status.RATE_LIMITED, error: 'too many messages; slow down' }
+      }
       const envelope = await verifyEnvelope(bytes)
       id = envelope.body.id
       const from = envelope.sender.peerId.toString()
       if (init.isBlocked?.(from) === true) {
         // dropped without telling the sender
         return { status: DmResponse.Status.OK, id }
+      }
+      const hexId = uint8ArrayToString(id, 'base16')
+      if (store.messages.get(hexId)?.peer === from) {
+        // a duplicate (retry, replay, or the same message by mailbox and directly): acknowledged, shown once
+        return { status: DmResponse.Status.OK, id }
+      }
+      if (!knows(from)) {
+        // first contact from a stranger costs work, bound to sender, recipient and time
+        if (envelope.body.stamp.byteLength === 0) {
+          return { status: DmResponse.Status.POW_REQUIRED, error: `a first message needs a ${powDifficulty}-bit proof-of-work stamp`, id, requiredDifficulty: powDifficulty, keep: true }
+        }
+        try {
+          verifyStamp(decodeStamp(envelope.body.stamp), {
+            sender: envelope.body.sender,
+            recipient: self.bytes,
+            minDifficulty: powDifficulty,
+            maxAgeMs: via === 'mailbox' ? expireAfterMs + DAY : undefined,
+            replayCache: stampCache
+          })
+        } catch (err) {
+          return { status: DmResponse.Status.POW_REQUIRED, error: (err as Error).message, id, requiredDifficulty: powDifficulty, keep: (err as Error).name !== 'StampReplayedError' }
+        }
       }
       const payload = openSealed(envelope, key, self.bytes)
       if (payload.type === Payload.Type.RECEIPT) {
@@ -279,7 +350,6 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         }
         return { status: DmResponse.Status.OK, id }
       }
-      const hexId = uint8ArrayToString(id, 'base16')
       const result = store.messages.insertIncoming({
         id: hexId,
         peer: from,
@@ -348,12 +418,12 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       throw Object.assign(err ?? new Error('not delivered yet'), { messageId: id, state: now.state })
     },
 
-    receiveDirect: async (envelope) => receive(envelope, 'direct'),
+    receiveDirect: async (envelope, from) => receive(envelope, 'direct', from),
 
     async receiveFromMailbox (envelope) {
       const verdict = await receive(envelope, 'mailbox')
-      // delete what was processed, and garbage that can never be processed
-      return verdict.id ?? undefined
+      // delete what was processed and garbage that can never be processed; keep what may be processed later
+      return verdict.keep === true ? undefined : verdict.id
     },
 
     async markRead (peer) {

@@ -43,6 +43,8 @@ export interface PresenceServiceInit {
   initial?: Array<Presence & { seq: bigint }>
   /** Called for a record from a peer; return false to drop it (block list). */
   accept?: (peerId: string) => boolean
+  /** Called in the validator for a new record; return false to ignore it without forwarding (rate limits). */
+  admit?: (peerId: string) => boolean
 }
 
 /** The presence service's public face. */
@@ -90,6 +92,9 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
         throw new InvalidMessageError('presence record is older than the one already known', { reason: 'stale' })
       }
       if (prev != null && record.seq === prev.seq) {
+        return TopicValidatorResult.Ignore
+      }
+      if (init.admit?.(id) === false) {
         return TopicValidatorResult.Ignore
       }
       return TopicValidatorResult.Accept

@@ -96,6 +96,7 @@ export interface DmResponse {
   id: Uint8Array
   status: DmResponse.Status
   error: string
+  requiredDifficulty: number
 }
 
 export namespace DmResponse {
@@ -147,6 +148,11 @@ export namespace DmResponse {
           w.string(obj.error)
         }
 
+        if ((obj.requiredDifficulty != null && obj.requiredDifficulty !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.requiredDifficulty)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -154,7 +160,8 @@ export namespace DmResponse {
         const obj: any = {
           id: uint8ArrayAlloc(0),
           status: Status.OK,
-          error: ''
+          error: '',
+          requiredDifficulty: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -173,6 +180,10 @@ export namespace DmResponse {
             }
             case 3: {
               obj.error = reader.string()
+              break
+            }
+            case 4: {
+              obj.requiredDifficulty = reader.uint32()
               break
             }
             default: {
@@ -211,6 +222,13 @@ export namespace DmResponse {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.requiredDifficulty`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -238,6 +256,11 @@ export namespace DmResponse {
     value: string
   }
 
+  export interface DmResponseRequiredDifficultyFieldEvent {
+    field: '$.requiredDifficulty'
+    value: number
+  }
+
   export function encode (obj: Partial<DmResponse>): Uint8Array {
     return encodeMessage(obj, DmResponse.codec())
   }
@@ -246,7 +269,7 @@ export namespace DmResponse {
     return decodeMessage(buf, DmResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DmResponse>): Generator<DmResponseIdFieldEvent | DmResponseStatusFieldEvent | DmResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DmResponse>): Generator<DmResponseIdFieldEvent | DmResponseStatusFieldEvent | DmResponseErrorFieldEvent | DmResponseRequiredDifficultyFieldEvent> {
     return streamMessage(buf, DmResponse.codec(), opts)
   }
 }

@@ -31,8 +31,9 @@ describe('direct messages on the wire', () => {
     const bob = await nodes.create()
     const { libp2p, key } = await rawPeer()
     const received: IncomingMessage[] = []
-    // the raw peer is a stranger to bob, so its messages arrive as requests
-    bob.addEventListener('request', (e) => received.push(e.detail))
+    // bob knows the raw peer (no proof of work needed); a stranger's messages would arrive as requests
+    await bob.contacts.add('raw', libp2p.peerId.toString())
+    bob.addEventListener('message', (e) => received.push(e.detail))
     const sealed = await sealEnvelope({
       senderKey: key,
       sender: libp2p.peerId.toMultihash().bytes,
