@@ -301,7 +301,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     try {
       await this.libp2p.handle(DM_PROTOCOL, (stream, connection) => handleDmStream(stream, connection, {
         onEnvelope: async (bytes, from) => this.messenger.receiveDirect(bytes, from)
-      }), { maxInboundStreams: 64, maxOutboundStreams: 64 })
+      }), { maxInboundStreams: 8, maxOutboundStreams: 64 })
       await this.mailboxes.start()
       await this.presence.start()
       this.libp2p.addEventListener('peer:connect', this.onPeerConnect)

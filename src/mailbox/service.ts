@@ -159,7 +159,8 @@ export function createMailboxService (components: MailboxServiceComponents, init
   return {
     async start () {
       await libp2p.handle(MAILBOX_PROTOCOL, (stream, connection) => handleMailboxStream(stream, connection, self.bytes, backend), {
-        maxInboundStreams: 32,
+        // per connection: a fetch and a deposit or two at a time are plenty
+        maxInboundStreams: 4,
         maxOutboundStreams: 32
       })
       libp2p.addEventListener('peer:connect', onConnect)

@@ -11,6 +11,7 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from '../presence/scoring.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -81,8 +82,9 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
         allowPublishToZeroTopicPeers: true,
         floodPublish: true,
         emitSelf: false,
-        // many honest peers may share an IP (NAT, LAN, loopback): do not graylist them for it
-        scoreParams: { IPColocationFactorWeight: 0 }
+        scoreParams: presenceScoreParams(),
+        scoreThresholds: PRESENCE_SCORE_THRESHOLDS,
+        maxInboundDataLength: MAX_GOSSIP_RPC_BYTES
       })
     }
   })
