@@ -20,7 +20,6 @@ if (typeof P.withResolvers !== 'function') {
     value: function withResolvers<T> (this: PromiseConstructor): Resolvers<T> {
       let resolve!: Resolvers<T>['resolve']
       let reject!: Resolvers<T>['reject']
-      // eslint-disable-next-line new-cap -- `this` is the Promise constructor (or a subclass), as the spec requires
       const promise = new this<T>((res, rej) => { resolve = res; reject = rej })
       return { promise, resolve, reject }
     }

@@ -23,7 +23,7 @@ export const DHT_PROTOCOL = '/natter/kad/1.0.0'
 
 /** The services natter's libp2p node carries. */
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
-export type NatterServices = {  // eslint-disable-line @typescript-eslint/consistent-type-definitions
+export type NatterServices = {
   identify: Identify
   ping: Ping
   dht: KadDHT
