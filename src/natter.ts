@@ -5,12 +5,17 @@
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
-import { parsePeerId } from './crypto/peer.js'
+import { parsePeerId, peerFromPublicKey } from './crypto/peer.js'
 import { DM_PROTOCOL, handleDmStream } from './dm/protocol.js'
 import { createDmSender } from './dm/sender.js'
 import { InvalidArgumentError, MessageTooLargeError, NotStartedError } from './errors.js'
 import { MAX_TEXT_BYTES } from './crypto/envelope.js'
 import { loadOrCreateIdentity } from './identity/index.js'
+import { createBackup } from './keys/backup.js'
+import { acceptContactKey, observeContactKey, rejectContactKey } from './sessions/key-change.js'
+import { createSessionManager } from './sessions/manager.js'
+import { safetyNumber } from './sessions/safety-number.js'
+import { NoPendingIdentityKeyError } from './store/errors.js'
 import { decodeInvite, encodeInvite, isInvite } from './invite.js'
 import { createMailboxService } from './mailbox/service.js'
 import { createMessenger } from './messaging/messenger.js'
@@ -23,7 +28,11 @@ import { openStore } from './store/index.js'
 import type { Ed25519Peer } from './crypto/peer.js'
 import type { DmSender } from './dm/sender.js'
 import type { MailboxService } from './mailbox/service.js'
+import type { Passphrase } from './identity/index.js'
 import type { Messenger, MessageStateChange } from './messaging/messenger.js'
+import type { ContactKeyChange } from './sessions/key-change.js'
+import type { SessionManager } from './sessions/manager.js'
+import type { SafetyNumber } from './sessions/safety-number.js'
 import type { Bootstrapper } from './network/connectivity.js'
 import type { NatterLibp2p } from './network/libp2p.js'
 import type { Presence, PresenceService } from './presence/service.js'
@@ -87,6 +96,13 @@ export interface NatterInit {
   mailboxFetchIntervalMs?: number
   /** Mailbox peers each offline message is deposited with. @default 3 */
   mailboxReplication?: number
+  /**
+   * Store durability: `'normal'` survives any crash of the process (SIGKILL
+   * included) but a power cut may lose the last writes; `'full'` syncs every
+   * write to disk, at several fsyncs per message.
+   * @default 'normal'
+   */
+  durability?: 'full' | 'normal'
   /** Send read receipts when {@link Natter.markRead} is called. @default false */
   readReceipts?: boolean
   /**
@@ -101,6 +117,17 @@ export interface NatterInit {
    * Unset fields keep {@link DEFAULT_NATTER_RATE_LIMITS}.
    */
   rateLimits?: Record<string, Partial<RateLimitTiers>>
+  /**
+   * Passphrase of the identity key file (PROTOCOL.md §6.9), or a function
+   * asked for it only when needed. A key created now is encrypted under it;
+   * an encrypted key file needs it (`PassphraseRequiredError` without it,
+   * `WrongPassphraseError`, with nothing written, when wrong); an existing
+   * unencrypted key file is loaded as it is (encrypt it with `setPassphrase`).
+   * @default none
+   */
+  passphrase?: Passphrase
+  /** Time allowed to find a recipient's prekey bundle in the DHT before a first message is sealed without a session, in ms. @default 10_000 */
+  bundleTimeoutMs?: number
 }
 
 /** natter's default per-peer rate limits: generous for contacts, strict for strangers. */
@@ -140,6 +167,12 @@ export interface NatterEvents {
   'message:state': CustomEvent<MessageStateChange>
   /** Another peer's presence changed, including lapsing to `offline`. */
   presence: CustomEvent<Presence>
+  /**
+   * A contact was presented with a different identity key (peer id) than the
+   * one pinned: messages to it are held until {@link Contacts.acceptKey}
+   * (or {@link Contacts.rejectKey}). Warn the user loudly.
+   */
+  'contact:key-changed': CustomEvent<ContactKeyChange>
 }
 
 /** Options of {@link Natter.send}. */
@@ -168,9 +201,22 @@ export interface Contacts {
   remove(nameOrPeerId: string): Contact
   /** Marks a contact verified (safety number checked) or not. */
   setVerified(nameOrPeerId: string, verified: boolean): Contact
+  /**
+   * Accepts a contact's new identity key (after `add` with a different peer id
+   * under its name): the contact moves to the new peer id, unverified, and
+   * messages held for it are sent again to the new key (as new messages; the
+   * held ones fail with the reason `identity key changed: re-sent to <peer id>`).
+   * Throws `ContactNotFoundError`, `NoPendingIdentityKeyError`.
+   */
+  acceptKey(nameOrPeerId: string): Promise<Contact>
+  /**
+   * Refuses a contact's new identity key: the contact keeps its key and held
+   * messages go out to it. Throws `ContactNotFoundError`, `NoPendingIdentityKeyError`.
+   */
+  rejectKey(nameOrPeerId: string): Contact
 }
 
-export type { Presence, MessageStateChange, Contact, Message, MessageRequest, ConversationSummary, BlockedPeer }
+export type { Presence, MessageStateChange, Contact, Message, MessageRequest, ConversationSummary, BlockedPeer, ContactKeyChange, SafetyNumber }
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 const BOOTSTRAP_SETTING = 'bootstrap'
@@ -199,6 +245,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   private readonly sender: DmSender
   private readonly mailboxes: MailboxService
   private readonly messenger: Messenger
+  private readonly sessions: SessionManager
   private readonly sendTimeoutMs: number
   private running = false
 
@@ -255,12 +302,16 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     const toIncoming = (m: Message, via: 'direct' | 'mailbox'): IncomingMessage => ({
       id: m.id, from: m.peer, text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt ?? Date.now(), via
     })
+    this.sessions = createSessionManager({ key, self: this.self, store, dht: libp2p.services.dht }, {
+      bundleTimeoutMs: init.bundleTimeoutMs
+    })
     this.messenger = createMessenger({
       key,
       self: this.self,
       store,
       sender: this.sender,
       mailboxes: this.mailboxes,
+      sessions: this.sessions,
       events: {
         message: (m, via) => { this.safeDispatch('message', toIncoming(m, via)) },
         request: (m, via) => { this.safeDispatch('request', toIncoming(m, via)) },
@@ -306,6 +357,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       await this.presence.start()
       this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
       this.bootstrapper.start()
+      this.sessions.start()
       this.messenger.start()
       this.running = true
     } catch (err) {
@@ -329,6 +381,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     await this.presence.stop({ announce: true })
     await this.messenger.stop()
+    await this.sessions.stop()
     await this.mailboxes.stop().catch(err => { log('mailbox stop: %s', (err as Error).message) })
     await this.sender.close()
     await this.libp2p.stop()
@@ -497,7 +550,45 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     }
   }
 
+  /**
+   * The safety number of this node and a contact (or peer id), to compare
+   * with theirs out of band (read aloud or scan the QR payload); then mark
+   * the contact verified with `contacts.setVerified`. With `pending`, the
+   * number for the contact's new, not yet accepted key.
+   * Throws `ContactNotFoundError`, `InvalidPeerIdError`, `NoPendingIdentityKeyError`.
+   */
+  safetyNumber (nameOrPeerId: string, options: { pending?: boolean } = {}): SafetyNumber {
+    if (options.pending === true) {
+      const contact = this.store.contacts.resolve(nameOrPeerId)
+      if (contact.pendingIdentityKey == null) {
+        throw new NoPendingIdentityKeyError(`contact "${contact.name}" has no new identity key`)
+      }
+      return safetyNumber(this.self, peerFromPublicKey(contact.pendingIdentityKey))
+    }
+    return safetyNumber(this.self, this.resolvePeer(nameOrPeerId))
+  }
+
+  /**
+   * An encrypted backup of this node's identity key (and, unless
+   * `contacts: false`, its contact list) as one line of text, sealed under
+   * `passphrase` (scrypt, XChaCha20-Poly1305). Restore it with `importIdentity`.
+   * Ratchet sessions are not included: peers start new ones.
+   */
+  async exportIdentity (passphrase: string, options: { contacts?: boolean } = {}): Promise<string> {
+    const contacts = options.contacts === false
+      ? []
+      : this.store.contacts.list().map(c => ({ name: c.name, peerId: c.peerId, verified: c.verified, addresses: [...c.addresses] }))
+    return createBackup(this.key, passphrase, { contacts })
+  }
+
+  /** Publishes this node's prekey bundle to the DHT now (it also happens on start and periodically); resolves with how many peers stored it. */
+  async publishPrekeys (options: { signal?: AbortSignal } = {}): Promise<number> {
+    this.assertRunning()
+    return this.sessions.publishBundle(options)
+  }
+
   private readonly onPeerConnect = (evt: CustomEvent<{ toString(): string }>): void => {
+    this.sessions.peerConnected()
     this.messenger.nudge(evt.detail.toString())
   }
 
@@ -518,7 +609,11 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
           if (invite.peerId === this.peerId) {
             throw new InvalidArgumentError('that invite is your own')
           }
-          const contact = store.contacts.add(name, invite.peerId, { addresses: invite.addresses })
+          const changed = this.observeKey(name, parsePeerId(invite.peerId), invite.addresses)
+          if (changed != null) {
+            return changed
+          }
+          const contact = store.contacts.add(name, invite.peerId, { addresses: invite.addresses, identityKey: parsePeerId(invite.peerId).publicKey.raw })
           for (const address of invite.addresses) {
             this.rememberBootstrap(address)
           }
@@ -532,14 +627,50 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
         if (peer.peerId.equals(this.libp2p.peerId)) {
           throw new InvalidArgumentError('you cannot add yourself as a contact')
         }
-        return store.contacts.add(name, peer.peerId.toString())
+        return this.observeKey(name, peer, []) ?? store.contacts.add(name, peer.peerId.toString(), { identityKey: peer.publicKey.raw })
       },
       list: () => store.contacts.list(),
       get: (nameOrPeerId) => store.contacts.get(nameOrPeerId) ?? store.contacts.getByName(nameOrPeerId),
       rename: (nameOrPeerId, newName) => store.contacts.rename(nameOrPeerId, newName),
       remove: (nameOrPeerId) => store.contacts.remove(nameOrPeerId),
-      setVerified: (nameOrPeerId, verified) => store.contacts.setVerified(nameOrPeerId, verified)
+      setVerified: (nameOrPeerId, verified) => store.contacts.setVerified(nameOrPeerId, verified),
+      acceptKey: async (nameOrPeerId) => {
+        const accepted = acceptContactKey(store, nameOrPeerId)
+        const next = parsePeerId(accepted.contact.peerId)
+        for (const address of accepted.addresses) {
+          this.rememberBootstrap(address)
+        }
+        if (accepted.addresses.length > 0) {
+          await this.libp2p.peerStore.merge(next.peerId, { multiaddrs: accepted.addresses.map(a => parsePeerAddress(a)) })
+            .catch(err => { log('could not record invite addresses: %s', (err as Error).message) })
+        }
+        // what the user wrote to this contact goes to its new key; the held copies failed, saying where
+        for (const { message } of accepted.held) {
+          this.safeDispatch('message:state', { id: message.id, peer: message.peer, state: 'failed', reason: accepted.reason, at: Date.now() })
+          await this.messenger.send(next, message.text, { wait: 'queued' })
+        }
+        return accepted.contact
+      },
+      rejectKey: (nameOrPeerId) => {
+        const contact = rejectContactKey(store, nameOrPeerId)
+        this.messenger.nudge(contact.peerId)
+        return contact
+      }
     }
+  }
+
+  /** A different key under a known contact name: pinned as pending, loudly, never taken silently. */
+  private observeKey (name: string, peer: Ed25519Peer, addresses: readonly string[]): Contact | undefined {
+    if (peer.peerId.equals(this.libp2p.peerId)) {
+      return undefined
+    }
+    const change = observeContactKey(this.store, name, peer, addresses)
+    if (change == null) {
+      return undefined
+    }
+    log.error('identity key of contact %s changed to %s: messages to it are held until it is accepted', change.contact.name, change.newPeerId)
+    this.safeDispatch('contact:key-changed', change)
+    return change.contact
   }
 
   private safeDispatch<K extends keyof NatterEvents> (type: K, detail: NatterEvents[K]['detail']): void {
@@ -584,9 +715,10 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   for (const address of init.bootstrap ?? []) {
     parsePeerAddress(address)
   }
-  const key = await loadOrCreateIdentity(init.dataDir)
+  const key = await loadOrCreateIdentity(init.dataDir, { passphrase: init.passphrase })
   const store = openStore({
     path: join(init.dataDir, 'natter.db'),
+    durability: init.durability,
     mailbox: init.mailboxQuotas
   })
   let libp2p: NatterLibp2p

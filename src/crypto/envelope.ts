@@ -190,9 +190,8 @@ export function openSealed (envelope: VerifiedEnvelope, ownKey: Ed25519PrivateKe
   }
   let plaintext: Uint8Array
   try {
-    const ownX = ed25519.utils.toMontgomerySecret(ownKey.raw.subarray(0, 32))
-    const recipientX = x25519.getPublicKey(ownX)
-    const key = sealedKey(x25519.getSharedSecret(ownX, body.ephemeralKey), body.ephemeralKey, recipientX)
+    const own = montgomeryOf(ownKey)
+    const key = sealedKey(x25519.getSharedSecret(own.secret, body.ephemeralKey), body.ephemeralKey, own.publicKey)
     const ad = envelopeAssociatedData(body.sender, body.recipient, body.id)
     plaintext = xchacha20poly1305(key, body.nonce, ad).decrypt(body.ciphertext)
   } catch (err) {
@@ -228,6 +227,19 @@ function checkPayload (payload: Payload): void {
   } else {
     throw new InvalidMessageError(`unknown payload type ${String(payload.type)}`, { reason: 'malformed' })
   }
+}
+
+const montgomery = new WeakMap<Ed25519PrivateKey, { secret: Uint8Array, publicKey: Uint8Array }>()
+
+/** The X25519 form of an identity key, computed once per key (a scalar multiplication saved per message). */
+function montgomeryOf (key: Ed25519PrivateKey): { secret: Uint8Array, publicKey: Uint8Array } {
+  let pair = montgomery.get(key)
+  if (pair == null) {
+    const secret = ed25519.utils.toMontgomerySecret(key.raw.subarray(0, 32))
+    pair = { secret, publicKey: x25519.getPublicKey(secret) }
+    montgomery.set(key, pair)
+  }
+  return pair
 }
 
 function sealedKey (shared: Uint8Array, ephemeralKey: Uint8Array, recipientX: Uint8Array): Uint8Array {

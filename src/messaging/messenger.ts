@@ -6,10 +6,11 @@
  * verified, decrypted, de-duplicated and stored before they are acknowledged.
  */
 import { logger } from '@libp2p/logger'
+import pLimit from 'p-limit'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { MESSAGE_ID_BYTES, Payload, openSealed, sealEnvelope, verifyEnvelope } from '../crypto/envelope.js'
+import { MESSAGE_ID_BYTES, Payload, verifyEnvelope } from '../crypto/envelope.js'
 import { parsePeerId } from '../crypto/peer.js'
 import { DmResponse } from '../protocol/dm.js'
 import { DEFAULT_DIFFICULTY, createReplayCache, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
@@ -18,6 +19,7 @@ import type { Ed25519Peer } from '../crypto/peer.js'
 import type { DmVerdict } from '../dm/protocol.js'
 import type { DmSender } from '../dm/sender.js'
 import type { MailboxService } from '../mailbox/service.js'
+import type { SessionManager } from '../sessions/manager.js'
 import type { Message, OutgoingMessage, Store } from '../store/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -48,6 +50,8 @@ export interface MessengerComponents {
   store: Store
   sender: DmSender
   mailboxes: MailboxService
+  /** Seals and opens envelopes (forward-secret sessions, SEALED fallback). */
+  sessions: SessionManager
   events: MessengerEvents
 }
 
@@ -55,6 +59,8 @@ export interface MessengerComponents {
 export interface MessengerInit {
   /** Time allowed for one direct delivery try (lookup, dial, acknowledgement), in ms. @default 15_000 */
   attemptTimeoutMs?: number
+  /** Delivery attempts in flight per recipient; the rest wait their turn (their timeout starts then). @default 64 */
+  windowPerPeer?: number
   /** First retry delay, doubled per attempt, in ms. @default 1000 */
   retryInitialMs?: number
   /** Longest retry delay, in ms. @default 300_000 */
@@ -104,7 +110,7 @@ const PERMANENT_REFUSALS = new Set(['INVALID', 'TOO_LARGE', 'REFUSED'])
 
 /** Creates the messenger. */
 export function createMessenger (components: MessengerComponents, init: MessengerInit = {}): Messenger {
-  const { key, self, store, sender, mailboxes, events } = components
+  const { self, store, sender, mailboxes, sessions, events } = components
   const attemptTimeoutMs = init.attemptTimeoutMs ?? 15_000
   const retryInitialMs = init.retryInitialMs ?? 1000
   const retryMaxMs = init.retryMaxMs ?? 300_000
@@ -113,6 +119,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const powDifficulty = init.powDifficulty ?? DEFAULT_DIFFICULTY
   const stampCache = createReplayCache()
   const inFlight = new Map<string, Promise<void>>()
+  const windowPerPeer = init.windowPerPeer ?? 64
+  const windows = new Map<string, ReturnType<typeof pLimit>>()
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
   let running = false
@@ -142,27 +150,26 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     return encodeStamp(stamp)
   }
 
-  async function envelopeFor (message: OutgoingMessage, reseal?: { difficulty: number }): Promise<Uint8Array> {
+  async function envelopeFor (message: OutgoingMessage, reseal?: { difficulty?: number }): Promise<Uint8Array> {
+    const recipient = parsePeerId(message.peer)
+    // held (IdentityKeyChangedError) while the contact's new identity key awaits the user's acceptance
+    sessions.assertSendable(recipient)
     const kept = reseal == null ? store.messages.getEnvelope(message.id) : undefined
     if (kept != null) {
       return kept
     }
-    // persisted but not yet sealed (or crashed in between), or the recipient wants proof of work:
-    // seal now, with the same id, seq and time
-    const recipient = parsePeerId(message.peer)
-    const stamp = reseal != null
+    // persisted but not yet sealed (or crashed in between), or the recipient wants proof of work or
+    // could not read the session: seal now, with the same id, seq and time
+    const stamp = reseal?.difficulty != null
       ? await stampFor(recipient, reseal.difficulty, true)
       : message.seq === 1 ? await stampFor(recipient, powDifficulty, false) : undefined
-    const sealed = await sealEnvelope({
-      senderKey: key,
-      sender: self.bytes,
-      recipient,
+    // the advanced session state and the kept envelope are written in one transaction
+    const sealed = await sessions.seal(recipient, textPayload(message.text, message.seq), {
       id: uint8ArrayFromString(message.id, 'base16'),
       sentAt: message.sentAt,
-      payload: textPayload(message.text, message.seq),
-      stamp
+      stamp,
+      keep: (bytes) => { store.messages.setEnvelope(message.id, bytes) }
     })
-    store.messages.setEnvelope(message.id, sealed.bytes)
     return sealed.bytes
   }
 
@@ -172,7 +179,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   }
 
   /** One delivery attempt for a stored outgoing message. Never throws; records the outcome. */
-  async function attempt (id: string, signal?: AbortSignal): Promise<void> {
+  async function attempt (id: string, signal?: AbortSignal, resealed = false): Promise<void> {
     const message = store.messages.get(id)
     if (message == null || message.direction !== 'out' || (message.state !== 'queued' && message.state !== 'sent')) {
       return
@@ -186,6 +193,14 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     try {
       envelope = await envelopeFor(message)
     } catch (err) {
+      if ((err as Error).name === 'IdentityKeyChangedError') {
+        // held, still queued, until the user accepts the contact's new key (which nudges it)
+        lastErrors.set(id, err as Error)
+        emitState(id, message.peer, 'queued', (err as Error).message)
+        store.outbox.scheduleRetry(id, Date.now() + retryMaxMs)
+        schedule()
+        return
+      }
       setState(id, message.peer, 'failed', `cannot seal: ${(err as Error).message}`)
       return
     }
@@ -207,6 +222,12 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       return
     } catch (err) {
       const e = err as Error & { status?: string }
+      if (e.name === 'DeliveryRefusedError' && e.status === 'INVALID' && !resealed && await sessions.refused(envelope)) {
+        // the recipient cannot read that session (its one-time prekey was taken, or it lost the session): seal again, once
+        log('%s could not read %s; sealing it again', message.peer, id)
+        store.messages.setEnvelope(id, null)
+        return attempt(id, signal, true)
+      }
       if (e.name === 'DeliveryRefusedError' && PERMANENT_REFUSALS.has(e.status ?? '')) {
         setState(id, message.peer, 'failed', e.message)
         return
@@ -234,11 +255,24 @@ export function createMessenger (components: MessengerComponents, init: Messenge
 
   const lastErrors = new Map<string, Error>()
 
-  function run (id: string, signal?: AbortSignal): Promise<void> {
+  /** Starts (or joins) the delivery attempt of a message, at most `windowPerPeer` at a time per recipient. */
+  function run (id: string, peer: string, signal?: AbortSignal): Promise<void> {
     let p = inFlight.get(id)
     if (p == null) {
-      p = attempt(id, signal).catch(err => { log.error('delivery attempt of %s crashed: %s', id, (err as Error).message) })
-        .finally(() => { inFlight.delete(id) })
+      let limit = windows.get(peer)
+      if (limit == null) {
+        limit = pLimit(windowPerPeer)
+        windows.set(peer, limit)
+      }
+      const window = limit
+      p = window(async () => attempt(id, signal))
+        .catch(err => { log.error('delivery attempt of %s crashed: %s', id, (err as Error).message) })
+        .finally(() => {
+          inFlight.delete(id)
+          if (window.activeCount === 0 && window.pendingCount === 0 && windows.get(peer) === window) {
+            windows.delete(peer)
+          }
+        })
       inFlight.set(id, p)
     }
     return p
@@ -253,7 +287,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     const now = Date.now()
     for (const entry of store.outbox.due(now, { limit: 256 })) {
       if (!inFlight.has(entry.message.id)) {
-        void run(entry.message.id)
+        void run(entry.message.id, entry.message.peer)
       }
     }
     schedule()
@@ -276,7 +310,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   }
 
   async function sendControl (peer: Ed25519Peer, payload: Payload): Promise<void> {
-    const sealed = await sealEnvelope({ senderKey: key, sender: self.bytes, recipient: peer, payload })
+    // in the peer's session if there is one; a receipt never looks up a bundle
+    const sealed = await sessions.seal(peer, payload, { newSession: false })
     try {
       await sender.deliver(peer, sealed.id, sealed.bytes, AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]))
     } catch {
@@ -335,7 +370,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
           return { status: DmResponse.Status.POW_REQUIRED, error: (err as Error).message, id, requiredDifficulty: powDifficulty, keep: (err as Error).name !== 'StampReplayedError' }
         }
       }
-      const payload = openSealed(envelope, key, self.bytes)
+      const payload = await sessions.open(envelope)
       if (payload.type === Payload.Type.RECEIPT) {
         const state = payload.receiptState === Payload.ReceiptState.READ ? 'read' : 'delivered'
         for (const raw of payload.receiptIds) {
@@ -400,7 +435,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       // persisted before anything else: from here on the message survives a crash
       const message = store.messages.insertOutgoing({ id, peer: peer.peerId.toString(), text, sentAt: Date.now() })
       emitState(id, message.peer, 'queued')
-      const delivery = run(id, options.signal)
+      const delivery = run(id, message.peer, options.signal)
       if (options.wait === 'queued') {
         return message
       }
@@ -438,7 +473,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     nudge (peer) {
       for (const entry of store.outbox.pending()) {
         if (entry.message.peer === peer && !inFlight.has(entry.message.id)) {
-          void run(entry.message.id)
+          void run(entry.message.id, peer)
         }
       }
     }

@@ -26,12 +26,15 @@ export interface OpenDatabaseOptions {
   busyTimeout: number
   /** Run `PRAGMA quick_check` before use. */
   integrityCheck: boolean
+  /** `full` syncs every commit to disk; `normal` (WAL) survives any process crash but may lose the last commits on a power cut. */
+  durability: 'full' | 'normal'
 }
 
 /**
  * Opens (creating if need be) the database file with the store's connection
- * settings: WAL journal, `foreign_keys=ON`, `synchronous=FULL` (a committed
- * message survives a power cut), `secure_delete=ON` (deleted messages do not
+ * settings: WAL journal, `foreign_keys=ON`, `synchronous=FULL` or `NORMAL`
+ * per `durability` (with FULL a committed message survives a power cut; with
+ * NORMAL it survives any crash of the process), `secure_delete=ON` (deleted messages do not
  * linger in free pages) and a busy timeout.
  *
  * The parent directory is created with mode 0700 and a new file with mode
@@ -58,7 +61,7 @@ export function openDatabase (options: OpenDatabaseOptions): Db {
     // The first statement that reads the header: a non-database fails here.
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
-    db.pragma('synchronous = FULL')
+    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('secure_delete = ON')
     if (options.integrityCheck) {
       checkIntegrity(db, path)

@@ -107,6 +107,13 @@ export interface StoreInit {
   busyTimeout?: number
   /** Run SQLite's `quick_check` on open and refuse a damaged file. @default true */
   integrityCheck?: boolean
+  /**
+   * `'normal'`: WAL with `synchronous=NORMAL` — every committed write survives
+   * a crash or SIGKILL of the process; a power cut may lose the last commits.
+   * `'full'`: every commit is synced to disk (several fsyncs per message).
+   * @default 'normal'
+   */
+  durability?: 'full' | 'normal'
   /** Mailbox quotas; each left-out field takes its default (see {@link MailboxQuotasInit}). */
   mailbox?: MailboxQuotasInit
   /** Clock used for every "now" the caller does not pass. @default Date.now */
@@ -175,7 +182,8 @@ export function openStore (init: StoreInit): Store {
   const db = openDatabase({
     path,
     busyTimeout: init.busyTimeout ?? BUSY_TIMEOUT_DEFAULT,
-    integrityCheck: init.integrityCheck ?? INTEGRITY_CHECK_DEFAULT
+    integrityCheck: init.integrityCheck ?? INTEGRITY_CHECK_DEFAULT,
+    durability: init.durability ?? 'normal'
   })
 
   const components = { db, now }
