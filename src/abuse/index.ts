@@ -11,8 +11,7 @@
  * - **Concurrency limiting** ({@link createConcurrencyLimiter}): caps on
  *   streams held at once per peer and kind, and overall.
  *
- * The wire format and acceptance rules are specified in `SPEC.md` next to this
- * file (PROTOCOL.md §8).
+ * The wire format and acceptance rules are specified in PROTOCOL.md §8.
  *
  * @example
  * ```ts

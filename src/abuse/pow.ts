@@ -1,8 +1,7 @@
 /**
  * Hashcash-style proof-of-work stamps over SHA-256, bound to a sender, a
  * recipient and a time. A stranger attaches one to a first message so that
- * unsolicited mail costs CPU time. Normative description: `SPEC.md` in this
- * folder (PROTOCOL.md §8).
+ * unsolicited mail costs CPU time. Normative description: PROTOCOL.md §8.
  *
  * @module
  */
@@ -167,7 +166,7 @@ function preimagePrefix (sender: Uint8Array, recipient: Uint8Array, timestamp: n
 }
 
 /**
- * The exact bytes hashed for a stamp (SPEC.md §8.2), exposed for test vectors
+ * The exact bytes hashed for a stamp (PROTOCOL.md §8.2), exposed for test vectors
  * and other implementations:
  *
  * ```
@@ -364,7 +363,7 @@ export function verifyStamp (stamp: Stamp, options: VerifyStampOptions): Uint8Ar
 }
 
 /**
- * Encodes a stamp as its fixed 18-byte wire form (SPEC.md §8.1):
+ * Encodes a stamp as its fixed 18-byte wire form (PROTOCOL.md §8.1):
  * `version u8 || difficulty u8 || timestamp u64 BE || nonce u64 BE`.
  *
  * @throws {@link InvalidStampError} if a field is out of range

@@ -29,7 +29,7 @@ export interface RateLimitTiers {
 }
 
 /**
- * Default rules, advice to implementers (SPEC.md §8.6):
+ * Default rules, advice to implementers (PROTOCOL.md §8.6):
  *
  * | kind | contact | stranger |
  * | --- | --- | --- |
