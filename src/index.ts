@@ -37,4 +37,12 @@ export { PRESENCE_TOPIC, MAX_NOTE_BYTES } from './presence/record.js'
 export { DM_PROTOCOL } from './dm/protocol.js'
 export { DHT_PROTOCOL } from './network/libp2p.js'
 export { MAX_TEXT_BYTES, MAX_ENVELOPE_BYTES } from './crypto/envelope.js'
+export type { Passphrase } from './identity/index.js'
+export {
+  WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, importIdentity, setPassphrase, identityFileStatus, BACKUP_PREFIX
+} from './keys/index.js'
+export type { IdentityFileStatus, ImportIdentityOptions, ImportIdentityResult, SetPassphraseOptions } from './keys/index.js'
+export { IdentityKeyChangedError, safetyNumber, PREKEY_NAMESPACE } from './sessions/index.js'
+export type { SafetyNumber } from './sessions/index.js'
+export type { ContactKeyChange } from './sessions/key-change.js'
 export * from './errors.js'

@@ -118,7 +118,7 @@ export interface NatterInit {
    */
   rateLimits?: Record<string, Partial<RateLimitTiers>>
   /**
-   * Passphrase of the identity key file (PROTOCOL.md §6.9), or a function
+   * Passphrase of the identity key file (PROTOCOL.md §6.10), or a function
    * asked for it only when needed. A key created now is encrypted under it;
    * an encrypted key file needs it (`PassphraseRequiredError` without it,
    * `WrongPassphraseError`, with nothing written, when wrong); an existing
@@ -128,6 +128,12 @@ export interface NatterInit {
   passphrase?: Passphrase
   /** Time allowed to find a recipient's prekey bundle in the DHT before a first message is sealed without a session, in ms. @default 10_000 */
   bundleTimeoutMs?: number
+  /**
+   * Seal direct messages in forward-secret sessions (PROTOCOL.md §6). `false`
+   * seals every message SEALED, to the recipient's identity key: for
+   * benchmarks and interop tests only. @default true
+   */
+  forwardSecrecy?: boolean
 }
 
 /** natter's default per-peer rate limits: generous for contacts, strict for strangers. */
@@ -303,7 +309,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       id: m.id, from: m.peer, text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt ?? Date.now(), via
     })
     this.sessions = createSessionManager({ key, self: this.self, store, dht: libp2p.services.dht }, {
-      bundleTimeoutMs: init.bundleTimeoutMs
+      bundleTimeoutMs: init.bundleTimeoutMs,
+      sealedOnly: init.forwardSecrecy === false
     })
     this.messenger = createMessenger({
       key,

@@ -1,6 +1,7 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { InvalidMessageError, InvalidPeerIdError } from '../errors.js'
 import type { Ed25519PublicKey, PeerId } from '@libp2p/interface'
 
@@ -23,7 +24,7 @@ export function parsePeerId (value: string): Ed25519Peer {
   } catch (err) {
     throw new InvalidPeerIdError(`"${value}" is not a valid peer id`, { cause: err })
   }
-  return toEd25519Peer(peerId, () => new InvalidPeerIdError(`"${value}" is not an Ed25519 peer id`))
+  return toEd25519Peer(peerId, (why) => new InvalidPeerIdError(`"${value}" ${why}`))
 }
 
 /**
@@ -36,7 +37,7 @@ export function peerFromBytes (bytes: Uint8Array, what = 'peer id'): Ed25519Peer
   } catch (err) {
     throw new InvalidMessageError(`malformed ${what}`, { cause: err, reason: 'malformed' })
   }
-  return toEd25519Peer(peerId, () => new InvalidMessageError(`${what} is not an Ed25519 peer id`, { reason: 'malformed' }))
+  return toEd25519Peer(peerId, (why) => new InvalidMessageError(`${what} ${why}`, { reason: 'malformed' }))
 }
 
 /** The Ed25519 peer for a raw 32-byte public key. */
@@ -49,9 +50,16 @@ export function peerFromPublicKey (raw: Uint8Array): Ed25519Peer {
   return { peerId, publicKey, bytes: peerId.toMultihash().bytes }
 }
 
-function toEd25519Peer (peerId: PeerId, error: () => Error): Ed25519Peer {
+function toEd25519Peer (peerId: PeerId, error: (why: string) => Error): Ed25519Peer {
   if (peerId.type !== 'Ed25519' || peerId.publicKey == null) {
-    throw error()
+    throw error('is not an Ed25519 peer id')
   }
-  return { peerId, publicKey: peerId.publicKey, bytes: peerId.toMultihash().bytes }
+  // One key, one peer id. libp2p also accepts other encodings of the same key
+  // (another protobuf wire type or field order, unknown fields): each would be
+  // a fresh peer id for the same signer, escaping its block and its requests.
+  const canonical = peerIdFromPublicKey(peerId.publicKey)
+  if (!uint8ArrayEquals(canonical.toMultihash().bytes, peerId.toMultihash().bytes)) {
+    throw error('is not the canonical encoding of its key')
+  }
+  return { peerId: canonical, publicKey: peerId.publicKey, bytes: canonical.toMultihash().bytes }
 }

@@ -4,11 +4,11 @@
  * speaks the wire; what to do with an envelope is the caller's decision.
  */
 import { logger } from '@libp2p/logger'
-import { lpStream } from '@libp2p/utils'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
 import { DmRequest, DmResponse } from '../protocol/dm.js'
 import { MAX_ENVELOPE_BYTES } from '../crypto/envelope.js'
+import { boundedLpStream } from '../network/length-prefixed.js'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
@@ -47,7 +47,7 @@ export interface DmHandlerInit {
  * possible) and closes this stream; it never affects the node.
  */
 export async function handleDmStream (stream: Stream, connection: Connection, init: DmHandlerInit): Promise<void> {
-  const lp = lpStream(stream, { maxDataLength: MAX_DM_FRAME_BYTES })
+  const lp = boundedLpStream(stream, MAX_DM_FRAME_BYTES)
   const from = connection.remotePeer.toString()
   const idleTimeoutMs = init.idleTimeoutMs ?? DM_IDLE_TIMEOUT_MS
   try {
@@ -107,7 +107,7 @@ export class DmChannel {
 
   constructor (stream: Stream) {
     this.stream = stream
-    this.lp = lpStream(stream, { maxDataLength: 4096 })
+    this.lp = boundedLpStream(stream, 4096)
     void this.readReplies()
   }
 
@@ -130,6 +130,8 @@ export class DmChannel {
     }
     const key = uint8ArrayToString(id, 'base16')
     const waiter = Promise.withResolvers<DmResponse>()
+    // the stream may fail before this send awaits its reply: that is handled below, not unhandled
+    waiter.promise.catch(() => {})
     this.pending.set(key, waiter)
     const onAbort = (): void => {
       waiter.reject(new DeliveryTimeoutError('no acknowledgement from the recipient in time', { cause: options.signal?.reason }))

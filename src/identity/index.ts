@@ -3,10 +3,31 @@ import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { IdentityKeyError } from '../errors.js'
+import { PassphraseRequiredError } from '../keys/errors.js'
+import { KeyFileKind, decryptKeyFile, encryptKeyFile, isEncryptedKeyFile } from '../keys/key-file.js'
+import type { ScryptParams } from '../keys/key-file.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** File name of the identity key inside the data directory. */
 export const IDENTITY_FILE = 'identity.key'
+
+/**
+ * A passphrase, or a function asked for it only when one is needed (an
+ * encrypted key file exists, or a new one is created).
+ */
+export type Passphrase = string | (() => string | Promise<string>)
+
+/** Options of {@link loadOrCreateIdentity}. */
+export interface LoadIdentityOptions {
+  /**
+   * Opens an encrypted key file; a key created now is encrypted under it. An
+   * existing unencrypted key file is loaded as it is (encrypt it with
+   * `setPassphrase`). @default none
+   */
+  passphrase?: Passphrase
+  /** scrypt cost for a key created now. @default DEFAULT_SCRYPT (N = 2^17, r = 8, p = 1) */
+  scrypt?: ScryptParams
+}
 
 /**
  * Loads the node's Ed25519 identity from `dataDir`, creating the directory
@@ -14,9 +35,11 @@ export const IDENTITY_FILE = 'identity.key'
  *
  * An existing key file that is unreadable, empty, corrupt or of another key
  * type throws {@link IdentityKeyError}: natter never silently replaces an
- * identity, because the peer id is how contacts know this node.
+ * identity, because the peer id is how contacts know this node. An encrypted
+ * key file throws `PassphraseRequiredError` without a passphrase and
+ * `WrongPassphraseError` with a wrong one; the file is never written then.
  */
-export async function loadOrCreateIdentity (dataDir: string): Promise<Ed25519PrivateKey> {
+export async function loadOrCreateIdentity (dataDir: string, options: LoadIdentityOptions = {}): Promise<Ed25519PrivateKey> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, IDENTITY_FILE)
 
@@ -27,10 +50,21 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Ed25519Pri
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new IdentityKeyError(`cannot read identity key ${file}: ${(err as Error).message}`, { cause: err })
     }
-    return createIdentity(file)
+    return createIdentity(file, options)
   }
 
+  if (isEncryptedKeyFile(bytes)) {
+    if (options.passphrase == null) {
+      throw new PassphraseRequiredError(`the identity key ${file} is encrypted: a passphrase is required`)
+    }
+    return decodeIdentity(await decryptKeyFile(bytes, await resolvePassphrase(options.passphrase), KeyFileKind.IDENTITY), file)
+  }
   return decodeIdentity(bytes, file)
+}
+
+/** The passphrase itself, asking for it if it is a function. */
+export async function resolvePassphrase (passphrase: Passphrase): Promise<string> {
+  return typeof passphrase === 'function' ? passphrase() : passphrase
 }
 
 /** Parses a libp2p-protobuf private key, insisting on Ed25519. */
@@ -47,9 +81,13 @@ export function decodeIdentity (bytes: Uint8Array, source = 'identity key'): Ed2
   return key
 }
 
-async function createIdentity (file: string): Promise<Ed25519PrivateKey> {
+async function createIdentity (file: string, options: LoadIdentityOptions): Promise<Ed25519PrivateKey> {
   const key = await generateKeyPair('Ed25519')
-  await writeSecretFile(file, privateKeyToProtobuf(key))
+  const plain = privateKeyToProtobuf(key)
+  const bytes = options.passphrase == null
+    ? plain
+    : await encryptKeyFile(plain, await resolvePassphrase(options.passphrase), { kind: KeyFileKind.IDENTITY, scrypt: options.scrypt })
+  await writeSecretFile(file, bytes)
   return key
 }
 

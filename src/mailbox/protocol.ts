@@ -5,12 +5,12 @@
  * backend's business.
  */
 import { logger } from '@libp2p/logger'
-import { lpStream } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, verifyEnvelope } from '../crypto/envelope.js'
 import { peerFromBytes } from '../crypto/peer.js'
+import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
 import { MailboxRequest, MailboxResponse } from '../protocol/mailbox.js'
 import type { Connection, Ed25519PrivateKey, Stream } from '@libp2p/interface'
@@ -65,7 +65,7 @@ export interface MailboxBackend {
 
 /** Serves one inbound mailbox stream. */
 export async function handleMailboxStream (stream: Stream, connection: Connection, ownPeer: Uint8Array, backend: MailboxBackend): Promise<void> {
-  const lp = lpStream(stream, { maxDataLength: MAX_MAILBOX_REQUEST_BYTES })
+  const lp = boundedLpStream(stream, MAX_MAILBOX_REQUEST_BYTES)
   const remote = connection.remotePeer.toString()
   let nonce: Uint8Array | undefined
   let authorized: string | undefined
@@ -181,7 +181,7 @@ export class MailboxClient {
 
   constructor (stream: Stream) {
     this.stream = stream
-    this.lp = lpStream(stream, { maxDataLength: MAX_FETCH_REPLY_BYTES + 64 * 1024 })
+    this.lp = boundedLpStream(stream, MAX_FETCH_REPLY_BYTES + 64 * 1024)
   }
 
   /** Deposits an envelope. Throws {@link MailboxRefusedError} with the status on refusal. */

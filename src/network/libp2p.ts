@@ -11,6 +11,7 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { PREKEY_NAMESPACE, selectPrekeyRecord, validatePrekeyRecord } from '../sessions/bundle-record.js'
 import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from '../presence/scoring.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -75,7 +76,10 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
         // every natter node serves the DHT: there are no dedicated servers
         clientMode: false,
         peerInfoMapper: init.dhtAddresses === 'all' ? passthroughMapper : removePrivateAddressesMapper,
-        initialQuerySelfInterval: 0
+        initialQuerySelfInterval: 0,
+        // prekey bundles (PROTOCOL.md §6.3): only valid, signed records are stored or returned; the newest wins
+        validators: { [PREKEY_NAMESPACE]: validatePrekeyRecord },
+        selectors: { [PREKEY_NAMESPACE]: selectPrekeyRecord }
       }),
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictSign',

@@ -41,7 +41,7 @@ export interface PresenceServiceInit {
   onChange?: (presence: Presence, seq?: bigint) => void
   /** Last known records (e.g. from a cache), so older records stay rejected across restarts. */
   initial?: Array<Presence & { seq: bigint }>
-  /** Called for a record from a peer; return false to drop it (block list). */
+  /** Called for a record from a peer, and when presence is read; return false to drop and hide it (block list). */
   accept?: (peerId: string) => boolean
   /** Called in the validator for a new record; return false to ignore it without forwarding (rate limits). */
   admit?: (peerId: string) => boolean
@@ -143,7 +143,9 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       if (p.status !== 'offline' && p.expiresAt <= now) {
         const lapsed = { ...p, status: 'offline' as const, updatedAt: p.expiresAt }
         known.set(id, lapsed)
-        init.onChange?.(strip(lapsed))
+        if (init.accept?.(id) !== false) {
+          init.onChange?.(strip(lapsed))
+        }
       }
     }
   }
@@ -202,10 +204,11 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
 
     get (id) {
       const p = known.get(id)
-      return p == null ? undefined : strip(p)
+      // what was known of a peer before it was blocked is not shown either
+      return p == null || init.accept?.(id) === false ? undefined : strip(p)
     },
 
-    list: () => [...known.values()].map(strip)
+    list: () => [...known.values()].filter(p => init.accept?.(p.peerId) !== false).map(strip)
   }
 }
 

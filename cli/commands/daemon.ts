@@ -1,0 +1,105 @@
+/**
+ * `natter daemon`: runs the node and its control API in the foreground until
+ * SIGINT, SIGTERM or `natter stop`.
+ *
+ * @module
+ */
+import { Option } from 'commander'
+import { examples, globals } from '../shared.js'
+import type { Context } from '../context.js'
+import type { Command } from 'commander'
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
+
+interface DaemonOptions {
+  listen?: string[]
+  announce?: string[]
+  bootstrap?: string[]
+  api?: string
+  logLevel?: string
+  mdns?: boolean
+  name?: string
+}
+
+/** A second signal while stopping: give up waiting. */
+class ForcedStopError extends Error {
+  constructor (signal: string) {
+    super(`${signal} again while stopping; quitting without a clean shutdown`)
+    this.name = 'ForcedStopError'
+  }
+}
+
+/** Registers `natter daemon`. */
+export function registerDaemon (program: Command, ctx: Context): void {
+  program
+    .command('daemon')
+    .description('run a natter node and its local control API (in the foreground)')
+    .option('--listen <multiaddr>', 'listen address (repeatable; default from config.json)', collect)
+    .option('--announce <multiaddr>', 'address to announce instead of the listen addresses (repeatable)', collect)
+    .option('--bootstrap <multiaddr>', 'peer to join the network through, ending in /p2p/<peerId> (repeatable)', collect)
+    .option('--api <address>', 'control API address: a socket path, or 127.0.0.1:<port> (loopback only; default <home>/api.sock)')
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['error', 'warn', 'info', 'debug']))
+    .option('--mdns', 'find peers on the LAN with mDNS (the default)')
+    .option('--no-mdns', 'do not use mDNS (no multicast traffic)')
+    .option('--name <name>', 'the name your invites suggest for you')
+    .addHelpText('after', examples(
+      ['natter daemon', 'run with the home\'s config.json (created on first run)'],
+      ['natter --home ~/alt daemon --no-mdns', 'a second node on this machine, no multicast'],
+      ['natter daemon --listen /ip4/0.0.0.0/tcp/4001', 'listen on a fixed port'],
+      ['natter daemon --api 127.0.0.1:5050', 'control API on loopback TCP instead of a socket'],
+      ['natter daemon --json', 'print the startup banner as JSON']
+    ) + `
+The home holds config.json, the identity, the message store, api.token,
+api.sock and daemon.lock. Flags override config.json for this run only.
+Stop with Ctrl-C, SIGTERM or \`natter stop\`.
+`)
+    .action(async (options: DaemonOptions, cmd: Command) => {
+      const g = globals(cmd)
+      // signals are handled from the start: one that arrives while starting stops the daemon once it is up
+      const stopRequested = new AbortController()
+      let forced: ((err: Error) => void) | undefined
+      const forcedStop = new Promise<never>((_resolve, reject) => { forced = reject })
+      forcedStop.catch(() => {})
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (stopRequested.signal.aborted) {
+          forced?.(new ForcedStopError(signal))
+          return
+        }
+        if (signal === 'SIGINT' && ctx.stderr.isTTY === true) {
+          ctx.stderr.write('\n')
+        }
+        stopRequested.abort()
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
+      try {
+        // loaded here, not at the top: the library (libp2p) is only needed by this command
+        const { startDaemon } = await import('../../node/daemon.js')
+        const daemon = await startDaemon({
+          home: g.home,
+          env: ctx.env,
+          json: g.json,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+          overrides: {
+            listen: options.listen,
+            announce: options.announce,
+            bootstrap: options.bootstrap,
+            api: options.api,
+            logLevel: options.logLevel,
+            mdns: options.mdns,
+            name: options.name
+          }
+        })
+        if (stopRequested.signal.aborted) {
+          void daemon.stop()
+        } else {
+          stopRequested.signal.addEventListener('abort', () => { void daemon.stop() })
+        }
+        await Promise.race([daemon.stopped, forcedStop])
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      }
+    })
+}

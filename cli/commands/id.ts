@@ -1,0 +1,50 @@
+/**
+ * `natter id`: this node's peer id, addresses and an invite (with its QR code).
+ *
+ * @module
+ */
+import qrcode from 'qrcode-terminal'
+import { formatStatus, print, printJson, styleFor } from '../output.js'
+import { clientFor, examples, globals } from '../shared.js'
+import type { Context } from '../context.js'
+import type { Command } from 'commander'
+
+async function qr (text: string): Promise<string> {
+  return new Promise(resolve => { qrcode.generate(text, { small: true }, resolve) })
+}
+
+/** Registers `natter id`. */
+export function registerId (program: Command, ctx: Context): void {
+  program
+    .command('id')
+    .description('show your peer id, addresses and an invite to share (with its QR code)')
+    .option('--no-qr', 'leave out the QR code')
+    .addHelpText('after', examples(
+      ['natter id', 'invite and QR code for a friend'],
+      ['natter id --json | jq -r .invite', 'just the invite string']
+    ))
+    .action(async (options: { qr: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      const client = await clientFor(ctx, cmd)
+      const info = await client.id()
+      if (g.json === true) {
+        printJson(ctx, info)
+        return
+      }
+      const style = styleFor(ctx.stdout, ctx.env)
+      const [first, ...rest] = info.addresses
+      print(ctx,
+        `${style.bold('peer id')}    ${info.peerId}`,
+        `${style.bold('addresses')}  ${first ?? '(none)'}`,
+        ...rest.map(a => `           ${a}`),
+        `${style.bold('status')}     ${formatStatus(style, info.presence.status)}${info.presence.note === '' ? '' : ` — ${info.presence.note}`}`,
+        `${style.bold('connected')}  ${info.connections} peer${info.connections === 1 ? '' : 's'}`,
+        '',
+        `${style.bold('Invite')} (your friend runs \`natter contacts add <your-name> <invite>\`):`,
+        info.invite
+      )
+      if (options.qr) {
+        print(ctx, '', await qr(info.invite))
+      }
+    })
+}

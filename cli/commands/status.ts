@@ -1,0 +1,47 @@
+/**
+ * `natter status [online|away|busy] [--note …]`: shows or sets your presence.
+ *
+ * @module
+ */
+import { Argument } from 'commander'
+import { UsageError } from '../errors.js'
+import { formatStatus, print, printJson, styleFor } from '../output.js'
+import { clientFor, examples, globals } from '../shared.js'
+import type { StatusView } from '../../node/api/types.js'
+import type { Context } from '../context.js'
+import type { Command } from 'commander'
+
+/** Registers `natter status`. */
+export function registerStatus (program: Command, ctx: Context): void {
+  program
+    .command('status')
+    .description('show or set your presence (seen by your contacts)')
+    .addArgument(new Argument('[status]', 'your new status').choices(['online', 'away', 'busy']))
+    .option('--note <text>', 'a short note (up to 140 bytes); "" clears it')
+    .addHelpText('after', examples(
+      ['natter status', 'show your presence'],
+      ['natter status away --note "lunch, back at 2"', 'away, with a note'],
+      ['natter status --note "on a train"', 'change the note only'],
+      ['natter status online --note ""', 'online, no note']
+    ))
+    .action(async (status: StatusView | undefined, options: { note?: string }, cmd: Command) => {
+      const client = await clientFor(ctx, cmd)
+      let presence
+      if (status == null && options.note == null) {
+        presence = (await client.id()).presence
+      } else {
+        const current = status == null ? (await client.id()).presence : undefined
+        const next = status ?? current?.status
+        if (next == null || next === 'offline') {
+          throw new UsageError('give a status (online, away or busy)')
+        }
+        presence = (await client.setPresence({ status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' })).presence
+      }
+      if (globals(cmd).json === true) {
+        printJson(ctx, { presence })
+        return
+      }
+      const style = styleFor(ctx.stdout, ctx.env)
+      print(ctx, `${formatStatus(style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`)
+    })
+}

@@ -1,0 +1,52 @@
+/**
+ * Helpers every command uses: the global options, the API client for the
+ * chosen home, argument parsers and help-text examples.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from 'commander'
+import { resolveHome } from '../node/api/discovery.js'
+import { connectClient } from './client.js'
+import type { ApiClient } from './client.js'
+import type { Context, GlobalOptions } from './context.js'
+import type { Command } from 'commander'
+
+/** The global options (`--home`, `--json`) as seen from a (sub)command. */
+export function globals (cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals<GlobalOptions>()
+  return { home: o.home, json: o.json === true }
+}
+
+/** The home the command addresses. */
+export function homeOf (ctx: Context, cmd: Command): string {
+  return resolveHome({ home: globals(cmd).home, env: ctx.env })
+}
+
+/** A client of the daemon of the command's home; throws `DaemonNotRunningError` if there is none. */
+export async function clientFor (ctx: Context, cmd: Command): Promise<ApiClient> {
+  return connectClient({ home: homeOf(ctx, cmd) })
+}
+
+/** Parses a positive integer option value. */
+export function positiveInt (value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('expected a whole number of at least 1')
+  }
+  return n
+}
+
+/** An "Examples:" section for `--help`. */
+export function examples (...lines: Array<[string, string]>): string {
+  const width = Math.max(...lines.map(([cmd]) => cmd.length))
+  return '\nExamples:\n' + lines.map(([cmd, what]) => `  $ ${cmd.padEnd(width)}  # ${what}`).join('\n') + '\n'
+}
+
+/** Reads all of stdin as text. */
+export async function readAll (ctx: Context): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of ctx.stdin) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}

@@ -1,0 +1,82 @@
+/**
+ * Errors of the control API itself, and the HTTP status each error name
+ * (the library's or ours) is answered with.
+ *
+ * @module
+ */
+
+/** The request has no valid bearer token. */
+export class UnauthorizedError extends Error {
+  constructor (message = 'missing or wrong API token (Authorization: Bearer <contents of api.token>)') {
+    super(message)
+    this.name = 'UnauthorizedError'
+  }
+}
+
+/** The request is malformed: bad JSON, a missing or mistyped field. */
+export class BadRequestError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'BadRequestError'
+  }
+}
+
+/** No endpoint has this path. */
+export class RouteNotFoundError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'RouteNotFoundError'
+  }
+}
+
+/** The path exists but not with this method. */
+export class MethodNotAllowedError extends Error {
+  readonly allow: string[]
+  constructor (message: string, allow: string[]) {
+    super(message)
+    this.name = 'MethodNotAllowedError'
+    this.allow = allow
+  }
+}
+
+/** The request body is over the limit. */
+export class PayloadTooLargeError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'PayloadTooLargeError'
+  }
+}
+
+const STATUS: Record<string, number> = {
+  BadRequestError: 400,
+  InvalidArgumentError: 400,
+  InvalidPeerIdError: 400,
+  InvalidContactNameError: 400,
+  InvalidMessageError: 400,
+  InvalidMessageStateError: 400,
+  UnauthorizedError: 401,
+  RouteNotFoundError: 404,
+  ContactNotFoundError: 404,
+  PeerNotFoundError: 404,
+  RequestNotFoundError: 404,
+  MessageNotFoundError: 404,
+  MethodNotAllowedError: 405,
+  ContactExistsError: 409,
+  MessageIdConflictError: 409,
+  PayloadTooLargeError: 413,
+  MessageTooLargeError: 413,
+  DeliveryRefusedError: 422,
+  PeerUnreachableError: 502,
+  MailboxRefusedError: 502,
+  NoMailboxError: 502,
+  NotStartedError: 503,
+  StoreBusyError: 503,
+  DeliveryTimeoutError: 504,
+  TimeoutError: 504,
+  AbortError: 504
+}
+
+/** The HTTP status for an error name; 500 for anything unexpected. */
+export function statusFor (name: string): number {
+  return STATUS[name] ?? 500
+}

@@ -1,0 +1,222 @@
+/**
+ * The control API's wire types: what each endpoint takes and returns, and the
+ * events of `GET /v1/events`. Documented endpoint by endpoint in
+ * `node/API.md`. Shared by the daemon (which produces them) and the CLI
+ * client (which consumes them); they hold only JSON-safe values.
+ *
+ * @module
+ */
+
+/** Version prefix of every path. */
+export const API_PREFIX = '/v1'
+
+/** A status a user can choose. */
+export type StatusView = 'online' | 'away' | 'busy'
+
+/** A peer's presence, as seen by this node. */
+export interface PresenceView {
+  peerId: string
+  /** The contact's name, when the peer is a contact. */
+  name?: string
+  status: StatusView | 'offline'
+  note: string
+  /** When the peer issued the record, ms since the epoch. */
+  updatedAt: number
+  /** When the record lapses, ms since the epoch. */
+  expiresAt: number
+}
+
+/** `GET /v1/id`. */
+export interface NodeInfo {
+  peerId: string
+  /** Multiaddrs ending in `/p2p/<peerId>`. */
+  addresses: string[]
+  /** An invite another user can paste into `natter contacts add`. */
+  invite: string
+  presence: PresenceView
+  /** The daemon's pid and home. */
+  pid: number
+  home: string
+  /** Peers connected now. */
+  connections: number
+}
+
+/** A contact. */
+export interface ContactView {
+  name: string
+  peerId: string
+  /** ms since the epoch. */
+  addedAt: number
+  verified: boolean
+  blocked: boolean
+  /** Last known multiaddrs. */
+  addresses: string[]
+}
+
+/** `POST /v1/contacts` body. */
+export interface AddContactRequest {
+  name: string
+  /** A peer id or an invite (`natter:…`). */
+  peer: string
+}
+
+/** `POST /v1/contacts` reply. */
+export interface AddContactResponse {
+  contact: ContactView
+  /** Addresses from the invite, kept as bootstrap peers (empty when added by peer id). */
+  bootstrap: string[]
+  /** Whether the node is connected to the contact now. */
+  connected: boolean
+}
+
+/** `PATCH /v1/contacts/:contact` body. */
+export interface RenameContactRequest {
+  name: string
+}
+
+/** Delivery and read states of a stored message. */
+export type MessageStateView = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received'
+
+/** A message, either direction. */
+export interface MessageView {
+  /** Lowercase hex, chosen by the sender. */
+  id: string
+  /** The other party's peer id. */
+  peer: string
+  direction: 'in' | 'out'
+  text: string
+  seq: number
+  /** By the sender's clock, ms since the epoch. */
+  sentAt: number
+  /** By this node's clock, for incoming messages; `null` for outgoing ones. */
+  receivedAt: number | null
+  state: MessageStateView
+  /** Why delivery failed, for `failed` messages. */
+  failReason?: string
+}
+
+/** How long `POST /v1/send` waits: until the message is stored (`queued`) or acknowledged (`delivered`). */
+export type SendWait = 'queued' | 'delivered'
+
+/** `POST /v1/send` body. */
+export interface SendRequest {
+  /** A contact name or a peer id. */
+  to: string
+  text: string
+  /** @default 'delivered' */
+  wait?: SendWait
+}
+
+/** `POST /v1/send` reply. */
+export interface SendResponse {
+  message: MessageView
+}
+
+/** `GET /v1/history` reply. */
+export interface HistoryResponse {
+  peer: string
+  /** The contact's name, when the peer is a contact. */
+  name?: string
+  /** Oldest first. */
+  messages: MessageView[]
+}
+
+/** `GET /v1/presence` reply. */
+export interface PresenceResponse {
+  own: PresenceView
+  /** Contacts (with what is known of their presence; `offline` when nothing is) and other peers seen. */
+  peers: PresenceView[]
+}
+
+/** `PUT /v1/presence` body. */
+export interface SetPresenceRequest {
+  status: StatusView
+  /** @default '' */
+  note?: string
+}
+
+/** `GET /v1/resolve?peer=<contact|peerId>` reply. */
+export interface ResolveResponse {
+  peerId: string
+  /** The contact's name, when the peer is a contact. */
+  name?: string
+}
+
+/** `GET /v1/peers` reply. */
+export interface PeersResponse {
+  peers: Array<{ peerId: string, name?: string }>
+}
+
+/** `POST /v1/ping` body and reply. */
+export interface PingRequest {
+  peer: string
+}
+export interface PingResponse {
+  peerId: string
+  /** Round-trip time, ms. */
+  rttMs: number
+}
+
+/** A pending message request (a non-contact wrote). */
+export interface RequestView {
+  peer: string
+  count: number
+  first: MessageView
+  last: MessageView
+}
+
+/** `GET /v1/requests` reply. */
+export interface RequestsResponse {
+  requests: RequestView[]
+}
+
+
+/** A blocked peer. */
+export interface BlockedView {
+  peerId: string
+  /** ms since the epoch. */
+  blockedAt: number
+}
+
+/** `GET /v1/blocked` reply. */
+export interface BlockedResponse {
+  blocked: BlockedView[]
+}
+
+/** `POST /v1/read` reply. */
+export interface ReadResponse {
+  peerId: string
+  /** How many messages were newly marked read. */
+  marked: number
+}
+
+/** `POST /v1/stop` reply. */
+export interface StopResponse {
+  /** The daemon's pid; it exits shortly after replying. */
+  pid: number
+}
+
+/** One line of `GET /v1/events` (newline-delimited JSON). */
+export type EventView =
+  /** First line of every stream: the subscription is live. */
+  | { type: 'ready', peerId: string }
+  /** A message from a contact or accepted peer. */
+  | { type: 'message', message: MessageView, name?: string }
+  /** A message from a stranger: it waits in the requests inbox. */
+  | { type: 'request', message: MessageView }
+  /** A sent message changed state. */
+  | { type: 'message:state', id: string, peer: string, state: MessageStateView, reason?: string }
+  | { type: 'presence', presence: PresenceView }
+  /** Sent every 15 s so clients notice a dead connection. */
+  | { type: 'heartbeat', at: number }
+  /** Last line before the daemon closes the stream on shutdown. */
+  | { type: 'shutdown' }
+
+/** Body of every error reply. */
+export interface ApiErrorBody {
+  error: {
+    /** The library's (or the API's) error name, e.g. `ContactNotFoundError`. */
+    name: string
+    message: string
+  }
+}

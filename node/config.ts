@@ -1,0 +1,309 @@
+/**
+ * The daemon's configuration: `<home>/config.json`, validated against a zod
+ * schema, with command-line flags layered on top. A bad field gets a
+ * {@link ConfigError} naming it, e.g. `config.json: listen[1]: not a multiaddr`.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { isIP } from 'node:net'
+import { basename, isAbsolute, join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+import { LOG_LEVELS } from './log.js'
+import type { LogLevel } from './log.js'
+import type { ZodError } from 'zod'
+
+/** Where the control API listens, resolved. */
+export type ApiAddress =
+  | { transport: 'unix', path: string }
+  | { transport: 'tcp', host: string, port: number }
+
+/** The daemon's effective configuration. */
+export interface DaemonConfig {
+  /** Multiaddrs to listen on. */
+  listen: string[]
+  /** Multiaddrs to announce instead of the listen addresses. */
+  announce: string[]
+  /** Peers to join the network through (multiaddrs ending in `/p2p/<peerId>`). */
+  bootstrap: string[]
+  /** Where the control API listens. */
+  api: ApiAddress
+  logLevel: LogLevel
+  /** Find peers on the LAN with mDNS. */
+  mdns: boolean
+  /** The name this node suggests for itself in invites. */
+  name: string
+}
+
+/** Daemon flags; each given one overrides the config file's field. */
+export interface ConfigOverrides {
+  listen?: string[]
+  announce?: string[]
+  bootstrap?: string[]
+  api?: string
+  logLevel?: string
+  mdns?: boolean
+  name?: string
+}
+
+/** The default API address: a socket in the home. */
+export const API_DEFAULT = 'api.sock'
+/** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107
+
+function isMultiaddr (value: string): boolean {
+  if (!value.startsWith('/')) {
+    return false
+  }
+  try {
+    multiaddr(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function isPeerAddress (value: string): boolean {
+  if (!isMultiaddr(value)) {
+    return false
+  }
+  return multiaddr(value).getComponents().findLast(c => c.name === 'p2p')?.value != null
+}
+
+const Multiaddr = z.string({ error: 'not a string' }).refine(isMultiaddr, 'not a multiaddr')
+const PeerAddress = z.string({ error: 'not a string' }).refine(isPeerAddress, 'not a multiaddr ending in /p2p/<peerId>')
+const ApiString = z.string({ error: 'not a string' }).min(1, 'empty').superRefine((value, ctx) => {
+  const problem = apiAddressProblem(value)
+  if (problem != null) {
+    ctx.addIssue({ code: 'custom', message: problem })
+  }
+})
+
+const fields = {
+  listen: z.array(Multiaddr, { error: 'not a list of multiaddrs' }),
+  announce: z.array(Multiaddr, { error: 'not a list of multiaddrs' }),
+  bootstrap: z.array(PeerAddress, { error: 'not a list of multiaddrs' }),
+  api: ApiString,
+  logLevel: z.enum(LOG_LEVELS, { error: `not one of ${LOG_LEVELS.join(', ')}` }),
+  mdns: z.boolean({ error: 'not true or false' }),
+  name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters')
+}
+
+/** The schema of `config.json`. Every field is optional; unknown fields are refused. */
+export const ConfigFileSchema = z.strictObject({
+  listen: fields.listen.optional(),
+  announce: fields.announce.optional(),
+  bootstrap: fields.bootstrap.optional(),
+  api: fields.api.optional(),
+  logLevel: fields.logLevel.optional(),
+  mdns: fields.mdns.optional(),
+  name: fields.name.optional()
+})
+
+/** What `config.json` holds. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>
+
+const FLAG_NAMES: Record<keyof ConfigOverrides, string> = {
+  listen: '--listen',
+  announce: '--announce',
+  bootstrap: '--bootstrap',
+  api: '--api',
+  logLevel: '--log-level',
+  mdns: '--mdns',
+  name: '--name'
+}
+
+function formatPath (path: ReadonlyArray<PropertyKey>): string {
+  let out = ''
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : (out === '' ? String(key) : `.${String(key)}`)
+  }
+  return out
+}
+
+function firstProblem (source: string, error: ZodError): ConfigError {
+  const issue = error.issues[0]
+  if (issue == null) {
+    return new ConfigError(`${source}: invalid`)
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map(k => `"${k}"`).join(', ')
+    return new ConfigError(`${source}: unknown field ${keys} (known: ${Object.keys(fields).join(', ')})`)
+  }
+  const where = formatPath(issue.path)
+  return new ConfigError(`${source}: ${where === '' ? '' : `${where}: `}${issue.message}`)
+}
+
+/** Why `value` cannot be an API address, or undefined if it can. Non-loopback TCP is refused. */
+export function apiAddressProblem (value: string): string | undefined {
+  const tcp = splitHostPort(value)
+  if (tcp == null) {
+    return undefined
+  }
+  if (!Number.isInteger(tcp.port) || tcp.port < 0 || tcp.port > 65535) {
+    return `"${value}" has a bad port`
+  }
+  if (!isLoopback(tcp.host)) {
+    return `"${value}" is not a loopback address; the control API only listens on this machine (use 127.0.0.1:<port> or a socket path)`
+  }
+  return undefined
+}
+
+function splitHostPort (value: string): { host: string, port: number } | undefined {
+  const text = value.startsWith('http://') ? value.slice('http://'.length).replace(/\/$/, '') : value
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(text)
+  if (bracketed != null) {
+    return { host: bracketed[1]!, port: Number(bracketed[2]) }
+  }
+  const plain = /^([^/:[\]]+):(\d+)$/.exec(text)
+  if (plain != null) {
+    return { host: plain[1]!, port: Number(plain[2]) }
+  }
+  return undefined
+}
+
+function isLoopback (host: string): boolean {
+  if (host === 'localhost') {
+    return true
+  }
+  if (isIP(host) === 4) {
+    return host.startsWith('127.')
+  }
+  if (isIP(host) === 6) {
+    return host === '::1' || host === '0:0:0:0:0:0:0:1'
+  }
+  return false
+}
+
+/**
+ * Resolves an API address string: `host:port` (loopback only) is TCP,
+ * anything else a socket path (`unix:` prefix optional), relative to `home`.
+ */
+export function parseApiAddress (value: string, home: string): ApiAddress {
+  const problem = apiAddressProblem(value)
+  if (problem != null) {
+    throw new ConfigError(`api: ${problem}`)
+  }
+  const tcp = splitHostPort(value)
+  if (tcp != null) {
+    return { transport: 'tcp', host: tcp.host === 'localhost' ? '127.0.0.1' : tcp.host, port: tcp.port }
+  }
+  const raw = value.startsWith('unix:') ? value.slice('unix:'.length) : value
+  const path = isAbsolute(raw) ? raw : join(home, raw)
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    throw new ConfigError(`api: the socket path ${path} is longer than ${MAX_SOCKET_PATH} bytes, which Unix sockets cannot use; choose a shorter --home or --api 127.0.0.1:<port>`)
+  }
+  return { transport: 'unix', path }
+}
+
+/** Parses and validates the text of a config file; `source` names it in errors. */
+export function parseConfigFile (text: string, source = 'config.json'): ConfigFile {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid JSON (${(err as Error).message})`, { cause: err })
+  }
+  const result = ConfigFileSchema.safeParse(raw)
+  if (!result.success) {
+    throw firstProblem(source, result.error)
+  }
+  return result.data
+}
+
+/** Validates command-line overrides; errors name the flag, e.g. `--listen: not a multiaddr`. */
+export function parseOverrides (overrides: ConfigOverrides): ConfigFile {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(FLAG_NAMES) as Array<keyof ConfigOverrides>) {
+    const value = overrides[key]
+    if (value === undefined) {
+      continue
+    }
+    const result = fields[key].safeParse(value)
+    if (!result.success) {
+      const issue = result.error.issues[0]
+      const index = issue?.path.find(p => typeof p === 'number')
+      const which = typeof index === 'number' && Array.isArray(value) ? ` "${String(value[index])}"` : ''
+      throw new ConfigError(`${FLAG_NAMES[key]}${which}: ${issue?.message ?? 'invalid'}`)
+    }
+    out[key] = result.data
+  }
+  return out as ConfigFile
+}
+
+/** Layers overrides on the file and fills defaults, field by field. */
+export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: string): DaemonConfig {
+  return {
+    listen: overrides.listen ?? file.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    announce: overrides.announce ?? file.announce ?? [],
+    bootstrap: [...new Set([...(file.bootstrap ?? []), ...(overrides.bootstrap ?? [])])],
+    api: parseApiAddress(overrides.api ?? file.api ?? API_DEFAULT, home),
+    logLevel: overrides.logLevel ?? file.logLevel ?? 'warn',
+    mdns: overrides.mdns ?? file.mdns ?? true,
+    name: overrides.name ?? file.name ?? ''
+  }
+}
+
+/** Result of {@link loadConfigFile}. */
+export interface LoadedConfig {
+  file: ConfigFile
+  /** True when this call created the file (first run). */
+  created: boolean
+}
+
+/**
+ * Reads `config.json`, creating it with defaults on first run: listening on
+ * all IPv4 interfaces on a port picked now and kept, so invites handed out
+ * stay valid across restarts.
+ */
+export async function loadConfigFile (path: string): Promise<LoadedConfig> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`${basename(path)}: cannot be read (${(err as Error).message})`, { cause: err })
+    }
+    const file: ConfigFile = {
+      listen: [`/ip4/0.0.0.0/tcp/${await freePort()}`],
+      announce: [],
+      bootstrap: [],
+      api: API_DEFAULT,
+      logLevel: 'warn',
+      mdns: true,
+      name: ''
+    }
+    await writeConfigFile(path, file)
+    return { file, created: true }
+  }
+  return { file: parseConfigFile(text, basename(path)), created: false }
+}
+
+/** Writes `config.json` atomically (temporary file, then rename), mode 0600. */
+export async function writeConfigFile (path: string, file: ConfigFile): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await writeFile(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}
+
+async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', reject)
+    server.listen({ port: 0, host: '0.0.0.0' }, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address != null ? address.port : 0
+      server.close(() => { resolve(port) })
+    })
+  })
+}

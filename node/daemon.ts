@@ -1,0 +1,222 @@
+/**
+ * The natter daemon: runs a node from a home directory and serves the local
+ * control API the CLI talks to.
+ *
+ * Start order: home → lock → config → token → node → API → endpoint file →
+ * rendezvous → banner. A failed start undoes what it started, in reverse, and
+ * rethrows. Stop runs the other way: rendezvous, node (announces offline),
+ * API (ends event streams, removes the socket), endpoint file, lock.
+ *
+ * @example
+ * ```ts
+ * const daemon = await startDaemon({ home: '/tmp/alice', stdout: process.stdout, stderr: process.stderr })
+ * process.once('SIGINT', () => { void daemon.stop() })
+ * await daemon.stopped
+ * ```
+ *
+ * @module
+ */
+// first: the library entry installs the Promise.withResolvers polyfill before libp2p loads
+import { createNatter } from '../src/index.js'
+import { randomBytes } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { ensureToken } from './api/auth.js'
+import { homeFiles, resolveHome, resolveRendezvousDir } from './api/discovery.js'
+import { contactRoutes } from './api/routes/contacts.js'
+import { eventRoutes } from './api/routes/events.js'
+import { messageRoutes } from './api/routes/messages.js'
+import { nodeRoutes } from './api/routes/node.js'
+import { presenceRoutes } from './api/routes/presence.js'
+import { requestRoutes } from './api/routes/requests.js'
+import { createApiServer } from './api/server.js'
+import { formatBanner, formatBannerJson } from './banner.js'
+import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
+import { HomeError, ListenError } from './errors.js'
+import { acquireLock } from './lock.js'
+import { createLog } from './log.js'
+import { createMessenger } from './messenger.js'
+import { createRendezvous } from './rendezvous.js'
+import type { ApiEndpoint } from './api/discovery.js'
+import type { ApiServer } from './api/server.js'
+import type { DaemonLock } from './lock.js'
+import type { Rendezvous } from './rendezvous.js'
+import type { Natter } from '../src/index.js'
+import type { ConfigOverrides, DaemonConfig } from './config.js'
+import type { Log } from './log.js'
+
+/** Options of {@link startDaemon}. */
+export interface DaemonInit {
+  /** `--home`; see `resolveHome` for the fallbacks. */
+  home?: string
+  /** Flags overriding `config.json`. @default {} */
+  overrides?: ConfigOverrides
+  /** Environment (home, rendezvous dir). @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** Where the banner goes. */
+  stdout: NodeJS.WritableStream
+  /** Where log lines go. */
+  stderr: NodeJS.WritableStream
+  /** Print the banner as one JSON document. @default false */
+  json?: boolean
+}
+
+/** A running daemon. */
+export interface Daemon {
+  readonly peerId: string
+  readonly home: string
+  readonly config: DaemonConfig
+  readonly endpoint: ApiEndpoint
+  /** Stops everything, in reverse start order. Idempotent; resolves when done. */
+  stop(): Promise<void>
+  /** Resolves once the daemon has stopped, however that was asked for (API, signal, {@link stop}). */
+  readonly stopped: Promise<void>
+}
+
+async function writePrivateFile (path: string, text: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await writeFile(tmp, text, { mode: 0o600, flag: 'wx' })
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}
+
+/** Starts a daemon. Throws `ConfigError`, `DaemonRunningError`, `HomeError` or the library's start errors. */
+export async function startDaemon (init: DaemonInit): Promise<Daemon> {
+  const env = init.env ?? process.env
+  const home = resolveHome({ home: init.home, env })
+  const files = homeFiles(home)
+  const overrides = parseOverrides(init.overrides ?? {})
+  let log: Log = createLog({ level: 'warn', stream: init.stderr })
+
+  // what has been started so far, stopped in this order (the node first: it announces offline)
+  let lock: DaemonLock | undefined
+  let natter: Natter | undefined
+  let api: ApiServer | undefined
+  let endpointWritten = false
+  let rendezvous: Rendezvous | undefined
+  const unwind = async (): Promise<void> => {
+    const node = natter
+    const steps: Array<[string, (() => Promise<void>) | undefined]> = [
+      ['rendezvous', rendezvous?.stop],
+      ['node', node == null ? undefined : async () => { await node.stop() }],
+      ['control API', api?.stop],
+      ['endpoint file', endpointWritten ? async () => { await rm(files.endpoint, { force: true }) } : undefined],
+      ['lock', lock?.release]
+    ]
+    rendezvous = undefined
+    natter = undefined
+    api = undefined
+    endpointWritten = false
+    lock = undefined
+    for (const [what, step] of steps) {
+      if (step != null) {
+        log.debug('stopping the %s', what)
+        await step().catch(err => { log.warn('while stopping the %s: %s', what, (err as Error).message) })
+      }
+    }
+  }
+
+  try {
+    try {
+      await mkdir(home, { recursive: true, mode: 0o700 })
+    } catch (err) {
+      throw new HomeError(`cannot create the home directory ${home}: ${(err as Error).message}`, { cause: err })
+    }
+    lock = await acquireLock(files.lock)
+
+    const { file, created } = await loadConfigFile(files.config)
+    const config = resolveConfig(file, overrides, home)
+    log = createLog({ level: config.logLevel, stream: init.stderr })
+    const token = await ensureToken(files.token)
+
+    const node = natter = await createNatter({
+      dataDir: home,
+      listen: config.listen,
+      announce: config.announce,
+      bootstrap: config.bootstrap,
+      mdns: config.mdns
+    }).catch((err: Error) => {
+      if (err.name === 'UnsupportedListenAddressesError') {
+        // libp2p's message suggests its own options; say which of ours to change
+        const why = err.message.split('\n')
+          .map(line => /^\s+(\/\S+): (?:\w*Error: )?(.*)$/.exec(line))
+          .filter(m => m != null)
+          .map(m => `${m[1]}: ${m[2]}`)
+          .join('; ')
+        throw new ListenError(`cannot listen on ${config.listen.join(', ')}${why === '' ? '' : ` (${why})`}; change "listen" in ${files.config} or pass --listen`, { cause: err })
+      }
+      throw err
+    })
+    const messenger = createMessenger(node)
+    log.info('node %s listening on %s', node.peerId, node.addresses.join(', '))
+
+    let stopping: Promise<void> | undefined
+    let resolveStopped!: () => void
+    const stopped = new Promise<void>(resolve => { resolveStopped = resolve })
+    const stop = async (): Promise<void> => {
+      stopping ??= (async () => {
+        log.info('stopping')
+        await unwind()
+        resolveStopped()
+      })()
+      return stopping
+    }
+
+    const server = api = createApiServer({
+      address: config.api,
+      token,
+      log,
+      routes: [
+        ...nodeRoutes({ messenger, home, name: config.name, requestStop: () => { void stop() } }),
+        ...contactRoutes({ messenger, log }),
+        ...messageRoutes({ messenger }),
+        ...presenceRoutes({ messenger }),
+        ...eventRoutes({ messenger }),
+        ...requestRoutes({ messenger })
+      ]
+    })
+    let endpoint: ApiEndpoint
+    try {
+      endpoint = await server.start()
+    } catch (err) {
+      throw new HomeError(`cannot listen for the control API on ${config.api.transport === 'unix' ? config.api.path : `${config.api.host}:${config.api.port}`}: ${(err as Error).message}`, { cause: err })
+    }
+    endpointWritten = true
+    await writePrivateFile(files.endpoint, JSON.stringify(endpoint) + '\n')
+
+    const rendezvousDir = resolveRendezvousDir(env)
+    const discovery = createRendezvous({
+      peerId: node.peerId,
+      addresses: () => node.addresses,
+      connectedPeers: () => node.connectedPeers,
+      dial: async (address, options) => { await node.connect(address, options) }
+    }, { dir: rendezvousDir, log })
+    try {
+      await discovery.start()
+      rendezvous = discovery
+    } catch (err) {
+      await discovery.stop()
+      log.warn('same-machine rendezvous disabled: %s', (err as Error).message)
+    }
+
+    const banner = {
+      peerId: node.peerId,
+      addresses: node.addresses,
+      api: endpoint,
+      home,
+      created,
+      mdns: config.mdns,
+      rendezvousDir,
+      homeFlag: init.home
+    }
+    init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
+
+    return { peerId: node.peerId, home, config, endpoint, stop, stopped }
+  } catch (err) {
+    await unwind()
+    throw err
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Named errors of the daemon. Callers branch on `err.name`; the CLI maps
+ * names to exit codes.
+ *
+ * @module
+ */
+
+/** `config.json` or a daemon flag holds a bad value. The message names the field. */
+export class ConfigError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Another daemon holds this home's lock. */
+export class DaemonRunningError extends Error {
+  /** The running daemon's pid. */
+  readonly pid: number
+  constructor (message: string, options: ErrorOptions & { pid: number }) {
+    super(message, options)
+    this.name = 'DaemonRunningError'
+    this.pid = options.pid
+  }
+}
+
+/** The node cannot listen on its configured addresses (port in use, address not on this machine). */
+export class ListenError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ListenError'
+  }
+}
+
+/** The home directory, its lock, token or socket cannot be used (permissions, path too long, …). */
+export class HomeError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'HomeError'
+  }
+}
+
+/**
+ * A peer id that is valid but not a contact, where a contact is needed. Same
+ * name as the library's store error, so clients handle both alike.
+ */
+export class ContactNotFoundError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ContactNotFoundError'
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The daemon's view of the library: one narrow interface the API routes use,
+ * speaking the API's JSON-safe types. It is the only place that knows the
+ * library's shapes, so a library change touches this file and no route.
+ *
+ * @module
+ */
+import type { BlockedView, ContactView, EventView, MessageView, PresenceView, RequestView, SendWait, StatusView } from './api/types.js'
+import type { Contact, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence } from '../src/index.js'
+
+/** Contacts, addressed by name or peer id. */
+export interface ContactsApi {
+  /** Adds a contact by peer id or invite (an invite's addresses become bootstrap peers). */
+  add(name: string, peerIdOrInvite: string): Promise<ContactView>
+  list(): ContactView[]
+  /** The contact with this name or peer id, or undefined. */
+  get(nameOrPeerId: string): ContactView | undefined
+  rename(nameOrPeerId: string, newName: string): ContactView
+  remove(nameOrPeerId: string): ContactView
+}
+
+/** What the API routes need from the running node. */
+export interface Messenger {
+  readonly peerId: string
+  readonly addresses: string[]
+  readonly connectedPeers: string[]
+  readonly contacts: ContactsApi
+  /** An invite for this node. */
+  invite(name?: string): string
+  /**
+   * The peer id of a contact name or peer id. Throws `InvalidPeerIdError` for
+   * something shaped like a peer id that is not one, `ContactNotFoundError`
+   * for an unknown name.
+   */
+  resolvePeer(nameOrPeerId: string): string
+  /** The contact name of a peer id, if it is a contact. */
+  nameOf(peerId: string): string | undefined
+  send(peer: string, text: string, options: { wait: SendWait, signal?: AbortSignal }): Promise<MessageView>
+  /** Oldest first. */
+  history(peer: string, options: { before?: number, limit?: number }): MessageView[]
+  /** Marks the conversation read; returns how many messages changed. */
+  markRead(peer: string): Promise<number>
+  setPresence(status: StatusView, note: string): Promise<PresenceView>
+  ownPresence(): PresenceView
+  presences(): PresenceView[]
+  connect(address: string, options: { bootstrap?: boolean, signal?: AbortSignal }): Promise<void>
+  ping(peer: string, options: { signal?: AbortSignal }): Promise<number>
+  requests(): RequestView[]
+  acceptRequest(peer: string): void
+  /** Returns how many messages were deleted. */
+  declineRequest(peer: string, options: { block?: boolean }): number
+  block(peer: string): void
+  unblock(peer: string): void
+  blocked(): BlockedView[]
+  /** Calls `listener` for messages, requests, delivery-state and presence changes; returns the unsubscribe. */
+  subscribe(listener: (event: EventView) => void): () => void
+  stop(): Promise<void>
+}
+
+/** A stored message as the API shows it. */
+export function toMessageView (m: Message): MessageView {
+  const view: MessageView = {
+    id: m.id,
+    peer: m.peer,
+    direction: m.direction,
+    text: m.text,
+    seq: m.seq,
+    sentAt: m.sentAt,
+    receivedAt: m.receivedAt,
+    state: m.state
+  }
+  if (m.failReason != null) {
+    view.failReason = m.failReason
+  }
+  return view
+}
+
+function incomingView (m: IncomingMessage): MessageView {
+  return { id: m.id, peer: m.from, direction: 'in', text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt, state: 'received' }
+}
+
+function toContactView (c: Contact): ContactView {
+  return { name: c.name, peerId: c.peerId, addedAt: c.addedAt, verified: c.verified, blocked: c.blocked, addresses: [...c.addresses] }
+}
+
+function toRequestView (r: MessageRequest): RequestView {
+  return { peer: r.peer, count: r.count, first: toMessageView(r.first), last: toMessageView(r.last) }
+}
+
+/** Wraps a running node. */
+export function createMessenger (natter: Natter): Messenger {
+  const nameOf = (peerId: string): string | undefined => natter.contacts.get(peerId)?.name
+  const presenceView = (p: Presence): PresenceView => {
+    const name = nameOf(p.peerId)
+    const view: PresenceView = { peerId: p.peerId, status: p.status, note: p.note, updatedAt: p.updatedAt, expiresAt: p.expiresAt }
+    if (name != null) {
+      view.name = name
+    }
+    return view
+  }
+  const named = <E extends EventView & { name?: string }>(event: E, peer: string): E => {
+    const name = nameOf(peer)
+    return name == null ? event : { ...event, name }
+  }
+
+  return {
+    get peerId () { return natter.peerId },
+    get addresses () { return natter.addresses },
+    get connectedPeers () { return natter.connectedPeers },
+    contacts: {
+      add: async (name, peer) => toContactView(await natter.contacts.add(name, peer)),
+      list: () => natter.contacts.list().map(toContactView),
+      get: (key) => {
+        const c = natter.contacts.get(key)
+        return c == null ? undefined : toContactView(c)
+      },
+      rename: (key, name) => toContactView(natter.contacts.rename(key, name)),
+      remove: (key) => toContactView(natter.contacts.remove(key))
+    },
+    invite: (name) => natter.invite(name),
+    resolvePeer: (value) => natter.resolvePeer(value.trim()).peerId.toString(),
+    nameOf,
+    send: async (peer, text, options) => toMessageView(await natter.send(peer, text, options)),
+    history: (peer, options) => natter.history(peer, options).map(toMessageView),
+    markRead: async (peer) => natter.markRead(peer),
+    setPresence: async (status, note) => presenceView(await natter.setPresence({ status, note })),
+    ownPresence: () => presenceView(natter.ownPresence),
+    presences: () => natter.presences().map(presenceView),
+    connect: async (address, options) => { await natter.connect(address, options) },
+    ping: async (peer, options) => natter.ping(peer, options),
+    requests: () => natter.requests().map(toRequestView),
+    acceptRequest: (peer) => { natter.acceptRequest(peer) },
+    declineRequest: (peer, options) => natter.declineRequest(peer, options),
+    block: (peer) => { natter.block(peer) },
+    unblock: (peer) => { natter.unblock(peer) },
+    blocked: () => natter.blocked().map(b => ({ peerId: b.peerId, blockedAt: b.blockedAt })),
+
+    subscribe (listener) {
+      const onMessage = (e: CustomEvent<IncomingMessage>): void => {
+        listener(named({ type: 'message', message: incomingView(e.detail) }, e.detail.from))
+      }
+      const onRequest = (e: CustomEvent<IncomingMessage>): void => {
+        listener({ type: 'request', message: incomingView(e.detail) })
+      }
+      const onState = (e: CustomEvent<MessageStateChange>): void => {
+        const d = e.detail
+        listener(d.reason == null
+          ? { type: 'message:state', id: d.id, peer: d.peer, state: d.state }
+          : { type: 'message:state', id: d.id, peer: d.peer, state: d.state, reason: d.reason })
+      }
+      const onPresence = (e: CustomEvent<Presence>): void => {
+        listener({ type: 'presence', presence: presenceView(e.detail) })
+      }
+      natter.addEventListener('message', onMessage)
+      natter.addEventListener('request', onRequest)
+      natter.addEventListener('message:state', onState)
+      natter.addEventListener('presence', onPresence)
+      return () => {
+        natter.removeEventListener('message', onMessage)
+        natter.removeEventListener('request', onRequest)
+        natter.removeEventListener('message:state', onState)
+        natter.removeEventListener('presence', onPresence)
+      }
+    },
+
+    stop: async () => { await natter.stop() }
+  }
+}

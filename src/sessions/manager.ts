@@ -1,0 +1,534 @@
+/**
+ * The session manager: seals outgoing payloads in forward-secret Double
+ * Ratchet sessions (envelope scheme RATCHET, PROTOCOL.md §6) and opens
+ * incoming ones, keeping the session state encrypted in the store. A first
+ * message to a peer is sealed from its prekey bundle, found in the DHT, so the
+ * peer may be offline; with no bundle to be found it falls back to SEALED.
+ *
+ * Every change to a peer's sessions happens under a per-peer lock and is
+ * written in one store transaction before the envelope leaves (sealing) or the
+ * plaintext is released (opening).
+ *
+ * @module
+ */
+import { logger } from '@libp2p/logger'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import {
+  ENVELOPE_VERSION, EnvelopeBody, MESSAGE_ID_BYTES, Payload, SignedEnvelope, decodePayload, envelopeAssociatedData, openSealed, sealEnvelope, signEnvelope
+} from '../crypto/envelope.js'
+import { peerFromBytes, peerFromPublicKey } from '../crypto/peer.js'
+import { acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
+import { InvalidMessageError } from '../errors.js'
+import { createSecretBox } from '../keys/data-key.js'
+import { IdentityKeyChangedError } from './errors.js'
+import { loadPrekeys } from './prekey-keeper.js'
+import { createBundlePublisher, fetchBundleRecord } from './publisher.js'
+import { addAccepted, decodeSessionSet, encodeSessionSet, findByInitialHeader, promote, sendingEntry, sendingRatchetKey, trim } from './session-set.js'
+import type { VerifiedPrekeyRecord } from './bundle-record.js'
+import type { PrekeyKeeper, PrekeyKeeperInit } from './prekey-keeper.js'
+import type { BundlePublisherInit, PrekeyDht } from './publisher.js'
+import type { SessionEntry } from './session-set.js'
+import type { VerifiedEnvelope } from '../crypto/envelope.js'
+import type { Ed25519Peer } from '../crypto/peer.js'
+import type { IdentityKeyPair, RatchetMessage } from '../crypto/ratchet/index.js'
+import type { Store } from '../store/index.js'
+import type { AbortOptions, Ed25519PrivateKey } from '@libp2p/interface'
+
+const log = logger('natter:sessions')
+
+const SESSIONS_LABEL = 'ratchet sessions'
+const EMPTY = new Uint8Array(0)
+const RECENT_LIMIT = 512
+
+/** What the session manager needs. */
+export interface SessionManagerComponents {
+  /** This node's identity key. */
+  key: Ed25519PrivateKey
+  self: Ed25519Peer
+  store: Store
+  /** Where prekey bundles are published and found. */
+  dht: PrekeyDht
+}
+
+/** Options of {@link createSessionManager}; see also the prekey and publisher options. */
+export interface SessionManagerInit extends PrekeyKeeperInit, BundlePublisherInit {
+  /** Time allowed to find a recipient's prekey bundle before sealing without a session, in ms. @default 10_000 */
+  bundleTimeoutMs?: number
+  /** How long a fetched bundle is remembered (it is only needed to start a session), in ms. @default 60_000 */
+  bundleCacheMs?: number
+  /** How long the absence of a bundle is remembered (meanwhile payloads to that peer are sealed SEALED), in ms. @default 10_000 */
+  bundleMissCacheMs?: number
+  /**
+   * Seal every payload SEALED, never in a session (benchmarks and interop
+   * tests only: SEALED is not forward secret). Incoming RATCHET envelopes
+   * are still opened. @default false
+   */
+  sealedOnly?: boolean
+  /** Sessions kept per peer (the least preferred are dropped). @default 4 */
+  maxSessionsPerPeer?: number
+  /** How often prekeys are checked for rotation and replenishment, in ms. @default 3_600_000 (1 h) */
+  maintenanceIntervalMs?: number
+}
+
+/** Options of {@link SessionManager.seal}. */
+export interface SealOptions extends AbortOptions {
+  /** 16 bytes. @default random */
+  id?: Uint8Array
+  /** @default Date.now() */
+  sentAt?: number
+  /** Proof-of-work stamp bytes. @default none */
+  stamp?: Uint8Array
+  /**
+   * Start a session from the recipient's bundle when there is none. With
+   * `false` (receipts), a payload for a peer without a session is sealed
+   * SEALED without looking anything up. @default true
+   */
+  newSession?: boolean
+  /**
+   * Called with the encoded envelope inside the store transaction that saves
+   * the advanced session, e.g. to keep the envelope for retries: the two are
+   * written together or not at all.
+   */
+  keep?(envelope: Uint8Array): void
+}
+
+/** A sealed envelope. */
+export interface SealedEnvelope {
+  id: Uint8Array
+  /** The encoded SignedEnvelope. */
+  bytes: Uint8Array
+  sentAt: number
+  /** `'ratchet'` (forward-secret session) or `'sealed'` (to the identity key: no bundle was found). */
+  scheme: 'ratchet' | 'sealed'
+}
+
+/** Seals and opens envelopes in forward-secret sessions. */
+export interface SessionManager {
+  /** Loads (or creates) the prekeys and starts publishing the bundle. Idempotent. */
+  start(): void
+  /** Stops publishing and pending lookups. Idempotent. */
+  stop(): Promise<void>
+  /**
+   * Seals `payload` for `recipient` (RATCHET, or SEALED when no session can be
+   * set up). Throws `IdentityKeyChangedError` while the recipient's key change
+   * awaits acceptance, `MessageTooLargeError` / `InvalidMessageError` for a
+   * bad payload.
+   */
+  seal(recipient: Ed25519Peer, payload: Payload, options?: SealOptions): Promise<SealedEnvelope>
+  /**
+   * Decrypts a verified envelope addressed to this node (RATCHET or SEALED).
+   * A message already opened (a retransmission) yields its payload again.
+   * Throws `InvalidMessageError` (with a `reason`).
+   */
+  open(envelope: VerifiedEnvelope): Promise<Payload>
+  /** Throws `IdentityKeyChangedError` if messages to `recipient` must be held. */
+  assertSendable(recipient: Ed25519Peer): void
+  /**
+   * The recipient refused `envelope` as INVALID. For a RATCHET envelope the
+   * session it was sealed in is dropped (the one-time prekey was taken, or
+   * the recipient lost the session) and `true` says: seal the payload again.
+   */
+  refused(envelope: Uint8Array): Promise<boolean>
+  /** Publishes the prekey bundle now; resolves with how many DHT peers stored it. */
+  publishBundle(options?: AbortOptions): Promise<number>
+  /** Tells the manager a peer connected (the first one triggers publication). */
+  peerConnected(): void
+  /** Whether a session with `peer` (peer id string) is stored. */
+  hasSession(peer: string): boolean
+}
+
+/**
+ * Creates the session manager.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessionManager({ key, self, store, dht: libp2p.services.dht })
+ * sessions.start()
+ * const sealed = await sessions.seal(recipient, payload, { keep: (bytes) => outbox.keep(id, bytes) })
+ * const payload = await sessions.open(await verifyEnvelope(bytes))
+ * ```
+ */
+export function createSessionManager (components: SessionManagerComponents, init: SessionManagerInit = {}): SessionManager {
+  const { key, self, store, dht } = components
+  const bundleTimeoutMs = init.bundleTimeoutMs ?? 10_000
+  const bundleCacheMs = init.bundleCacheMs ?? 60_000
+  const bundleMissCacheMs = init.bundleMissCacheMs ?? 10_000
+  const sealedOnly = init.sealedOnly ?? false
+  const maxSessions = init.maxSessionsPerPeer ?? 4
+  const maintenanceIntervalMs = init.maintenanceIntervalMs ?? 60 * 60 * 1000
+  const identity: IdentityKeyPair = { publicKey: key.publicKey.raw, secretKey: key.raw }
+  const box = createSecretBox(key)
+  const locks = new Map<string, Promise<unknown>>()
+  const bundles = new Map<string, { record?: VerifiedPrekeyRecord, until: number }>()
+  // one-time prekeys a recipient refused, per recipient: never picked again from a stale bundle
+  const burned = new Map<string, Set<number>>()
+  // payloads opened lately, so a copy arriving at once from another mailbox is answered, not refused
+  const recent = new Map<string, Payload>()
+  let controller = new AbortController()
+  let keeper: PrekeyKeeper | undefined
+  let maintenance: ReturnType<typeof setInterval> | undefined
+  let started = false
+
+  const publisher = createBundlePublisher({ key, self, dht, bundle: () => prekeys().bundleBytes() }, init)
+
+  function prekeys (): PrekeyKeeper {
+    keeper ??= loadPrekeys({ identity, self, store, box }, init)
+    return keeper
+  }
+
+  function maintain (): void {
+    const k = prekeys()
+    if (k.maintain()) {
+      k.save()
+      publisher.soon()
+    }
+  }
+
+  async function exclusive<T> (peer: string, fn: () => Promise<T>): Promise<T> {
+    const previous = locks.get(peer) ?? Promise.resolve()
+    const run = previous.then(fn)
+    const tail = run.catch(() => {})
+    locks.set(peer, tail)
+    try {
+      return await run
+    } finally {
+      if (locks.get(peer) === tail) {
+        locks.delete(peer)
+      }
+    }
+  }
+
+  function load (peer: Ed25519Peer): SessionEntry[] {
+    const row = store.ratchetSessions.get(peer.peerId.toString())
+    if (row == null) {
+      return []
+    }
+    try {
+      return decodeSessionSet(box.open(SESSIONS_LABEL, peer.bytes, row.state)).filter(e =>
+        uint8ArrayEquals(e.session.remoteIdentityKey, peer.publicKey.raw) && uint8ArrayEquals(e.session.localIdentityKey, identity.publicKey))
+    } catch (err) {
+      // unreadable (another identity's data key, or damage): start over; the peer will be refused and re-seal
+      log.error('sessions with %s cannot be read (%s); starting over', peer.peerId.toString(), (err as Error).message)
+      return []
+    }
+  }
+
+  function save (peer: Ed25519Peer, entries: SessionEntry[]): void {
+    if (entries.length === 0) {
+      store.ratchetSessions.delete(peer.peerId.toString())
+    } else {
+      store.ratchetSessions.put(peer.peerId.toString(), box.seal(SESSIONS_LABEL, peer.bytes, encodeSessionSet(entries)))
+    }
+  }
+
+  async function bundleFor (recipient: Ed25519Peer, signal?: AbortSignal): Promise<VerifiedPrekeyRecord | undefined> {
+    const peer = recipient.peerId.toString()
+    const cached = bundles.get(peer)
+    if (cached != null && cached.until > Date.now()) {
+      return cached.record
+    }
+    const record = await fetchBundleRecord(dht, recipient, {
+      signal: AbortSignal.any([controller.signal, AbortSignal.timeout(bundleTimeoutMs), ...(signal != null ? [signal] : [])])
+    })
+    if (bundles.size >= 1024) {
+      bundles.clear()
+    }
+    bundles.set(peer, { record, until: Date.now() + (record != null ? bundleCacheMs : bundleMissCacheMs) })
+    return record
+  }
+
+  function pickOneTimePrekey (peer: string, record: VerifiedPrekeyRecord): number | null {
+    const refused = burned.get(peer)
+    const usable = record.bundle.oneTimePrekeys.filter(k => refused?.has(k.id) !== true)
+    if (usable.length === 0) {
+      return null
+    }
+    const index = new DataView(randomBytes(4).buffer).getUint32(0) % usable.length
+    return usable[index]?.id ?? null
+  }
+
+  function remember (peer: string, id: string, payload: Payload): void {
+    recent.delete(`${peer}/${id}`)
+    recent.set(`${peer}/${id}`, payload)
+    if (recent.size > RECENT_LIMIT) {
+      const oldest = recent.keys().next().value
+      if (oldest != null) {
+        recent.delete(oldest)
+      }
+    }
+  }
+
+  /** The payload of a message from `peer` already opened, if it is known. */
+  function alreadyOpened (peer: string, id: string): Payload | undefined {
+    const seen = recent.get(`${peer}/${id}`)
+    if (seen != null) {
+      return seen
+    }
+    const stored = store.messages.get(id)
+    if (stored?.direction === 'in' && stored.peer === peer) {
+      return { type: Payload.Type.TEXT, text: stored.text, seq: BigInt(stored.seq), receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
+    }
+    return undefined
+  }
+
+  function decryptIn (entry: SessionEntry, message: RatchetMessage, associatedData: Uint8Array): Uint8Array {
+    try {
+      return entry.session.decrypt(message, { associatedData })
+    } catch (err) {
+      throw ratchetFailure(err)
+    }
+  }
+
+  async function openRatchet (envelope: VerifiedEnvelope, message: RatchetMessage): Promise<Payload> {
+    const { body, sender } = envelope
+    const peer = sender.peerId.toString()
+    const id = uint8ArrayToString(body.id, 'base16')
+    return exclusive(peer, async () => {
+      const known = alreadyOpened(peer, id)
+      if (known != null) {
+        return known
+      }
+      const entries = load(sender)
+      const associatedData = envelopeAssociatedData(body.sender, body.recipient, body.id)
+      let used: SessionEntry | undefined
+      let plaintext: Uint8Array | undefined
+      let prekeyUsed = false
+      if (message.x3dh != null) {
+        if (!uint8ArrayEquals(message.x3dh.identityKey, sender.publicKey.raw)) {
+          throw new InvalidMessageError('the session header names another identity than the envelope sender', { reason: 'malformed' })
+        }
+        used = findByInitialHeader(entries, message.x3dh, 'responder')
+        if (used != null) {
+          plaintext = decryptIn(used, message, associatedData)
+        } else {
+          let accepted
+          try {
+            accepted = acceptSession(identity, prekeys().prekeys, message, { associatedData })
+          } catch (err) {
+            throw ratchetFailure(err)
+          }
+          used = addAccepted(entries, accepted.session, identity.publicKey, sender.publicKey.raw)
+          plaintext = accepted.plaintext
+          prekeyUsed = message.x3dh.oneTimePrekeyId !== undefined
+        }
+      } else {
+        let replay = false
+        for (const entry of entries) {
+          try {
+            plaintext = entry.session.decrypt(message, { associatedData })
+            used = entry
+            break
+          } catch (err) {
+            replay ||= (err as Error).name === 'DuplicateMessageError'
+          }
+        }
+        if (used == null) {
+          throw new InvalidMessageError(replay
+            ? 'replayed message: its key was already used'
+            : 'no session with the sender decrypts this message (session unknown or lost)', { reason: 'decrypt-failed' })
+        }
+      }
+      // a malformed payload is refused before anything is written
+      const payload = decodePayload(plaintext as Uint8Array)
+      promote(entries, used)
+      trim(entries, maxSessions)
+      store.transaction(() => {
+        save(sender, entries)
+        if (prekeyUsed) {
+          prekeys().save()
+        }
+      })
+      if (prekeyUsed) {
+        // the used one-time prekey must leave the published bundle; top the stock up when low
+        if (prekeys().low) {
+          maintain()
+        }
+        publisher.soon()
+      }
+      remember(peer, id, payload)
+      return payload
+    })
+  }
+
+  const manager: SessionManager = {
+    start () {
+      if (started) {
+        return
+      }
+      started = true
+      controller = new AbortController()
+      maintain()
+      maintenance = setInterval(maintain, maintenanceIntervalMs)
+      publisher.start()
+    },
+
+    async stop () {
+      if (!started) {
+        return
+      }
+      started = false
+      clearInterval(maintenance)
+      controller.abort()
+      await publisher.stop()
+      await Promise.allSettled([...locks.values()])
+    },
+
+    assertSendable (recipient) {
+      const contact = store.contacts.get(recipient.peerId.toString())
+      if (contact?.pendingIdentityKey != null) {
+        const newPeerId = peerFromPublicKey(contact.pendingIdentityKey).peerId.toString()
+        throw new IdentityKeyChangedError(`identity key changed: run natter contacts accept-key ${contact.name}`, {
+          contact: contact.name, peerId: contact.peerId, newPeerId
+        })
+      }
+    },
+
+    async seal (recipient, payload, options = {}) {
+      manager.assertSendable(recipient)
+      const plaintext = Payload.encode(payload)
+      decodePayload(plaintext)
+      const id = options.id ?? randomBytes(MESSAGE_ID_BYTES)
+      const sentAt = options.sentAt ?? Date.now()
+      const stamp = options.stamp ?? EMPTY
+      const peer = recipient.peerId.toString()
+      return exclusive(peer, async () => {
+        const entries = sealedOnly ? [] : load(recipient)
+        let entry = sendingEntry(entries)
+        if (entry == null && options.newSession !== false && !sealedOnly) {
+          const record = await bundleFor(recipient, options.signal)
+          if (record != null) {
+            try {
+              const session = startSession(identity, record.bundle, {
+                expectedIdentityKey: recipient.publicKey.raw,
+                oneTimePrekeyId: pickOneTimePrekey(peer, record)
+              })
+              entry = { session, superseded: false }
+              entries.unshift(entry)
+              trim(entries, maxSessions)
+            } catch (err) {
+              log.error('cannot start a session from the bundle of %s: %s', peer, (err as Error).message)
+              bundles.delete(peer)
+            }
+          }
+        }
+        if (entry == null) {
+          // no session and no bundle: sealed to the identity key, end-to-end encrypted but not forward secret
+          log('no session with %s and no prekey bundle found: sealing with SEALED', peer)
+          const sealed = await sealEnvelope({ senderKey: key, sender: self.bytes, recipient, id, sentAt, payload, stamp })
+          if (options.keep != null) {
+            const keep = options.keep
+            store.transaction(() => { keep(sealed.bytes) })
+          }
+          return { ...sealed, scheme: 'sealed' as const }
+        }
+        const message = entry.session.encrypt(plaintext, { associatedData: envelopeAssociatedData(self.bytes, recipient.bytes, id) })
+        const bytes = await signEnvelope({
+          version: ENVELOPE_VERSION,
+          id,
+          sender: self.bytes,
+          recipient: recipient.bytes,
+          sentAt: BigInt(sentAt),
+          scheme: EnvelopeBody.Scheme.RATCHET,
+          ephemeralKey: EMPTY,
+          nonce: EMPTY,
+          ciphertext: encodeRatchetMessage(message),
+          stamp
+        }, key)
+        // the advanced state is on disk before the envelope can leave
+        store.transaction(() => {
+          save(recipient, entries)
+          options.keep?.(bytes)
+        })
+        return { id, bytes, sentAt, scheme: 'ratchet' as const }
+      })
+    },
+
+    async open (envelope) {
+      const { body } = envelope
+      if (!uint8ArrayEquals(body.recipient, self.bytes)) {
+        throw new InvalidMessageError('envelope is addressed to another peer', { reason: 'wrong-recipient' })
+      }
+      if (body.scheme === EnvelopeBody.Scheme.SEALED) {
+        return openSealed(envelope, key, self.bytes)
+      }
+      if (body.scheme !== EnvelopeBody.Scheme.RATCHET) {
+        throw new InvalidMessageError(`unknown envelope scheme ${String(body.scheme)}`, { reason: 'malformed' })
+      }
+      let message: RatchetMessage
+      try {
+        message = decodeRatchetMessage(body.ciphertext)
+      } catch (err) {
+        throw new InvalidMessageError('malformed ratchet message', { cause: err, reason: 'malformed' })
+      }
+      return openRatchet(envelope, message)
+    },
+
+    async refused (envelope) {
+      let body: EnvelopeBody
+      let message: RatchetMessage
+      let recipient: Ed25519Peer
+      try {
+        body = EnvelopeBody.decode(SignedEnvelope.decode(envelope).body)
+        if (body.scheme !== EnvelopeBody.Scheme.RATCHET) {
+          return false
+        }
+        message = decodeRatchetMessage(body.ciphertext)
+        recipient = peerFromBytes(body.recipient)
+      } catch {
+        return false
+      }
+      const peer = recipient.peerId.toString()
+      bundles.delete(peer)
+      const x3dh = message.x3dh
+      if (x3dh?.oneTimePrekeyId !== undefined) {
+        const set = burned.get(peer) ?? new Set<number>()
+        set.add(x3dh.oneTimePrekeyId)
+        burned.set(peer, set)
+      }
+      await exclusive(peer, async () => {
+        const entries = load(recipient)
+        const index = entries.findIndex(e => x3dh != null
+          ? e.session.role === 'initiator' && !e.session.confirmed && initialHeadersEqual(e.session.initialHeader, x3dh)
+          : uint8ArrayEquals(sendingRatchetKey(e.session), message.header.dh))
+        if (index >= 0) {
+          log('%s cannot read session %d: dropping it', peer, index)
+          entries.splice(index, 1)
+          store.transaction(() => { save(recipient, entries) })
+        }
+      })
+      return true
+    },
+
+    async publishBundle (options = {}) {
+      prekeys()
+      return publisher.publish(options)
+    },
+
+    peerConnected () {
+      publisher.peerConnected()
+    },
+
+    hasSession (peer) {
+      return store.ratchetSessions.get(peer) != null
+    }
+  }
+  return manager
+}
+
+/** The named error an envelope receiver answers for a ratchet failure. */
+function ratchetFailure (err: unknown): InvalidMessageError {
+  const e = err as Error
+  switch (e.name) {
+    case 'DuplicateMessageError':
+      return new InvalidMessageError('replayed message: its key was already used', { cause: err, reason: 'decrypt-failed' })
+    case 'UnknownPrekeyError':
+      return new InvalidMessageError(`unknown prekey (taken by another sender, or expired): ${e.message}`, { cause: err, reason: 'decrypt-failed' })
+    case 'InvalidMessageError':
+    case 'InvalidKeyError':
+      return new InvalidMessageError(`malformed ratchet message: ${e.message}`, { cause: err, reason: 'malformed' })
+    default:
+      return new InvalidMessageError(`ratchet message does not decrypt: ${e.message}`, { cause: err, reason: 'decrypt-failed' })
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Publishing this node's prekey bundle to the DHT and fetching other peers'
+ * (PROTOCOL.md §6.3): at start once a peer is connected, periodically (well
+ * inside the 48 h that DHT nodes keep a record), and soon after a one-time
+ * prekey was used or the stock changed.
+ *
+ * @module
+ */
+import { logger } from '@libp2p/logger'
+import { prekeyRecordKey, selectPrekeyRecord, signPrekeyRecord, verifyPrekeyRecord } from './bundle-record.js'
+import type { VerifiedPrekeyRecord } from './bundle-record.js'
+import type { Ed25519Peer } from '../crypto/peer.js'
+import type { AbortOptions, Ed25519PrivateKey } from '@libp2p/interface'
+
+const log = logger('natter:sessions:publisher')
+
+/** One event of a DHT query, as far as the session layer looks at it. */
+export interface DhtEvent {
+  name: string
+  messageName?: string
+  value?: Uint8Array
+}
+
+/** The part of the DHT sessions use (kad-dht's `put` and `get` fit it). */
+export interface PrekeyDht {
+  put(key: Uint8Array, value: Uint8Array, options?: AbortOptions): AsyncIterable<DhtEvent>
+  get(key: Uint8Array, options?: AbortOptions): AsyncIterable<DhtEvent>
+}
+
+/** Options of {@link createBundlePublisher}. */
+export interface BundlePublisherInit {
+  /** Republish period, in ms. @default 3_600_000 (1 h) */
+  republishIntervalMs?: number
+  /** Time allowed for one publication, in ms. @default 30_000 */
+  timeoutMs?: number
+  /** Delay before a requested publication, gathering several changes into one, in ms. @default 2000 */
+  debounceMs?: number
+}
+
+/** What the publisher needs. */
+export interface BundlePublisherComponents {
+  key: Ed25519PrivateKey
+  self: Ed25519Peer
+  dht: PrekeyDht
+  /** The current encoded bundle. */
+  bundle(): Uint8Array
+}
+
+/** Publishes this node's bundle. */
+export interface BundlePublisher {
+  start(): void
+  stop(): Promise<void>
+  /** Publishes now; resolves with how many DHT peers stored the record (0 when none could). */
+  publish(options?: AbortOptions): Promise<number>
+  /** Publishes after a short delay (debounced). */
+  soon(): void
+  /** A peer connected: publish soon unless a publication already reached a peer. */
+  peerConnected(): void
+}
+
+/** Creates the publisher. */
+export function createBundlePublisher (components: BundlePublisherComponents, init: BundlePublisherInit = {}): BundlePublisher {
+  const { key, self, dht } = components
+  const republishIntervalMs = init.republishIntervalMs ?? 60 * 60 * 1000
+  const timeoutMs = init.timeoutMs ?? 30_000
+  const debounceMs = init.debounceMs ?? 2000
+  const controller = new AbortController()
+  let interval: ReturnType<typeof setInterval> | undefined
+  let debounce: ReturnType<typeof setTimeout> | undefined
+  let running: Promise<number> | undefined
+  let next: Promise<number> | undefined
+  let reached = false
+  let lastPublishedAt = 0
+  let started = false
+
+  async function publishOnce (options: AbortOptions): Promise<number> {
+    // strictly increasing, so the newest record always wins the selector
+    const publishedAt = Math.max(Date.now(), lastPublishedAt + 1)
+    lastPublishedAt = publishedAt
+    const value = await signPrekeyRecord(key, self, components.bundle(), publishedAt)
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs), ...(options.signal != null ? [options.signal] : [])])
+    let stored = 0
+    try {
+      for await (const event of dht.put(prekeyRecordKey(self), value, { signal })) {
+        if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') {
+          stored++
+        }
+      }
+    } catch (err) {
+      log('publishing the prekey bundle ended early: %s', (err as Error).message)
+    }
+    log('prekey bundle published to %d peers', stored)
+    if (stored > 0) {
+      reached = true
+    }
+    return stored
+  }
+
+  async function publish (options: AbortOptions = {}): Promise<number> {
+    if (running == null) {
+      running = publishOnce(options).finally(() => { running = undefined })
+      return running
+    }
+    // one at a time: requests made meanwhile share one more publication after it, with the latest bundle
+    next ??= running.catch(() => 0).then(async () => {
+      next = undefined
+      return controller.signal.aborted ? 0 : publish(options)
+    })
+    return next
+  }
+
+  function soon (): void {
+    if (!started || debounce != null) {
+      return
+    }
+    debounce = setTimeout(() => {
+      debounce = undefined
+      void publish().catch(err => { log.error('prekey bundle publication failed: %s', (err as Error).message) })
+    }, debounceMs)
+  }
+
+  return {
+    start () {
+      if (started) {
+        return
+      }
+      started = true
+      interval = setInterval(soon, republishIntervalMs)
+      // at once: with no peer yet it is at least in our own DHT store, where lookups that reach us find it
+      void publish().catch(err => { log.error('prekey bundle publication failed: %s', (err as Error).message) })
+    },
+    async stop () {
+      started = false
+      clearInterval(interval)
+      clearTimeout(debounce)
+      debounce = undefined
+      controller.abort()
+      await next?.catch(() => {})
+      await running?.catch(() => {})
+    },
+    publish,
+    soon,
+    peerConnected () {
+      if (!reached) {
+        soon()
+      }
+    }
+  }
+}
+
+/** Options of {@link fetchBundleRecord}. */
+export interface FetchBundleOptions extends AbortOptions {
+  /** @default Date.now() */
+  now?: number
+}
+
+/**
+ * Looks up `peer`'s prekey record in the DHT and returns the newest valid one,
+ * or undefined when none was found in time.
+ */
+export async function fetchBundleRecord (dht: PrekeyDht, peer: Ed25519Peer, options: FetchBundleOptions = {}): Promise<VerifiedPrekeyRecord | undefined> {
+  const key = prekeyRecordKey(peer)
+  const values: Uint8Array[] = []
+  try {
+    for await (const event of dht.get(key, { signal: options.signal })) {
+      if (event.name === 'VALUE' && event.value != null) {
+        values.push(event.value)
+      }
+    }
+  } catch (err) {
+    log('prekey lookup for %s ended: %s', peer.peerId.toString(), (err as Error).message)
+  }
+  // kad-dht validated each value; check again here, it costs little and keeps this function honest
+  while (values.length > 0) {
+    const index = selectPrekeyRecord(key, values)
+    try {
+      return await verifyPrekeyRecord(key, values[index] as Uint8Array, { now: options.now })
+    } catch (err) {
+      log('dropping an invalid prekey record for %s: %s', peer.peerId.toString(), (err as Error).message)
+      values.splice(index, 1)
+    }
+  }
+  return undefined
+}

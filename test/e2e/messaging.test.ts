@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterEach, describe, expect, it } from 'vitest'
+import { eventually, harness } from './helpers.js'
+import type { DaemonHandle } from './helpers.js'
+import type { IncomingMessage } from 'node:http'
+
+interface Message { id: string, peer: string, direction: 'in' | 'out', text: string, state: string }
+interface Presence { peerId: string, name?: string, status: string, note: string }
+interface Event { type: string, name?: string, message?: Message, presence?: Presence }
+
+/** Subscribes to a daemon's `/v1/events` with its token; collects the events. */
+async function subscribe (daemon: DaemonHandle): Promise<{ events: Event[], res: IncomingMessage }> {
+  const token = (await readFile(join(daemon.home, 'api.token'), 'utf8')).trim()
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    request({ socketPath: join(daemon.home, 'api.sock'), path: '/v1/events', headers: { authorization: `Bearer ${token}` } }, resolve)
+      .on('error', reject).end()
+  })
+  const events: Event[] = []
+  createInterface({ input: res }).on('line', line => { events.push(JSON.parse(line) as Event) })
+  await eventually(() => events.some(e => e.type === 'ready'), 5_000, 'the ready event')
+  return { events, res }
+}
+
+describe('two daemons chatting through the CLI', () => {
+  const h = harness()
+  afterEach(async () => { await h.cleanup() })
+
+  /** Two daemons that added each other by invite. */
+  async function pair (): Promise<{ alice: DaemonHandle, bob: DaemonHandle }> {
+    const [alice, bob] = await Promise.all([h.startDaemon(), h.startDaemon()])
+    const [aliceId, bobId] = await Promise.all([
+      h.json<{ invite: string }>(['id'], { home: alice.home }),
+      h.json<{ invite: string }>(['id'], { home: bob.home })
+    ])
+    const [added] = await Promise.all([
+      h.json<{ contact: { name: string, peerId: string }, connected: boolean, bootstrap: string[] }>(['contacts', 'add', 'bob', bobId.invite], { home: alice.home }),
+      h.json(['contacts', 'add', 'alice', aliceId.invite], { home: bob.home })
+    ])
+    expect(added.contact).toMatchObject({ name: 'bob', peerId: bob.info.peerId })
+    expect(added.connected).toBe(true)
+    expect(added.bootstrap).toEqual(bob.info.addresses)
+    return { alice, bob }
+  }
+
+  it('A adds B by invite and sends; B sees it live and in history; --json parses', async () => {
+    const { alice, bob } = await pair()
+    const stream = await subscribe(bob)
+    expect(stream.res.headers['content-type']).toContain('application/x-ndjson')
+
+    const sent = await h.json<{ message: Message }>(['send', 'bob', 'hello', 'bob'], { home: alice.home })
+    expect(sent.message).toMatchObject({ peer: bob.info.peerId, direction: 'out', text: 'hello bob', state: 'delivered' })
+    await eventually(() => stream.events.some(e => e.type === 'message'), 10_000, 'the message event')
+    expect(stream.events.find(e => e.type === 'message')).toMatchObject({
+      name: 'alice',
+      message: { id: sent.message.id, peer: alice.info.peerId, direction: 'in', text: 'hello bob' }
+    })
+    stream.res.destroy()
+
+    const history = await h.json<{ peer: string, name: string, messages: Message[] }>(['history', 'alice'], { home: bob.home })
+    expect(history).toMatchObject({ peer: alice.info.peerId, name: 'alice' })
+    expect(history.messages.map(m => [m.id, m.direction, m.text])).toEqual([[sent.message.id, 'in', 'hello bob']])
+
+    // the text may come from stdin; plain output says it was delivered
+    const piped = await h.natter(['send', 'alice'], { home: bob.home, input: 'line one\nline two\n' })
+    expect(piped.code).toBe(0)
+    expect(piped.stdout).toMatch(/^delivered to alice \(id [0-9a-f]+\)\n$/)
+    const plain = await h.natter(['history', 'bob', '--limit', '1'], { home: alice.home })
+    expect(plain.stdout).toMatch(/^\[\d\d:\d\d\] bob: line one\nline two\n$/)
+
+    const [contacts, peers, ping] = await Promise.all([
+      h.json<{ contacts: Array<{ name: string }> }>(['contacts', 'list'], { home: alice.home }),
+      h.json<{ peers: Array<{ peerId: string, name?: string }> }>(['peers'], { home: alice.home }),
+      h.json<{ peerId: string, rttMs: number }>(['ping', 'bob'], { home: alice.home })
+    ])
+    expect(contacts.contacts.map(c => c.name)).toEqual(['bob'])
+    expect(peers.peers).toContainEqual({ peerId: bob.info.peerId, name: 'bob' })
+    expect(ping.peerId).toBe(bob.info.peerId)
+    expect(ping.rttMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it('status changes reach the other side; petnames work where peer ids do', async () => {
+    const { alice, bob } = await pair()
+    const stream = await subscribe(bob)
+    const set = await h.json<{ presence: Presence }>(['status', 'away', '--note', 'lunch'], { home: alice.home })
+    expect(set.presence).toMatchObject({ status: 'away', note: 'lunch' })
+
+    await eventually(() => stream.events.some(e => e.type === 'presence' && e.presence?.status === 'away'), 20_000, 'the presence event')
+    const presence = await h.json<{ peers: Presence[] }>(['presence'], { home: bob.home })
+    expect(presence.peers.find(x => x.peerId === alice.info.peerId)).toMatchObject({ name: 'alice', status: 'away', note: 'lunch' })
+    stream.res.destroy()
+
+    const renamed = await h.json<{ contact: { name: string } }>(['contacts', 'rename', 'bob', 'bobby'], { home: alice.home })
+    expect(renamed.contact.name).toBe('bobby')
+    const old = await h.natter(['send', 'bob', 'hi'], { home: alice.home })
+    expect(old.code).toBe(4)
+    expect(old.stderr.trim().split('\n')).toHaveLength(1)
+    await h.json(['send', 'bobby', 'hi'], { home: alice.home })
+    await h.json(['send', bob.info.peerId, 'by id'], { home: alice.home })
+    const removed = await h.natter(['contacts', 'remove', 'bobby'], { home: alice.home })
+    expect(removed.code).toBe(0)
+    expect(removed.stdout).toContain('removed bobby')
+    expect((await h.natter(['history', 'bobby'], { home: alice.home })).code).toBe(4)
+    expect((await h.natter(['contacts', 'add', 'x', 'natter:not-an-invite'], { home: alice.home })).code).toBe(2)
+    expect((await h.natter(['send', '12D3KooWnotapeer', 'hi'], { home: alice.home })).code).toBe(2)
+  })
+})
