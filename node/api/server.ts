@@ -147,6 +147,7 @@ export function createApiServer (init: ApiServerInit): ApiServer {
   const routes: CompiledRoute[] = init.routes.map(r => ({ ...r, segments: r.path.split('/').filter(s => s !== '') }))
   const closing = new AbortController()
   let server: Server | undefined
+  let starting: Promise<ApiEndpoint> | undefined
   let stopping: Promise<void> | undefined
 
   const fail = (res: ServerResponse, err: unknown): void => {
@@ -207,40 +208,45 @@ export function createApiServer (init: ApiServerInit): ApiServer {
     }
   }
 
+  const listen = async (): Promise<ApiEndpoint> => {
+    const srv = createServer((req, res) => {
+      handle(req, res).catch(err => { fail(res, err) })
+    })
+    server = srv
+    const address = init.address
+    if (address.transport === 'unix') {
+      // we hold the daemon lock, so a socket file here is left over from a killed daemon
+      await rm(address.path, { force: true })
+      const listening = new Promise<void>((resolve, reject) => {
+        srv.once('error', reject)
+        srv.once('listening', () => { srv.off('error', reject); resolve() })
+      })
+      // bind() happens synchronously inside listen(): with this umask the socket
+      // is never more than owner-accessible, and the umask is back before any
+      // other code runs
+      const umask = process.umask(0o177)
+      try {
+        srv.listen(address.path)
+      } finally {
+        process.umask(umask)
+      }
+      await listening
+      await chmod(address.path, 0o600)
+      return { transport: 'unix', path: address.path, pid: process.pid }
+    }
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject)
+      srv.listen({ host: address.host, port: address.port }, () => { srv.off('error', reject); resolve() })
+    })
+    const bound = srv.address()
+    const port = typeof bound === 'object' && bound != null ? bound.port : address.port
+    return { transport: 'tcp', host: address.host, port, pid: process.pid }
+  }
+
   return {
     async start () {
-      const srv = createServer((req, res) => {
-        handle(req, res).catch(err => { fail(res, err) })
-      })
-      server = srv
-      const address = init.address
-      if (address.transport === 'unix') {
-        // we hold the daemon lock, so a socket file here is left over from a killed daemon
-        await rm(address.path, { force: true })
-        const listening = new Promise<void>((resolve, reject) => {
-          srv.once('error', reject)
-          srv.once('listening', () => { srv.off('error', reject); resolve() })
-        })
-        // bind() happens synchronously inside listen(): with this umask the socket
-        // is never more than owner-accessible, and the umask is back before any
-        // other code runs
-        const umask = process.umask(0o177)
-        try {
-          srv.listen(address.path)
-        } finally {
-          process.umask(umask)
-        }
-        await listening
-        await chmod(address.path, 0o600)
-        return { transport: 'unix', path: address.path, pid: process.pid }
-      }
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject)
-        srv.listen({ host: address.host, port: address.port }, () => { srv.off('error', reject); resolve() })
-      })
-      const bound = srv.address()
-      const port = typeof bound === 'object' && bound != null ? bound.port : address.port
-      return { transport: 'tcp', host: address.host, port, pid: process.pid }
+      starting ??= listen()
+      return starting
     },
 
     async stop () {
