@@ -198,6 +198,11 @@ export interface Contacts {
   /**
    * Adds a contact from a peer id or an invite string. With an invite, the
    * node dials the inviter's addresses and keeps them as bootstrap peers.
+   * The contact's identity key (its peer id) is pinned. A name that is already
+   * a contact with another peer id is not replaced: the new key is kept as the
+   * contact's `pendingIdentityKey`, `contact:key-changed` is emitted, and
+   * messages to the contact are held until {@link Contacts.acceptKey} or
+   * {@link Contacts.rejectKey}; the returned contact shows the pending key.
    */
   add(name: string, peerIdOrInvite: string): Promise<Contact>
   list(): Contact[]

@@ -7,7 +7,7 @@ import { logger } from '@libp2p/logger'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
 import { DmRequest, DmResponse } from '../protocol/dm.js'
-import { MAX_ENVELOPE_BYTES } from '../crypto/envelope.js'
+import { EnvelopeBody, MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, SignedEnvelope } from '../crypto/envelope.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
@@ -72,12 +72,28 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         throw err
       }
       const verdict = await init.onEnvelope(request.envelope, from)
-      await reply(lp, { id: verdict.id ?? new Uint8Array(0), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0 })
+      await reply(lp, { id: verdict.id ?? envelopeId(request.envelope), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0 })
     }
     await stream.close()
   } catch (err) {
     log('closing dm stream from %s: %s', from, (err as Error).message)
     stream.abort(err as Error)
+  }
+}
+
+/**
+ * The id an envelope claims, for matching the reply to the request when the
+ * envelope was refused before it was verified (rate limited, bad signature):
+ * the sender's channel matches replies by id, and takes a reply without one
+ * for a frame it could not parse at all, after which the stream ends.
+ * Empty when the envelope does not parse.
+ */
+function envelopeId (envelope: Uint8Array): Uint8Array {
+  try {
+    const id = EnvelopeBody.decode(SignedEnvelope.decode(envelope).body).id
+    return id.byteLength === MESSAGE_ID_BYTES ? id : new Uint8Array(0)
+  } catch {
+    return new Uint8Array(0)
   }
 }
 

@@ -50,8 +50,8 @@ export interface ScryptParams {
 }
 
 /**
- * Default cost: N = 2^17, r = 8, p = 1 (128 MiB, about 0.3 s on a laptop and
- * 1.1 s on a slow 2-core VM with OpenSSL).
+ * Default cost: N = 2^17, r = 8, p = 1 (128 MiB; about 0.55 s on the
+ * reference 2-core VM with Node 20's OpenSSL, where @noble/hashes takes 2.4 s).
  */
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 17, r: 8, p: 1 })
 

@@ -13,6 +13,7 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MESSAGE_ID_BYTES, Payload, verifyEnvelope } from '../crypto/envelope.js'
 import { parsePeerId } from '../crypto/peer.js'
 import { DmResponse } from '../protocol/dm.js'
+import { DeliveryRefusedError, DeliveryTimeoutError } from '../errors.js'
 import { DEFAULT_DIFFICULTY, createReplayCache, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
 import type { RateLimiter } from '../abuse/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -256,7 +257,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const lastErrors = new Map<string, Error>()
 
   /** Starts (or joins) the delivery attempt of a message, at most `windowPerPeer` at a time per recipient. */
-  function run (id: string, peer: string, signal?: AbortSignal): Promise<void> {
+  function run (id: string, peer: string): Promise<void> {
     let p = inFlight.get(id)
     if (p == null) {
       let limit = windows.get(peer)
@@ -265,7 +266,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         windows.set(peer, limit)
       }
       const window = limit
-      p = window(async () => attempt(id, signal))
+      p = window(async () => attempt(id))
         .catch(err => { log.error('delivery attempt of %s crashed: %s', id, (err as Error).message) })
         .finally(() => {
           inFlight.delete(id)
@@ -435,11 +436,26 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       // persisted before anything else: from here on the message survives a crash
       const message = store.messages.insertOutgoing({ id, peer: peer.peerId.toString(), text, sentAt: Date.now() })
       emitState(id, message.peer, 'queued')
-      const delivery = run(id, message.peer, options.signal)
+      // the caller's signal only stops the waiting: the delivery attempt carries on regardless
+      const delivery = run(id, message.peer)
       if (options.wait === 'queued') {
         return message
       }
-      await delivery
+      if (options.signal != null) {
+        const aborted = Promise.withResolvers<void>()
+        const onAbort = (): void => { aborted.reject(new DeliveryTimeoutError('stopped waiting for the acknowledgement; the message stays queued', { cause: options.signal?.reason })) }
+        options.signal.addEventListener('abort', onAbort, { once: true })
+        try {
+          if (options.signal.aborted) onAbort()
+          await Promise.race([delivery, aborted.promise])
+        } catch (err) {
+          throw Object.assign(err as Error, { messageId: id })
+        } finally {
+          options.signal.removeEventListener('abort', onAbort)
+        }
+      } else {
+        await delivery
+      }
       const now = store.messages.get(id) as OutgoingMessage
       if (now.state === 'delivered' || now.state === 'read') {
         return now
@@ -447,10 +463,10 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       const err = lastErrors.get(id)
       lastErrors.delete(id)
       if (now.state === 'failed') {
-        throw Object.assign(err ?? new Error(now.failReason ?? 'delivery failed'), { messageId: id })
+        throw Object.assign(err ?? new DeliveryRefusedError(now.failReason ?? 'delivery failed', 'FAILED'), { messageId: id })
       }
       // still pending (deposited or queued for retry): report why the direct attempt failed
-      throw Object.assign(err ?? new Error('not delivered yet'), { messageId: id, state: now.state })
+      throw Object.assign(err ?? new DeliveryTimeoutError('not delivered yet; the message stays queued'), { messageId: id, state: now.state })
     },
 
     receiveDirect: async (envelope, from) => receive(envelope, 'direct', from),

@@ -1,16 +1,24 @@
 /**
- * Seeded, reproducible fuzzing helpers: a small PRNG, protobuf-aware and
- * byte-level mutators, random protobuf messages and length-prefix framing.
- * Every random choice comes from one {@link Rng}, so a seed replays a run
- * exactly (given the same inputs).
+ * Seeded, reproducible fuzzing of natter's inbound surfaces.
+ *
+ * - Generic: a small PRNG ({@link Rng}, seeded by {@link fuzzSeed}, which
+ *   honours `FUZZ_SEED`), byte-level and protobuf-aware mutators
+ *   ({@link mutate}), random protobuf, varint and length-prefix framing.
+ * - Wire: {@link runFuzz} pipelines generated frames to a stream handler over
+ *   a real connection and checks each reply, and that the handler ends a
+ *   stream exactly when a frame's {@link Fate} says it must.
+ * - natter: corpora of valid and re-signed envelopes ({@link buildCorpus})
+ *   and frame generators for the DM and mailbox handlers and the presence
+ *   validator ({@link dmFrames}, {@link mailboxFrames}, {@link presenceInputs}).
+ *
+ * Every random choice comes from an {@link Rng}, so a seed replays the same
+ * frames (node identities and the clock differ between runs).
  */
 import { randomInt } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { createNetwork } from '../../src/network/libp2p.js'
-import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import { encodeStamp, mintStamp } from '../../src/abuse/index.js'
 import { EnvelopeBody, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_AGE_MS, MAX_ENVELOPE_BYTES, Payload, SignedEnvelope, envelopeSigningBytes, sealEnvelope } from '../../src/crypto/envelope.js'
 import { peerFromBytes, peerFromPublicKey } from '../../src/crypto/peer.js'
@@ -19,8 +27,10 @@ import { MAILBOX_PROTOCOL, MAX_ACK_IDS, MAX_FETCH_ENVELOPES, MAX_MAILBOX_REQUEST
 import { MAX_PRESENCE_BYTES, MAX_PRESENCE_TTL_MS, PRESENCE_TOPIC, PresenceRecord, SignedPresence, signPresence } from '../../src/presence/record.js'
 import { DmRequest, DmResponse } from '../../src/protocol/dm.js'
 import { MailboxRequest, MailboxResponse } from '../../src/protocol/mailbox.js'
+import { createNetwork } from '../../src/network/libp2p.js'
 import type { Ed25519Peer } from '../../src/crypto/peer.js'
 import type { Natter } from '../../src/index.js'
+import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { TopicValidatorFn } from '@libp2p/gossipsub'
 import type { Connection, Ed25519PrivateKey, Stream } from '@libp2p/interface'
 

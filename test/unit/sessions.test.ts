@@ -74,7 +74,7 @@ describe('session manager', () => {
     // the one-time prekey used is gone from bob's store, and soon from his published bundle
     const used = decodeRatchetMessage(body(first.bytes).ciphertext).x3dh?.oneTimePrekeyId
     expect(used).toBeDefined()
-    await pWaitFor(() => !publishedPrekeyIds(bob).includes(used as number))
+    await pWaitFor(() => !publishedPrekeyIds(bob).includes(used as number), { timeout: 10_000 })
     expect(publishedPrekeyIds(bob)).toHaveLength(99)
   })
 
@@ -86,6 +86,10 @@ describe('session manager', () => {
     expect(sealed.scheme).toBe('sealed')
     expect(body(sealed.bytes).scheme).toBe(EnvelopeBody.Scheme.SEALED)
     expect(await open(bob, sealed.bytes)).toBe('no bundle')
+    // and with sessions turned off (benchmarks), even with a bundle at hand
+    await bob.sessions.publishBundle()
+    const off = await make({ sealedOnly: true })
+    expect((await off.sessions.seal(bob.peer, text('off'))).scheme).toBe('sealed')
   })
 
   it('opens out-of-order messages, tolerates lost ones, and answers a replay from what it already opened', async () => {
