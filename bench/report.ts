@@ -106,13 +106,21 @@ const COMPARISONS: ComparisonSpec[] = [
   { label: 'CPU per acked message', natter: ['rateAcked', 'cpuUsPerOp'], baseline: ['rateAcked', 'cpuUsPerOp'], baselineLabel: 'acked, pipelined', unit: 'µs' }
 ]
 
+/** The suites whose figures are compared with raw libp2p: natter as configured by default, and variants. */
+export const NATTER_SUITES = ['natter', 'natter-sealed']
+
 /** natter's figures against the raw baseline; empty unless both suites produced them. */
 export function compare (suites: Record<string, SuiteReport>): Comparison[] {
-  const natter = suites.natter?.results
+  return NATTER_SUITES.flatMap(name => compareSuite(name, suites))
+}
+
+function compareSuite (name: string, suites: Record<string, SuiteReport>): Comparison[] {
+  const natter = suites[name]?.results
   const raw = suites.raw?.results
   if (natter == null || raw == null) {
     return []
   }
+  const prefix = name === 'natter' ? '' : `[${name}] `
   const out: Comparison[] = []
   for (const spec of COMPARISONS) {
     const n = field(natter[spec.natter[0]], spec.natter[1])
@@ -121,7 +129,7 @@ export function compare (suites: Record<string, SuiteReport>): Comparison[] {
       continue
     }
     const ratio = n / b
-    const c: Comparison = { label: spec.label, natter: n, baseline: b, baselineLabel: spec.baselineLabel, unit: spec.unit, ratio }
+    const c: Comparison = { label: prefix + spec.label, natter: n, baseline: b, baselineLabel: spec.baselineLabel, unit: spec.unit, ratio }
     if (spec.target != null) {
       if ('max' in spec.target) {
         c.target = `≤ ${spec.target.max}×`
