@@ -12,6 +12,7 @@ import '../src/polyfill.js'
 import { parseArgs } from 'node:util'
 import { cryptoSuite } from './crypto.js'
 import { natterSealedSuite, natterSuite } from './natter.js'
+import { floodSuite } from './flood.js'
 import { offlineSuite } from './offline.js'
 import { rawSuite } from './raw.js'
 import { compare, machineInfo, renderText } from './report.js'
@@ -19,7 +20,7 @@ import type { SuiteReport } from './report.js'
 import type { Suite } from './suite.js'
 
 /** Every suite, in the order they run. */
-const SUITES: Suite[] = [rawSuite, natterSuite, natterSealedSuite, offlineSuite, cryptoSuite]
+const SUITES: Suite[] = [rawSuite, natterSuite, natterSealedSuite, offlineSuite, floodSuite, cryptoSuite]
 
 /** After the report, open handles get this long to close before the process is ended. */
 const EXIT_GRACE_MS = 5_000

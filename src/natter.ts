@@ -118,6 +118,12 @@ export interface NatterInit {
    */
   rateLimits?: Record<string, Partial<RateLimitTiers>>
   /**
+   * After refusing a direct message as RATE_LIMITED, stop reading that stream
+   * for this long (in ms), so a flooding peer is slowed by backpressure.
+   * @default 1000
+   */
+  rateLimitPauseMs?: number
+  /**
    * Passphrase of the identity key file (PROTOCOL.md §6.10), or a function
    * asked for it only when needed. A key created now is encrypted under it;
    * an encrypted key file needs it (`PassphraseRequiredError` without it,
@@ -258,6 +264,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   private readonly messenger: Messenger
   private readonly sessions: SessionManager
   private readonly sendTimeoutMs: number
+  private readonly rateLimitPauseMs: number | undefined
   private running = false
 
   /** @internal use {@link createNatter} */
@@ -269,6 +276,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.peerId = libp2p.peerId.toString()
     this.self = parsePeerId(this.peerId)
     this.sendTimeoutMs = init.sendTimeoutMs ?? 15_000
+    this.rateLimitPauseMs = init.rateLimitPauseMs
     const limits: Record<string, Partial<RateLimitTiers>> = { ...DEFAULT_NATTER_RATE_LIMITS }
     for (const [kind, tiers] of Object.entries(init.rateLimits ?? {})) {
       limits[kind] = { ...limits[kind], ...tiers }
@@ -363,7 +371,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     await this.libp2p.start()
     try {
       await this.libp2p.handle(DM_PROTOCOL, (stream, connection) => handleDmStream(stream, connection, {
-        onEnvelope: async (bytes, from) => this.messenger.receiveDirect(bytes, from)
+        onEnvelope: async (bytes, from) => this.messenger.receiveDirect(bytes, from),
+        rateLimitPauseMs: this.rateLimitPauseMs
       }), { maxInboundStreams: 8, maxOutboundStreams: 64 })
       await this.mailboxes.start()
       await this.presence.start()

@@ -39,7 +39,17 @@ export interface DmHandlerInit {
   onEnvelope(envelope: Uint8Array, from: string): Promise<DmVerdict>
   /** @default DM_IDLE_TIMEOUT_MS */
   idleTimeoutMs?: number
+  /**
+   * After a RATE_LIMITED reply the stream is not read for this long, so a
+   * flooding peer is slowed by TCP backpressure instead of being answered at
+   * full speed (which would cost everyone else's latency).
+   * @default RATE_LIMIT_PAUSE_MS
+   */
+  rateLimitPauseMs?: number
 }
+
+/** How long a DM stream stays unread after a RATE_LIMITED reply. */
+export const RATE_LIMIT_PAUSE_MS = 1000
 
 /**
  * Serves one inbound DM stream: reads requests until the remote closes,
@@ -73,6 +83,9 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
       }
       const verdict = await init.onEnvelope(request.envelope, from)
       await reply(lp, { id: verdict.id ?? envelopeId(request.envelope), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0 })
+      if (verdict.status === DmResponse.Status.RATE_LIMITED) {
+        await new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
+      }
     }
     await stream.close()
   } catch (err) {

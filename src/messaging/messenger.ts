@@ -354,6 +354,11 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         // a duplicate (retry, replay, or the same message by mailbox and directly): acknowledged, shown once
         return { status: DmResponse.Status.OK, id }
       }
+      if (via === 'mailbox' && init.rateLimiter != null &&
+          !init.rateLimiter.tryConsume(from, 'dm', { isContact: store.requests.isAccepted(from) })) {
+        // the sender's limit holds through mailboxes too: the excess stays there, for a later fetch
+        return { status: DmResponse.Status.RATE_LIMITED, error: 'too many messages from this sender', id, keep: true }
+      }
       if (!knows(from)) {
         // first contact from a stranger costs work, bound to sender, recipient and time
         if (envelope.body.stamp.byteLength === 0) {
