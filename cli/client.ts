@@ -21,12 +21,15 @@ import { formatEndpoint, homeFiles, parseEndpoint } from '../node/api/discovery.
 import { ApiError, AuthRefusedError, ClientTimeoutError, DaemonNotRunningError } from './errors.js'
 import type { ApiEndpoint } from '../node/api/discovery.js'
 import type {
+  AcceptKeyResponse,
   AddContactRequest,
   AddContactResponse,
   ApiErrorBody,
   BlockedResponse,
   ContactView,
   EventView,
+  ExportIdentityRequest,
+  ExportIdentityResponse,
   HistoryResponse,
   NodeInfo,
   PeersResponse,
@@ -36,6 +39,7 @@ import type {
   ReadResponse,
   RequestsResponse,
   ResolveResponse,
+  SafetyNumberResponse,
   SendRequest,
   SendResponse,
   SetPresenceRequest,
@@ -169,7 +173,7 @@ export class ApiClient {
     if (status === 401) {
       throw new AuthRefusedError(`the daemon refused our API token (${homeFiles(this.home).token})`)
     }
-    throw new ApiError(error?.name ?? 'ApiError', error?.message ?? `HTTP ${status}`, status)
+    throw new ApiError(error?.name ?? 'ApiError', error?.message ?? `HTTP ${status}`, status, error?.details)
   }
 
   id = async (options?: RequestOptions): Promise<NodeInfo> => this.request('GET', '/v1/id', undefined, options)
@@ -188,6 +192,17 @@ export class ApiClient {
     this.request('PATCH', `/v1/contacts/${encodeURIComponent(contact)}`, { name })
 
   removeContact = async (contact: string): Promise<{ contact: ContactView }> => this.request('DELETE', `/v1/contacts/${encodeURIComponent(contact)}`)
+
+  safetyNumber = async (contact: string, options: { pending?: boolean } = {}): Promise<SafetyNumberResponse> =>
+    this.request('GET', `/v1/contacts/${encodeURIComponent(contact)}/safety-number${options.pending === true ? '?pending=true' : ''}`)
+
+  setVerified = async (contact: string, verified: boolean): Promise<{ contact: ContactView }> =>
+    this.request('POST', `/v1/contacts/${encodeURIComponent(contact)}/verify`, { verified })
+
+  acceptKey = async (contact: string): Promise<AcceptKeyResponse> => this.request('POST', `/v1/contacts/${encodeURIComponent(contact)}/accept-key`)
+  rejectKey = async (contact: string): Promise<{ contact: ContactView }> => this.request('POST', `/v1/contacts/${encodeURIComponent(contact)}/reject-key`)
+
+  exportIdentity = async (body: ExportIdentityRequest): Promise<ExportIdentityResponse> => this.request('POST', '/v1/identity/export', body)
 
   send = async (body: SendRequest, options?: RequestOptions): Promise<SendResponse> => this.request('POST', '/v1/send', body, options)
   history = async (peer: string, options: { limit?: number, before?: number } = {}): Promise<HistoryResponse> => {
@@ -231,7 +246,7 @@ export class ApiClient {
       if (res.statusCode === 401) {
         throw new AuthRefusedError('the daemon refused our API token')
       }
-      throw new ApiError(error?.name ?? 'ApiError', error?.message ?? `HTTP ${res.statusCode ?? 0}`, res.statusCode ?? 0)
+      throw new ApiError(error?.name ?? 'ApiError', error?.message ?? `HTTP ${res.statusCode ?? 0}`, res.statusCode ?? 0, error?.details)
     }
     const lines = createInterface({ input: res, crlfDelay: Infinity })
     try {

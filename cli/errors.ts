@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ErrorDetails } from '../node/api/types.js'
 
 /** Exit codes; documented in `natter --help` and node/API.md. */
 export const ExitCode = {
@@ -16,14 +17,18 @@ export const ExitCode = {
   USAGE: 2,
   /** No daemon is running for this home. */
   NO_DAEMON: 3,
-  /** Unknown contact, peer or request. */
+  /** Unknown contact, peer or request; no pending key to accept; no identity in the home. */
   NOT_FOUND: 4,
   /** The message was not delivered: peer unreachable, refused, or no acknowledgement in time. */
   DELIVERY: 5,
   /** The daemon refused our API token. */
   AUTH: 6,
-  /** Already exists: a daemon already runs on this home, or the contact exists. */
-  CONFLICT: 7
+  /** Already exists: a daemon already runs on this home, the contact, identity or output file exists. */
+  CONFLICT: 7,
+  /** Held: the contact's identity key changed; messages wait for `contacts accept-key` or `reject-key`. */
+  KEY_CHANGED: 8,
+  /** The identity key (or backup) is encrypted and its passphrase is missing or wrong. */
+  PASSPHRASE: 9
 } as const
 
 /** Bad command-line input found after commander's own parsing. */
@@ -56,10 +61,55 @@ export class AuthRefusedError extends Error {
 export class ApiError extends Error {
   /** HTTP status. */
   readonly status: number
-  constructor (name: string, message: string, status: number) {
+  /** What the daemon said the error is about (contact, peer ids, message id). */
+  readonly details?: ErrorDetails
+  constructor (name: string, message: string, status: number, details?: ErrorDetails) {
     super(message)
     this.name = name
     this.status = status
+    if (details != null) {
+      this.details = details
+    }
+  }
+}
+
+/**
+ * Messages to a contact are held: its identity key changed and the user has
+ * not accepted or rejected the new one. Same name as the library's error.
+ */
+export class IdentityKeyChangedError extends Error {
+  readonly details: ErrorDetails
+  /** Set when the command printed its --json document already: the handler prints no second one. */
+  readonly jsonPrinted: boolean
+  constructor (message: string, options: ErrorOptions & { details: ErrorDetails, jsonPrinted?: boolean }) {
+    super(message, options)
+    this.name = 'IdentityKeyChangedError'
+    this.details = options.details
+    this.jsonPrinted = options.jsonPrinted ?? false
+  }
+}
+
+/** The home has no identity key yet. */
+export class NoIdentityError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NoIdentityError'
+  }
+}
+
+/** A file the command would write exists already. */
+export class FileExistsError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'FileExistsError'
+  }
+}
+
+/** A secret was not entered: the prompt was cancelled, or the two entries differ. */
+export class PromptError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PromptError'
   }
 }
 
@@ -102,7 +152,16 @@ const CODES: Record<string, number> = {
   UnauthorizedError: ExitCode.AUTH,
   AuthRefusedError: ExitCode.AUTH,
   DaemonRunningError: ExitCode.CONFLICT,
-  ContactExistsError: ExitCode.CONFLICT
+  ContactExistsError: ExitCode.CONFLICT,
+  IdentityExistsError: ExitCode.CONFLICT,
+  FileExistsError: ExitCode.CONFLICT,
+  NoPendingIdentityKeyError: ExitCode.NOT_FOUND,
+  NoIdentityError: ExitCode.NOT_FOUND,
+  IdentityKeyChangedError: ExitCode.KEY_CHANGED,
+  PassphraseRequiredError: ExitCode.PASSPHRASE,
+  WrongPassphraseError: ExitCode.PASSPHRASE,
+  PassphraseFileError: ExitCode.USAGE,
+  InvalidKeyFileError: ExitCode.USAGE
 }
 
 /** The exit code for an error, by its name. */
@@ -116,7 +175,8 @@ const HINTS: Record<string, string> = {
   PeerNotFoundError: ' (is the peer online? add them by invite to reach them directly)',
   PeerUnreachableError: ' (is the peer online?)',
   DeliveryTimeoutError: ' (the peer did not acknowledge in time; the message may still arrive)',
-  UnauthorizedError: ' (is api.token the one this daemon created?)'
+  UnauthorizedError: ' (is api.token the one this daemon created?)',
+  NoPendingIdentityKeyError: ' (see `natter contacts list`)'
 }
 
 /** The one-line message for an error. */

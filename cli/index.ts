@@ -20,6 +20,7 @@ import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerHistory } from './commands/history.js'
 import { registerId } from './commands/id.js'
+import { registerPassphrase } from './commands/passphrase.js'
 import { registerPeers } from './commands/peers.js'
 import { registerPing } from './commands/ping.js'
 import { registerPresence } from './commands/presence.js'
@@ -28,10 +29,12 @@ import { registerSend } from './commands/send.js'
 import { registerStatus } from './commands/status.js'
 import { registerStop } from './commands/stop.js'
 import { registerUnblock } from './commands/unblock.js'
+import { registerVerify } from './commands/verify.js'
 import { processContext } from './context.js'
 import { ExitCode, exitCodeFor, messageFor } from './errors.js'
 import { printJson } from './output.js'
 import type { Context } from './context.js'
+import type { ErrorDetails } from '../node/api/types.js'
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -40,13 +43,20 @@ Exit codes:
   2  bad arguments (unknown command or option, malformed peer id, invite,
      multiaddr or config value)
   3  no daemon is running for this home
-  4  not found (unknown contact, peer or request)
+  4  not found (unknown contact, peer or request; no pending key; no identity)
   5  not delivered (peer unreachable, refused, or no acknowledgement in time)
   6  the daemon refused the API token
-  7  already exists (a daemon already runs on this home; the contact exists)
+  7  already exists (a daemon already runs on this home; the contact, identity
+     or output file exists)
+  8  held: the contact's identity key changed; messages wait for
+     \`natter contacts accept-key <name>\` (or \`reject-key\`)
+  9  the identity key (or backup) is encrypted and its passphrase is missing
+     or wrong
 
 Environment:
   NATTER_HOME            home directory (instead of --home)
+  NATTER_PASSPHRASE      passphrase of an encrypted identity key (after
+                         --passphrase-file, before asking on the terminal)
   NATTER_RENDEZVOUS_DIR  same-machine discovery directory
   NO_COLOR               no colours
 `
@@ -79,6 +89,7 @@ export function buildProgram (ctx: Context): Command {
   registerDaemon(program, ctx)
   registerId(program, ctx)
   registerContacts(program, ctx)
+  registerVerify(program, ctx)
   registerSend(program, ctx)
   registerChat(program, ctx)
   registerHistory(program, ctx)
@@ -91,6 +102,7 @@ export function buildProgram (ctx: Context): Command {
   registerBlock(program, ctx)
   registerUnblock(program, ctx)
   registerBlocked(program, ctx)
+  registerPassphrase(program, ctx)
   registerStop(program, ctx)
   return program
 }
@@ -112,8 +124,9 @@ export async function main (argv: string[], ctx: Context): Promise<number> {
     if (ctx.env.NATTER_DEBUG != null && ctx.env.NATTER_DEBUG !== '' && e.stack != null) {
       ctx.stderr.write(e.stack + '\n')
     }
-    if (program.opts<{ json?: boolean }>().json === true) {
-      printJson(ctx, { error: { name: e.name, message: e.message, exitCode: code } })
+    const { details, jsonPrinted } = e as { details?: ErrorDetails, jsonPrinted?: boolean }
+    if (program.opts<{ json?: boolean }>().json === true && jsonPrinted !== true) {
+      printJson(ctx, { error: { name: e.name, message: e.message, exitCode: code, ...(details == null ? {} : { details }) } })
     }
     return code
   }

@@ -112,3 +112,8 @@ export function padEnd (s: string, width: number): string {
   const visible = s.replace(/\u001b\[\d+m/g, '').length
   return s + ' '.repeat(Math.max(0, width - visible))
 }
+
+/** `value` quoted for a POSIX shell when it needs to be, for commands we suggest. */
+export function shellQuote (value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`
+}

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from 'commander'
 import { resolveHome } from '../node/api/discovery.js'
 import { connectClient } from './client.js'
+import { shellQuote } from './output.js'
 import type { ApiClient } from './client.js'
 import type { Context, GlobalOptions } from './context.js'
 import type { Command } from 'commander'
@@ -20,6 +21,12 @@ export function globals (cmd: Command): GlobalOptions {
 /** The home the command addresses. */
 export function homeOf (ctx: Context, cmd: Command): string {
   return resolveHome({ home: globals(cmd).home, env: ctx.env })
+}
+
+/** `natter`, or `natter --home <dir>` when the user chose the home with --home: the start of commands we suggest. */
+export function natterCommand (cmd: Command): string {
+  const home = globals(cmd).home
+  return home == null || home === '' ? 'natter' : `natter --home ${shellQuote(home)}`
 }
 
 /** A client of the daemon of the command's home; throws `DaemonNotRunningError` if there is none. */

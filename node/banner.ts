@@ -13,16 +13,31 @@ export interface BannerInfo {
   addresses: string[]
   api: ApiEndpoint
   home: string
-  /** Whether this start created the home (identity and config). */
+  /** Whether this start created `config.json` (a new home). */
   created: boolean
+  /** Whether this start created the identity key (rather than loading an existing or restored one). */
+  newIdentity: boolean
+  /** Whether the identity key file is encrypted under a passphrase. */
+  encrypted: boolean
   mdns: boolean
   rendezvousDir: string
   /** Set when the user chose the home with `--home`: hints repeat it. */
   homeFlag?: string
 }
 
-function shellQuote (value: string): string {
+/** `value` quoted for a POSIX shell when it needs to be. */
+export function shellQuote (value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`
+}
+
+function created (info: BannerInfo): string {
+  if (info.created && info.newIdentity) {
+    return ' (new identity and config.json created)'
+  }
+  if (info.newIdentity || info.created) {
+    return info.newIdentity ? ' (new identity created)' : ' (config.json created)'
+  }
+  return ''
 }
 
 /** The banner as text (ends in a newline). */
@@ -35,7 +50,8 @@ export function formatBanner (info: BannerInfo): string {
     `  listening    ${first ?? '(no addresses)'}`,
     ...rest.map(a => `               ${a}`),
     `  control API  ${formatEndpoint(info.api)}`,
-    `  home         ${info.home}${info.created ? ' (new identity and config.json created)' : ''}`,
+    `  home         ${info.home}${created(info)}`,
+    `  identity key ${info.encrypted ? 'encrypted with a passphrase' : 'not encrypted (see `natter passphrase --help`)'}`,
     `  discovery    mDNS ${info.mdns ? 'on' : 'off'}; same-machine rendezvous in ${info.rendezvousDir}`,
     '',
     'Next, in another terminal:',
@@ -57,6 +73,8 @@ export function formatBannerJson (info: BannerInfo): string {
     home: info.home,
     pid: process.pid,
     created: info.created,
+    newIdentity: info.newIdentity,
+    encrypted: info.encrypted,
     mdns: info.mdns,
     rendezvousDir: info.rendezvousDir
   }) + '\n'

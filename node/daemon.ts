@@ -2,10 +2,11 @@
  * The natter daemon: runs a node from a home directory and serves the local
  * control API the CLI talks to.
  *
- * Start order: home → lock → config → token → node → API → endpoint file →
- * rendezvous → banner. A failed start undoes what it started, in reverse, and
- * rethrows. Stop runs the other way: rendezvous, node (announces offline),
- * API (ends event streams, removes the socket), endpoint file, lock.
+ * Start order: home → lock → config → token → passphrase (if the identity
+ * key is encrypted) → node → API → endpoint file → rendezvous → banner. A
+ * failed start undoes what it started, in reverse, and rethrows. Stop runs
+ * the other way: rendezvous, node (announces offline), API (ends event
+ * streams, removes the socket), endpoint file, lock.
  *
  * @example
  * ```ts
@@ -17,24 +18,27 @@
  * @module
  */
 // first: the library entry installs the Promise.withResolvers polyfill before libp2p loads
-import { createNatter } from '../src/index.js'
+import { WrongPassphraseError, createNatter, identityFileStatus } from '../src/index.js'
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { ensureToken } from './api/auth.js'
 import { homeFiles, resolveHome, resolveRendezvousDir } from './api/discovery.js'
+import { contactKeyRoutes } from './api/routes/contact-keys.js'
 import { contactRoutes } from './api/routes/contacts.js'
 import { eventRoutes } from './api/routes/events.js'
+import { identityRoutes } from './api/routes/identity.js'
 import { messageRoutes } from './api/routes/messages.js'
 import { nodeRoutes } from './api/routes/node.js'
 import { presenceRoutes } from './api/routes/presence.js'
 import { requestRoutes } from './api/routes/requests.js'
 import { createApiServer } from './api/server.js'
-import { formatBanner, formatBannerJson } from './banner.js'
+import { formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
 import { HomeError, ListenError } from './errors.js'
 import { acquireLock } from './lock.js'
 import { createLog } from './log.js'
 import { createMessenger } from './messenger.js'
+import { givenPassphrase, requirePassphrase } from './passphrase.js'
 import { createRendezvous } from './rendezvous.js'
 import type { ApiEndpoint } from './api/discovery.js'
 import type { ApiServer } from './api/server.js'
@@ -58,6 +62,14 @@ export interface DaemonInit {
   stderr: NodeJS.WritableStream
   /** Print the banner as one JSON document. @default false */
   json?: boolean
+  /** `--passphrase-file`: holds the identity key's passphrase (before `NATTER_PASSPHRASE` and the prompt). */
+  passphraseFile?: string
+  /**
+   * Asks for the passphrase of an encrypted identity key without echo; left
+   * out when there is no terminal (the daemon then refuses to start, saying
+   * how to give it). Never called for an unencrypted or a new key.
+   */
+  askPassphrase?: (prompt: string) => Promise<string>
 }
 
 /** A running daemon. */
@@ -97,8 +109,11 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
   let api: ApiServer | undefined
   let endpointWritten = false
   let rendezvous: Rendezvous | undefined
+  let unsubscribeKeyChanges: (() => void) | undefined
   const unwind = async (): Promise<void> => {
     const node = natter
+    unsubscribeKeyChanges?.()
+    unsubscribeKeyChanges = undefined
     const steps: Array<[string, (() => Promise<void>) | undefined]> = [
       ['rendezvous', rendezvous?.stop],
       ['node', node == null ? undefined : async () => { await node.stop() }],
@@ -132,13 +147,27 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     log = createLog({ level: config.logLevel, stream: init.stderr })
     const token = await ensureToken(files.token)
 
+    // an encrypted key needs its passphrase (file, environment or prompt); a new key is encrypted
+    // when one is given (file or environment: a first start never prompts)
+    const sources = { file: init.passphraseFile, env, ask: init.askPassphrase }
+    const keyStatus = await identityFileStatus(home)
+    const passphrase = keyStatus === 'encrypted' ? await requirePassphrase(sources, files.identity) : await givenPassphrase(sources)
+    if (keyStatus === 'plain' && passphrase != null) {
+      log.warn('%s is not encrypted, so the passphrase from %s is not used; encrypt it with `natter passphrase set` (daemon stopped)', files.identity, passphrase.source)
+    }
+
     const node = natter = await createNatter({
       dataDir: home,
       listen: config.listen,
       announce: config.announce,
       bootstrap: config.bootstrap,
-      mdns: config.mdns
+      mdns: config.mdns,
+      passphrase: keyStatus === 'plain' ? undefined : passphrase?.passphrase
     }).catch((err: Error) => {
+      if (err.name === 'WrongPassphraseError') {
+        const from = passphrase == null ? '' : ` (from ${passphrase.source})`
+        throw new WrongPassphraseError(`wrong passphrase for ${files.identity}${from}, or the file is damaged; nothing was changed`, { cause: err })
+      }
       if (err.name === 'UnsupportedListenAddressesError') {
         // libp2p's message suggests its own options; say which of ours to change
         const why = err.message.split('\n')
@@ -152,6 +181,15 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     })
     const messenger = createMessenger(node)
     log.info('node %s listening on %s', node.peerId, node.addresses.join(', '))
+    unsubscribeKeyChanges = messenger.subscribe(event => {
+      if (event.type === 'contact:key-changed') {
+        const name = event.contact.name
+        const natter = init.home == null ? 'natter' : `natter --home ${shellQuote(init.home)}`
+        const q = shellQuote(name)
+        log.warn('IDENTITY KEY CHANGED for contact %s: known as %s, now presented as %s. This may be a reinstall, or someone impersonating them. Messages to %s are held until `%s contacts accept-key %s` (or `reject-key %s`); compare safety numbers first with `%s verify %s --pending`',
+          name, event.peerId, event.newPeerId, name, natter, q, q, natter, q)
+      }
+    })
 
     let stopping: Promise<void> | undefined
     let resolveStopped!: () => void
@@ -172,6 +210,8 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       routes: [
         ...nodeRoutes({ messenger, home, name: config.name, requestStop: () => { void stop() } }),
         ...contactRoutes({ messenger, log }),
+        ...contactKeyRoutes({ messenger }),
+        ...identityRoutes({ messenger }),
         ...messageRoutes({ messenger }),
         ...presenceRoutes({ messenger }),
         ...eventRoutes({ messenger }),
@@ -208,6 +248,8 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       api: endpoint,
       home,
       created,
+      newIdentity: keyStatus === 'missing',
+      encrypted: keyStatus === 'encrypted' || (keyStatus === 'missing' && passphrase != null),
       mdns: config.mdns,
       rendezvousDir,
       homeFlag: init.home

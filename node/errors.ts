@@ -50,3 +50,38 @@ export class ContactNotFoundError extends Error {
     this.name = 'ContactNotFoundError'
   }
 }
+
+/** A contact has no pending identity key to show, accept or reject. Same name as the library's store error. */
+export class NoPendingIdentityKeyError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NoPendingIdentityKeyError'
+  }
+}
+
+/**
+ * The identity key file is encrypted and no passphrase was given (or could
+ * be asked for). Same name as the library's error, so clients handle both alike.
+ */
+export class PassphraseRequiredError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PassphraseRequiredError'
+  }
+}
+
+/** A passphrase file cannot be read, or holds no passphrase. */
+export class PassphraseFileError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PassphraseFileError'
+  }
+}
+
+/** The home already has an identity key, and replacing it was not asked for. */
+export class IdentityExistsError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'IdentityExistsError'
+  }
+}

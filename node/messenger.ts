@@ -5,8 +5,10 @@
  *
  * @module
  */
-import type { BlockedView, ContactView, EventView, MessageView, PresenceView, RequestView, SendWait, StatusView } from './api/types.js'
-import type { Contact, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence } from '../src/index.js'
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import type { BlockedView, ContactView, EventView, MessageView, PresenceView, RequestView, SafetyNumberResponse, SendWait, StatusView } from './api/types.js'
+import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence } from '../src/index.js'
 
 /** Contacts, addressed by name or peer id. */
 export interface ContactsApi {
@@ -17,7 +19,16 @@ export interface ContactsApi {
   get(nameOrPeerId: string): ContactView | undefined
   rename(nameOrPeerId: string, newName: string): ContactView
   remove(nameOrPeerId: string): ContactView
+  /** Marks a contact verified (safety number compared) or not. */
+  setVerified(nameOrPeerId: string, verified: boolean): ContactView
+  /** Makes the contact's pending identity key its key; held messages are sent again to it. */
+  acceptKey(nameOrPeerId: string): Promise<ContactView>
+  /** Forgets the contact's pending identity key; held messages go out to the current one. */
+  rejectKey(nameOrPeerId: string): ContactView
 }
+
+/** A safety number, without who it is for. */
+export type SafetyNumberView = Pick<SafetyNumberResponse, 'digits' | 'groups' | 'qr'>
 
 /** What the API routes need from the running node. */
 export interface Messenger {
@@ -35,6 +46,13 @@ export interface Messenger {
   resolvePeer(nameOrPeerId: string): string
   /** The contact name of a peer id, if it is a contact. */
   nameOf(peerId: string): string | undefined
+  /**
+   * The safety number of this node and a contact or peer; with `pending`, for
+   * the contact's new, not yet accepted key (`NoPendingIdentityKeyError` if none).
+   */
+  safetyNumber(nameOrPeerId: string, options: { pending?: boolean }): SafetyNumberView
+  /** An encrypted backup (`natter-backup-v1:…`) of the identity, and of the contacts if asked. */
+  exportIdentity(passphrase: string, options: { contacts: boolean }): Promise<string>
   send(peer: string, text: string, options: { wait: SendWait, signal?: AbortSignal }): Promise<MessageView>
   /** Oldest first. */
   history(peer: string, options: { before?: number, limit?: number }): MessageView[]
@@ -52,7 +70,7 @@ export interface Messenger {
   block(peer: string): void
   unblock(peer: string): void
   blocked(): BlockedView[]
-  /** Calls `listener` for messages, requests, delivery-state and presence changes; returns the unsubscribe. */
+  /** Calls `listener` for messages, requests, delivery-state, presence and contact key changes; returns the unsubscribe. */
   subscribe(listener: (event: EventView) => void): () => void
   stop(): Promise<void>
 }
@@ -79,8 +97,29 @@ function incomingView (m: IncomingMessage): MessageView {
   return { id: m.id, peer: m.from, direction: 'in', text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt, state: 'received' }
 }
 
-function toContactView (c: Contact): ContactView {
-  return { name: c.name, peerId: c.peerId, addedAt: c.addedAt, verified: c.verified, blocked: c.blocked, addresses: [...c.addresses] }
+function hex (bytes: Uint8Array | null): string | null {
+  return bytes == null ? null : Buffer.from(bytes).toString('hex')
+}
+
+/** The peer id of a raw Ed25519 public key (a natter identity key is its peer id). */
+function peerIdOfKey (key: Uint8Array): string {
+  return peerIdFromPublicKey(publicKeyFromRaw(key)).toString()
+}
+
+/** A contact as the API shows it: keys hex-encoded, a pending key also as its peer id. */
+export function toContactView (c: Contact): ContactView {
+  return {
+    name: c.name,
+    peerId: c.peerId,
+    addedAt: c.addedAt,
+    verified: c.verified,
+    blocked: c.blocked,
+    addresses: [...c.addresses],
+    identityKey: hex(c.identityKey),
+    keyChanged: c.pendingIdentityKey != null,
+    pendingPeerId: c.pendingIdentityKey == null ? null : peerIdOfKey(c.pendingIdentityKey),
+    pendingIdentityKey: hex(c.pendingIdentityKey)
+  }
 }
 
 function toRequestView (r: MessageRequest): RequestView {
@@ -115,11 +154,19 @@ export function createMessenger (natter: Natter): Messenger {
         return c == null ? undefined : toContactView(c)
       },
       rename: (key, name) => toContactView(natter.contacts.rename(key, name)),
-      remove: (key) => toContactView(natter.contacts.remove(key))
+      remove: (key) => toContactView(natter.contacts.remove(key)),
+      setVerified: (key, verified) => toContactView(natter.contacts.setVerified(key, verified)),
+      acceptKey: async (key) => toContactView(await natter.contacts.acceptKey(key)),
+      rejectKey: (key) => toContactView(natter.contacts.rejectKey(key))
     },
     invite: (name) => natter.invite(name),
     resolvePeer: (value) => natter.resolvePeer(value.trim()).peerId.toString(),
     nameOf,
+    safetyNumber: (key, options) => {
+      const { digits, groups, qr } = natter.safetyNumber(key.trim(), { pending: options.pending === true })
+      return { digits, groups: [...groups], qr }
+    },
+    exportIdentity: async (passphrase, options) => natter.exportIdentity(passphrase, { contacts: options.contacts }),
     send: async (peer, text, options) => toMessageView(await natter.send(peer, text, options)),
     history: (peer, options) => natter.history(peer, options).map(toMessageView),
     markRead: async (peer) => natter.markRead(peer),
@@ -151,15 +198,21 @@ export function createMessenger (natter: Natter): Messenger {
       const onPresence = (e: CustomEvent<Presence>): void => {
         listener({ type: 'presence', presence: presenceView(e.detail) })
       }
+      const onKeyChanged = (e: CustomEvent<ContactKeyChange>): void => {
+        const d = e.detail
+        listener({ type: 'contact:key-changed', contact: toContactView(d.contact), peerId: d.peerId, newPeerId: d.newPeerId })
+      }
       natter.addEventListener('message', onMessage)
       natter.addEventListener('request', onRequest)
       natter.addEventListener('message:state', onState)
       natter.addEventListener('presence', onPresence)
+      natter.addEventListener('contact:key-changed', onKeyChanged)
       return () => {
         natter.removeEventListener('message', onMessage)
         natter.removeEventListener('request', onRequest)
         natter.removeEventListener('message:state', onState)
         natter.removeEventListener('presence', onPresence)
+        natter.removeEventListener('contact:key-changed', onKeyChanged)
       }
     },
 

@@ -7,15 +7,20 @@
  * `--json` it prints nothing while running and one JSON document (the
  * session's transcript) when stdin ends.
  *
+ * When the contact's identity key changed (now or before), a loud warning
+ * says its messages are held; the command then exits with code 8.
+ *
  * @module
  */
 import { clearLine, createInterface, cursorTo, moveCursor } from 'node:readline'
 import type { Interface } from 'node:readline'
 import { DaemonNotRunningError } from '../errors.js'
+import { heldError, keyChangeWarning } from '../key-change.js'
 import { formatMessage, formatStatus, formatTime, printJson, styleFor, who } from '../output.js'
-import { clientFor, examples, globals, positiveInt } from '../shared.js'
+import { clientFor, examples, globals, natterCommand, positiveInt } from '../shared.js'
 import type { ApiClient } from '../client.js'
 import type { Context } from '../context.js'
+import type { KeyChange } from '../key-change.js'
 import type { EventView, MessageView, PresenceView, StatusView } from '../../node/api/types.js'
 import type { Style } from '../output.js'
 import type { Command } from 'commander'
@@ -46,6 +51,23 @@ interface Session {
   shown: Set<string>
   /** Writes a line above the prompt. */
   say(line: string): void
+  /** Shows a warning: on the screen when interactive, else on stderr. */
+  warn(lines: string[]): void
+  /** `natter` (with --home when given), for suggested commands. */
+  natter: string
+  /** The key change last warned about (each is shown once). */
+  warned?: string
+  /** Messages sent in this session that are held by a key change, and the last change. */
+  held: number
+  lastHeld?: KeyChange
+}
+
+function warnKeyChange (s: Session, change: KeyChange): void {
+  if (s.warned === change.newPeerId) {
+    return
+  }
+  s.warned = change.newPeerId
+  s.warn(keyChangeWarning(s.style, change, s.natter))
 }
 
 function describePresence (s: Session, p: PresenceView | undefined): string {
@@ -93,14 +115,25 @@ function onEvent (s: Session, event: EventView): void {
       if (event.presence.peerId === s.peerId) {
         s.say(s.style.dim(`* ${describePresence(s, event.presence)}`))
       }
+      return
+    case 'contact:key-changed':
+      if (event.peerId === s.peerId) {
+        warnKeyChange(s, { contact: event.contact.name, peerId: event.peerId, newPeerId: event.newPeerId })
+      }
   }
 }
 
 async function send (s: Session, text: string): Promise<void> {
   try {
-    const { message } = await s.client.send({ to: s.peerId, text, wait: 'queued' })
+    const { message, held } = await s.client.send({ to: s.peerId, text, wait: 'queued' })
     s.shown.add(message.id)
     s.transcript.push(message)
+    if (held != null) {
+      s.held++
+      s.lastHeld = held
+      warnKeyChange(s, held)
+      s.say(s.style.red(`✗ held: ${held.contact}'s identity key changed (accept or reject it first)`))
+    }
   } catch (err) {
     s.say(s.style.red(`✗ not sent: ${(err as Error).message}`))
   }
@@ -173,6 +206,17 @@ export function registerChat (program: Command, ctx: Context): void {
         name: target.name,
         transcript: [],
         shown: new Set(),
+        natter: natterCommand(cmd),
+        held: 0,
+        warn: (lines) => {
+          if (interactive) {
+            for (const line of lines) {
+              session.say(line)
+            }
+          } else {
+            ctx.stderr.write(lines.join('\n') + '\n')
+          }
+        },
         say: (line) => {
           if (g.json === true) {
             return
@@ -198,12 +242,16 @@ export function registerChat (program: Command, ctx: Context): void {
         throw new DaemonNotRunningError('the daemon closed the event stream', { home: client.home })
       }
       const presence = (await client.presence()).peers.find(p => p.peerId === target.peerId)
+      const contact = target.name == null ? undefined : (await client.getContact(target.peerId)).contact
       if (g.json !== true) {
         ctx.stdout.write(style.bold(`chatting with ${who(target.peerId, target.name)}`) + style.dim(` (${target.peerId})`) + '\n')
         ctx.stdout.write(style.dim(`* ${describePresence(session, presence)}`) + '\n')
         if (interactive) {
           ctx.stdout.write(style.dim('/quit to leave, /status away <note> to set your status, /help for more') + '\n')
         }
+      }
+      if (contact?.pendingPeerId != null) {
+        warnKeyChange(session, { contact: contact.name, peerId: contact.peerId, newPeerId: contact.pendingPeerId })
       }
       await showHistory(session, options.last)
 
@@ -292,6 +340,9 @@ export function registerChat (program: Command, ctx: Context): void {
       }
       if (end.reason === 'daemon') {
         throw new DaemonNotRunningError('the daemon stopped', { home: client.home })
+      }
+      if (session.lastHeld != null) {
+        throw heldError(session.lastHeld, { natter: session.natter, count: session.held, jsonPrinted: g.json === true })
       }
     })
 }

@@ -1,19 +1,29 @@
 /**
  * `natter contacts`: list, add (by peer id or invite), show, rename and
- * remove contacts. A contact's name works wherever a peer id does.
+ * remove contacts, and accept or reject a contact's new identity key. A
+ * contact's name works wherever a peer id does.
  *
  * @module
  */
-import { padEnd, print, printJson, shortPeer, styleFor } from '../output.js'
+import { keyChangeWarning } from '../key-change.js'
+import { padEnd, print, printJson, shellQuote, shortPeer, styleFor } from '../output.js'
 import { withProgress } from '../progress.js'
-import { clientFor, examples, globals } from '../shared.js'
+import { clientFor, examples, globals, natterCommand } from '../shared.js'
 import type { ContactView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
 function describe (c: ContactView): string {
-  const flags = [c.verified ? 'verified' : '', c.blocked ? 'blocked' : ''].filter(f => f !== '')
+  const flags = [c.keyChanged ? 'KEY CHANGED' : '', c.verified ? 'verified' : '', c.blocked ? 'blocked' : ''].filter(f => f !== '')
   return `${c.name} (${c.peerId})${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`
+}
+
+/** The loud warning for a contact whose key changed, on stderr. */
+function warnKeyChanged (ctx: Context, cmd: Command, c: ContactView): void {
+  if (c.pendingPeerId != null) {
+    const lines = keyChangeWarning(styleFor(ctx.stderr, ctx.env), { contact: c.name, peerId: c.peerId, newPeerId: c.pendingPeerId }, natterCommand(cmd))
+    ctx.stderr.write(lines.join('\n') + '\n')
+  }
 }
 
 /** Registers `natter contacts …`. */
@@ -26,7 +36,9 @@ export function registerContacts (program: Command, ctx: Context): void {
       ['natter contacts add carol 12D3KooW…', 'add carol by peer id'],
       ['natter contacts', 'list contacts'],
       ['natter contacts rename bob bobby', 'rename'],
-      ['natter contacts remove bobby', 'remove (history stays)']
+      ['natter contacts remove bobby', 'remove (history stays)'],
+      ['natter contacts accept-key bob', 'bob\'s identity key changed and you checked the new one'],
+      ['natter contacts reject-key bob', 'keep bob\'s old key']
     ))
 
   contacts
@@ -48,8 +60,17 @@ export function registerContacts (program: Command, ctx: Context): void {
       const style = styleFor(ctx.stdout, ctx.env)
       const width = Math.max(...list.map(c => c.name.length))
       for (const c of list) {
-        const flags = [c.verified ? style.green('verified') : '', c.blocked ? style.red('blocked') : ''].filter(f => f !== '').join(' ')
+        const flags = [
+          c.keyChanged ? style.red(style.bold('KEY CHANGED')) : '',
+          c.verified ? style.green('verified') : '',
+          c.blocked ? style.red('blocked') : ''
+        ].filter(f => f !== '').join(' ')
         print(ctx, `${padEnd(style.bold(c.name), width)}  ${c.peerId}${flags === '' ? '' : `  ${flags}`}`)
+      }
+      const changed = list.filter(c => c.keyChanged)
+      if (changed.length > 0) {
+        const natter = natterCommand(cmd)
+        ctx.stderr.write(changed.map(c => `${c.name}: identity key changed to ${c.pendingPeerId ?? '?'}; messages to them are held until \`${natter} contacts accept-key ${shellQuote(c.name)}\` or \`reject-key\` (compare safety numbers first: \`${natter} verify ${shellQuote(c.name)} --pending\`)\n`).join(''))
       }
     })
 
@@ -61,12 +82,24 @@ export function registerContacts (program: Command, ctx: Context): void {
     .addHelpText('after', examples(
       ['natter contacts add bob "$(cat bob.invite)"', 'from an invite in a file'],
       ['natter contacts add carol 12D3KooW…', 'by peer id (found through the DHT)']
-    ))
+    ) + `
+A name that is already a contact with another peer id is not replaced: that
+is an identity key change. A loud warning says so, messages to the contact are
+held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides.
+`)
     .action(async (name: string, peer: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
       const added = await withProgress(ctx, `adding ${name}…`, client.addContact({ name, peer }))
+      if (added.contact.keyChanged) {
+        // not added: the name is a contact with another key; the new one waits for the user's decision
+        warnKeyChanged(ctx, cmd, added.contact)
+      }
       if (globals(cmd).json === true) {
         printJson(ctx, added)
+        return
+      }
+      if (added.contact.keyChanged) {
+        print(ctx, `${name} was not replaced: the new key waits for \`contacts accept-key\` or \`contacts reject-key\``)
         return
       }
       print(ctx, `added ${describe(added.contact)}`)
@@ -93,9 +126,13 @@ export function registerContacts (program: Command, ctx: Context): void {
         `name       ${contact.name}`,
         `peer id    ${contact.peerId}`,
         `added      ${new Date(contact.addedAt).toISOString()}`,
-        `verified   ${contact.verified ? 'yes' : 'no'}`,
+        `verified   ${contact.verified ? 'yes' : 'no'} (\`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`)`,
         `blocked    ${contact.blocked ? 'yes' : 'no'}`,
         ...contact.addresses.map((a, i) => `${i === 0 ? 'addresses' : '         '}  ${a}`))
+      if (contact.keyChanged) {
+        print(ctx, `new key    ${contact.pendingPeerId ?? '?'} (KEY CHANGED: not accepted yet)`)
+        warnKeyChanged(ctx, cmd, contact)
+      }
     })
 
   contacts
@@ -128,5 +165,44 @@ export function registerContacts (program: Command, ctx: Context): void {
         return
       }
       print(ctx, `removed ${describe(contact)}`)
+    })
+
+  contacts
+    .command('accept-key')
+    .description('accept a contact\'s new identity key: it becomes the contact (unverified), and held messages are sent to it')
+    .argument('<contact>', 'name or (current) peer id')
+    .addHelpText('after', examples(
+      ['natter verify bob --pending', 'first: compare the new safety number with bob'],
+      ['natter contacts accept-key bob', 'then trust the new key'],
+      ['natter contacts accept-key bob --json', 'as JSON: the contact and its previous peer id']
+    ))
+    .action(async (key: string, _options: unknown, cmd: Command) => {
+      const client = await clientFor(ctx, cmd)
+      const accepted = await client.acceptKey(key)
+      if (globals(cmd).json === true) {
+        printJson(ctx, accepted)
+        return
+      }
+      const { contact } = accepted
+      print(ctx, `${contact.name} is now ${contact.peerId} (was ${accepted.previousPeerId}); held messages are sent to the new key`)
+      ctx.stderr.write(`${contact.name} is not verified: compare safety numbers with \`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`\n`)
+    })
+
+  contacts
+    .command('reject-key')
+    .description('reject a contact\'s new identity key: the contact keeps its key, and held messages go to it')
+    .argument('<contact>', 'name or peer id')
+    .addHelpText('after', examples(
+      ['natter contacts reject-key bob', 'the new key was not bob\'s'],
+      ['natter contacts reject-key bob --json', 'as JSON']
+    ))
+    .action(async (key: string, _options: unknown, cmd: Command) => {
+      const client = await clientFor(ctx, cmd)
+      const { contact } = await client.rejectKey(key)
+      if (globals(cmd).json === true) {
+        printJson(ctx, { contact })
+        return
+      }
+      print(ctx, `kept ${contact.name}'s key ${contact.peerId}; the new key was dropped and held messages go out to ${contact.name}`)
     })
 }

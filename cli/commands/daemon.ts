@@ -5,6 +5,7 @@
  * @module
  */
 import { Option } from 'commander'
+import { askSecret, canPrompt } from '../prompt.js'
 import { examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -19,6 +20,7 @@ interface DaemonOptions {
   logLevel?: string
   mdns?: boolean
   name?: string
+  passphraseFile?: string
 }
 
 /** A second signal while stopping: give up waiting. */
@@ -42,16 +44,23 @@ export function registerDaemon (program: Command, ctx: Context): void {
     .option('--mdns', 'find peers on the LAN with mDNS (the default)')
     .option('--no-mdns', 'do not use mDNS (no multicast traffic)')
     .option('--name <name>', 'the name your invites suggest for you')
+    .option('--passphrase-file <path>', 'the identity key\'s passphrase is the first line of this file (else NATTER_PASSPHRASE, else asked on the terminal)')
     .addHelpText('after', examples(
       ['natter daemon', 'run with the home\'s config.json (created on first run)'],
       ['natter --home ~/alt daemon --no-mdns', 'a second node on this machine, no multicast'],
       ['natter daemon --listen /ip4/0.0.0.0/tcp/4001', 'listen on a fixed port'],
       ['natter daemon --api 127.0.0.1:5050', 'control API on loopback TCP instead of a socket'],
-      ['natter daemon --json', 'print the startup banner as JSON']
+      ['natter daemon --json', 'print the startup banner as JSON'],
+      ['natter daemon --passphrase-file /run/secrets/natter', 'an encrypted identity key, unattended']
     ) + `
 The home holds config.json, the identity, the message store, api.token,
 api.sock and daemon.lock. Flags override config.json for this run only.
 Stop with Ctrl-C, SIGTERM or \`natter stop\`.
+
+An identity key encrypted with \`natter passphrase set\` needs its passphrase:
+from --passphrase-file, else NATTER_PASSPHRASE, else asked on the terminal
+(without a terminal the daemon exits with code 9). On first start, a
+passphrase given by file or NATTER_PASSPHRASE encrypts the new key.
 `)
     .action(async (options: DaemonOptions, cmd: Command) => {
       const g = globals(cmd)
@@ -81,6 +90,8 @@ Stop with Ctrl-C, SIGTERM or \`natter stop\`.
           json: g.json,
           stdout: ctx.stdout,
           stderr: ctx.stderr,
+          passphraseFile: options.passphraseFile,
+          askPassphrase: canPrompt(ctx) ? async (prompt) => askSecret(ctx, prompt) : undefined,
           overrides: {
             listen: options.listen,
             announce: options.announce,

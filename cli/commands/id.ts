@@ -1,11 +1,14 @@
 /**
- * `natter id`: this node's peer id, addresses and an invite (with its QR code).
+ * `natter id`: this node's peer id, addresses and an invite (with its QR code);
+ * `natter id export|import` back the identity up and restore it.
  *
  * @module
  */
 import qrcode from 'qrcode-terminal'
 import { formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
+import { registerIdExport } from './id-export.js'
+import { registerIdImport } from './id-import.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
@@ -15,13 +18,15 @@ async function qr (text: string): Promise<string> {
 
 /** Registers `natter id`. */
 export function registerId (program: Command, ctx: Context): void {
-  program
+  const id = program
     .command('id')
     .description('show your peer id, addresses and an invite to share (with its QR code)')
     .option('--no-qr', 'leave out the QR code')
     .addHelpText('after', examples(
       ['natter id', 'invite and QR code for a friend'],
-      ['natter id --json | jq -r .invite', 'just the invite string']
+      ['natter id --json | jq -r .invite', 'just the invite string'],
+      ['natter id export --out natter.backup', 'an encrypted backup of your identity'],
+      ['natter --home ~/new id import natter.backup', 'restore it (no daemon running there)']
     ))
     .action(async (options: { qr: boolean }, cmd: Command) => {
       const g = globals(cmd)
@@ -47,4 +52,7 @@ export function registerId (program: Command, ctx: Context): void {
         print(ctx, '', await qr(info.invite))
       }
     })
+
+  registerIdExport(id, ctx)
+  registerIdImport(id, ctx)
 }

@@ -2,7 +2,8 @@
  * Where a daemon lives and how a client finds its control API: the home
  * directory, the files in it, and the endpoint file the daemon writes while it
  * runs. Shared by the daemon and the CLI client (the CLI imports nothing else
- * from `node/` except the daemon command's startup and the API types).
+ * from `node/` except the daemon command's startup, the offline key operations
+ * of `keys.ts` and `passphrase.ts`, and the API types).
  *
  * @module
  */
@@ -66,6 +67,8 @@ export interface HomeFiles {
   socket: string
   /** `api.json`: where the running daemon's API listens ({@link ApiEndpoint}); removed on stop. */
   endpoint: string
+  /** `identity.key`: the node's identity key (the library's file; encrypted when it has a passphrase). */
+  identity: string
 }
 
 /** Paths of the files in `home`. */
@@ -75,7 +78,8 @@ export function homeFiles (home: string): HomeFiles {
     lock: join(home, 'daemon.lock'),
     token: join(home, 'api.token'),
     socket: join(home, 'api.sock'),
-    endpoint: join(home, 'api.json')
+    endpoint: join(home, 'api.json'),
+    identity: join(home, 'identity.key')
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ErrorDetails } from './types.js'
 
 /** The request has no valid bearer token. */
 export class UnauthorizedError extends Error {
@@ -63,6 +64,8 @@ const STATUS: Record<string, number> = {
   MethodNotAllowedError: 405,
   ContactExistsError: 409,
   MessageIdConflictError: 409,
+  IdentityKeyChangedError: 409,
+  NoPendingIdentityKeyError: 409,
   PayloadTooLargeError: 413,
   MessageTooLargeError: 413,
   DeliveryRefusedError: 422,
@@ -74,6 +77,25 @@ const STATUS: Record<string, number> = {
   DeliveryTimeoutError: 504,
   TimeoutError: 504,
   AbortError: 504
+}
+
+const DETAIL_FIELDS = ['contact', 'peerId', 'newPeerId', 'messageId'] as const satisfies ReadonlyArray<keyof ErrorDetails>
+
+/**
+ * What an error says about what failed (`IdentityKeyChangedError`'s contact
+ * and peer ids, a delivery error's `messageId`), for the error reply. Only
+ * string fields of known names are copied.
+ */
+export function detailsOf (err: Error): ErrorDetails | undefined {
+  const source = err as Error & Record<string, unknown>
+  const details: ErrorDetails = {}
+  for (const field of DETAIL_FIELDS) {
+    const value = source[field]
+    if (typeof value === 'string') {
+      details[field] = value
+    }
+  }
+  return Object.keys(details).length > 0 ? details : undefined
 }
 
 /** The HTTP status for an error name; 500 for anything unexpected. */

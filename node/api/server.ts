@@ -12,6 +12,7 @@ import { createServer } from 'node:http'
 import { isAuthorized } from './auth.js'
 import {
   BadRequestError,
+  detailsOf,
   MethodNotAllowedError,
   PayloadTooLargeError,
   RouteNotFoundError,
@@ -160,7 +161,8 @@ export function createApiServer (init: ApiServerInit): ApiServer {
       res.destroy()
       return
     }
-    const body: ApiErrorBody = { error: { name: e.name, message: e.message } }
+    const details = detailsOf(e)
+    const body: ApiErrorBody = { error: details == null ? { name: e.name, message: e.message } : { name: e.name, message: e.message, details } }
     const headers: Record<string, string> = e instanceof MethodNotAllowedError ? { allow: e.allow.join(', ') } : {}
     if (status === 401) {
       headers['www-authenticate'] = 'Bearer realm="natter"'

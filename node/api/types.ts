@@ -51,6 +51,18 @@ export interface ContactView {
   blocked: boolean
   /** Last known multiaddrs. */
   addresses: string[]
+  /** The pinned identity key (the Ed25519 public key behind `peerId`), hex; `null` if none is pinned yet. */
+  identityKey: string | null
+  /**
+   * A different identity key was presented for this contact and awaits the
+   * user's decision: messages to the contact are held until
+   * `POST /v1/contacts/:contact/accept-key` or `…/reject-key`.
+   */
+  keyChanged: boolean
+  /** The peer id of the new key, when `keyChanged`; otherwise `null`. */
+  pendingPeerId: string | null
+  /** The new key, hex, when `keyChanged`; otherwise `null`. */
+  pendingIdentityKey: string | null
 }
 
 /** `POST /v1/contacts` body. */
@@ -60,13 +72,66 @@ export interface AddContactRequest {
   peer: string
 }
 
-/** `POST /v1/contacts` reply. */
+/**
+ * `POST /v1/contacts` reply: `201` when the contact was added, `200` when the
+ * name is already a contact with another peer id (its identity key changed:
+ * `contact.keyChanged` is set and nothing was dialled).
+ */
 export interface AddContactResponse {
   contact: ContactView
   /** Addresses from the invite, kept as bootstrap peers (empty when added by peer id). */
   bootstrap: string[]
   /** Whether the node is connected to the contact now. */
   connected: boolean
+}
+
+/** `GET /v1/contacts/:contact/safety-number[?pending=true]` reply. */
+export interface SafetyNumberResponse {
+  /** The peer the number is for (with `pending`, the contact's new peer id). */
+  peerId: string
+  /** The contact's name, when the peer is a contact. */
+  name?: string
+  /** 60 decimal digits; the same on both sides. */
+  digits: string
+  /** The digits in twelve groups of five, for display. */
+  groups: string[]
+  /** What a QR code of the number encodes. */
+  qr: string
+  /** Whether the contact is marked verified (false for a peer that is not a contact). */
+  verified: boolean
+  /** Whether this is the number of the contact's new, not yet accepted key. */
+  pending: boolean
+}
+
+/** `POST /v1/contacts/:contact/verify` body. */
+export interface VerifyRequest {
+  /** @default true */
+  verified?: boolean
+}
+
+/** `POST /v1/contacts/:contact/accept-key` reply. */
+export interface AcceptKeyResponse {
+  /** The contact under its new peer id, unverified. */
+  contact: ContactView
+  /** The peer id it had before. */
+  previousPeerId: string
+}
+
+/** `POST /v1/identity/export` body. */
+export interface ExportIdentityRequest {
+  /** The passphrase the backup is sealed under (not the key file's). */
+  passphrase: string
+  /** Include the contact list. @default false */
+  contacts?: boolean
+}
+
+/** `POST /v1/identity/export` reply. */
+export interface ExportIdentityResponse {
+  /** One line: `natter-backup-v1:…`. */
+  backup: string
+  peerId: string
+  /** How many contacts it holds. */
+  contacts: number
 }
 
 /** `PATCH /v1/contacts/:contact` body. */
@@ -107,9 +172,25 @@ export interface SendRequest {
   wait?: SendWait
 }
 
+/** Why messages to a contact are held. */
+export interface HeldView {
+  /** The contact's name. */
+  contact: string
+  /** Its current (accepted) peer id, where the message is addressed. */
+  peerId: string
+  /** The peer id of its new, not yet accepted identity key. */
+  newPeerId: string
+}
+
 /** `POST /v1/send` reply. */
 export interface SendResponse {
   message: MessageView
+  /**
+   * Set when the recipient is a contact whose identity key changed: the
+   * message is stored but held until the new key is accepted or rejected
+   * (only with `wait: "queued"`; `"delivered"` answers 409 `IdentityKeyChangedError`).
+   */
+  held?: HeldView
 }
 
 /** `GET /v1/history` reply. */
@@ -207,10 +288,23 @@ export type EventView =
   /** A sent message changed state. */
   | { type: 'message:state', id: string, peer: string, state: MessageStateView, reason?: string }
   | { type: 'presence', presence: PresenceView }
+  /**
+   * A contact was presented with a different identity key (peer id): messages
+   * to it are held until the user accepts or rejects the new key.
+   */
+  | { type: 'contact:key-changed', contact: ContactView, peerId: string, newPeerId: string }
   /** Sent every 15 s so clients notice a dead connection. */
   | { type: 'heartbeat', at: number }
   /** Last line before the daemon closes the stream on shutdown. */
   | { type: 'shutdown' }
+
+/** Fields an error reply may carry about what failed. */
+export interface ErrorDetails {
+  contact?: string
+  peerId?: string
+  newPeerId?: string
+  messageId?: string
+}
 
 /** Body of every error reply. */
 export interface ApiErrorBody {
@@ -218,5 +312,10 @@ export interface ApiErrorBody {
     /** The library's (or the API's) error name, e.g. `ContactNotFoundError`. */
     name: string
     message: string
+    /**
+     * What the error is about, for the errors that say (`IdentityKeyChangedError`:
+     * `contact`, `peerId`, `newPeerId`, `messageId`; delivery errors: `messageId`).
+     */
+    details?: ErrorDetails
   }
 }

@@ -44,7 +44,7 @@ describe('natter CLI without a daemon, and argument errors', () => {
     const top = await h.natter(['--help'])
     expect(top.code).toBe(0)
     expect(top.stdout).toContain('Exit codes:')
-    const commands = ['daemon', 'id', 'contacts', 'send', 'chat', 'history', 'status', 'presence', 'peers', 'ping', 'stop', 'requests', 'block', 'unblock']
+    const commands = ['daemon', 'id', 'contacts', 'send', 'chat', 'history', 'status', 'presence', 'peers', 'ping', 'stop', 'requests', 'block', 'unblock', 'verify', 'passphrase']
     const helps = await Promise.all(commands.map(async c => ({ c, r: await h.natter([c, '--help']) })))
     for (const { c, r } of helps) {
       expect(r.code, c).toBe(0)

@@ -8,13 +8,15 @@
  * it kills whatever still runs and removes the temporary directories.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import pWaitFor from 'p-wait-for'
 import type { ChildProcess } from 'node:child_process'
+import type { IncomingMessage } from 'node:http'
 import type { IPty } from 'node-pty'
 
 /** The built CLI entry. */
@@ -34,7 +36,12 @@ export interface DaemonInfo {
   api: { transport: 'unix', path: string, pid: number } | { transport: 'tcp', host: string, port: number, pid: number }
   home: string
   pid: number
+  /** Whether this start created config.json. */
   created: boolean
+  /** Whether this start created the identity key. */
+  newIdentity: boolean
+  /** Whether the identity key file is encrypted. */
+  encrypted: boolean
 }
 
 /** A running daemon. */
@@ -90,6 +97,7 @@ export function harness () {
   const env = async (extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> => {
     const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', NATTER_RENDEZVOUS_DIR: await rendezvousDir() }
     delete base.NATTER_HOME
+    delete base.NATTER_PASSPHRASE
     delete base.DEBUG
     return { ...base, ...extra }
   }
@@ -257,4 +265,21 @@ export async function eventually (condition: () => Promise<boolean> | boolean, t
     done = true
     clearTimeout(timer)
   }
+}
+
+/**
+ * Subscribes to a daemon's `/v1/events` with its token and collects the
+ * events (parsed, untyped beyond `type`) once `ready` has arrived. Destroy
+ * `res` when done (the harness's cleanup kills the daemon anyway).
+ */
+export async function subscribe<E extends { type: string }> (daemon: DaemonHandle): Promise<{ events: E[], res: IncomingMessage }> {
+  const token = (await readFile(join(daemon.home, 'api.token'), 'utf8')).trim()
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    request({ socketPath: join(daemon.home, 'api.sock'), path: '/v1/events', headers: { authorization: `Bearer ${token}` } }, resolve)
+      .on('error', reject).end()
+  })
+  const events: E[] = []
+  createInterface({ input: res }).on('line', line => { events.push(JSON.parse(line) as E) })
+  await eventually(() => events.some(e => e.type === 'ready'), 5_000, 'the ready event')
+  return { events, res }
 }

@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { request } from 'node:http'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { eventually, harness } from './helpers.js'
+import { eventually, harness, subscribe as subscribeEvents } from './helpers.js'
 import type { DaemonHandle } from './helpers.js'
 import type { IncomingMessage } from 'node:http'
 
@@ -13,15 +9,7 @@ interface Event { type: string, name?: string, message?: Message, presence?: Pre
 
 /** Subscribes to a daemon's `/v1/events` with its token; collects the events. */
 async function subscribe (daemon: DaemonHandle): Promise<{ events: Event[], res: IncomingMessage }> {
-  const token = (await readFile(join(daemon.home, 'api.token'), 'utf8')).trim()
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    request({ socketPath: join(daemon.home, 'api.sock'), path: '/v1/events', headers: { authorization: `Bearer ${token}` } }, resolve)
-      .on('error', reject).end()
-  })
-  const events: Event[] = []
-  createInterface({ input: res }).on('line', line => { events.push(JSON.parse(line) as Event) })
-  await eventually(() => events.some(e => e.type === 'ready'), 5_000, 'the ready event')
-  return { events, res }
+  return subscribeEvents<Event>(daemon)
 }
 
 describe('two daemons chatting through the CLI', () => {

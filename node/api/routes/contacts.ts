@@ -2,6 +2,8 @@
  * Contact endpoints. A contact added by invite also joins the network
  * through the inviter: the library keeps the invite's addresses as bootstrap
  * peers, and the route dials them so the reply can say whether it worked.
+ * Adding a known name with another peer id does not replace the contact: it
+ * records a pending identity key (see `contact-keys.ts`).
  *
  * @module
  */
@@ -62,6 +64,11 @@ export function contactRoutes (components: ContactRoutesComponents): Route[] {
         const value = peer.trim()
         const bootstrap = isInvite(value) ? decodeInvite(value).addresses : []
         const contact = await messenger.contacts.add(name, value)
+        if (contact.keyChanged) {
+          // the name is taken by the contact's pinned key: the new one waits for the user, and is
+          // not dialled or kept as a bootstrap peer until accepted
+          return { status: 200, body: { contact, bootstrap: [], connected: messenger.connectedPeers.includes(contact.peerId) } satisfies AddContactResponse }
+        }
         let connected = messenger.connectedPeers.includes(contact.peerId)
         for (const address of connected ? [] : bootstrap) {
           try {

@@ -23,6 +23,7 @@ function peerOf (event: EventView): string | undefined {
     case 'request': return event.message.peer
     case 'message:state': return event.peer
     case 'presence': return event.presence.peerId
+    case 'contact:key-changed': return event.peerId
     default: return undefined
   }
 }

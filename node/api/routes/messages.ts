@@ -41,7 +41,12 @@ export function messageRoutes (components: MessageRoutesComponents): Route[] {
         const { to, text, wait } = parseRequest(SendBody, body)
         // the client going away stops the wait; the message stays queued and is retried
         const message = await messenger.send(to, text, { wait: wait ?? 'delivered', signal })
-        return { status: 201, body: { message } satisfies SendResponse }
+        // only "queued" gets here for a held message: "delivered" throws IdentityKeyChangedError
+        const contact = messenger.contacts.get(message.peer)
+        const reply: SendResponse = contact?.pendingPeerId == null
+          ? { message }
+          : { message, held: { contact: contact.name, peerId: contact.peerId, newPeerId: contact.pendingPeerId } }
+        return { status: 201, body: reply }
       }
     },
     {

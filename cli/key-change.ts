@@ -1,0 +1,50 @@
+/**
+ * The warning shown wherever a contact's changed identity key matters
+ * (`contacts add`, `contacts list`, `send`, `chat`), and the error that ends
+ * a command whose messages are held because of it. Loud on purpose: a new
+ * key for a known name is how an impersonation would look.
+ *
+ * @module
+ */
+import { IdentityKeyChangedError } from './errors.js'
+import { shellQuote } from './output.js'
+import type { Style } from './output.js'
+
+/** A contact whose identity key changed. */
+export interface KeyChange {
+  /** The contact's name. */
+  contact: string
+  /** Its current (accepted) peer id. */
+  peerId: string
+  /** The peer id of the new, not yet accepted key. */
+  newPeerId: string
+}
+
+/** The warning, as lines (for stderr, or the chat screen). `natter` is the command prefix to suggest. */
+export function keyChangeWarning (style: Style, change: KeyChange, natter = 'natter'): string[] {
+  const name = change.contact
+  const q = shellQuote(name)
+  return [
+    style.red(style.bold(`WARNING: the identity key of ${name} has changed`)),
+    `  ${name} is ${change.peerId},`,
+    `  but was presented with a new key, ${change.newPeerId}.`,
+    `  That happens when ${name} reinstalled natter, and also when someone impersonates ${name}.`,
+    `  Messages to ${name} are held (not sent) until you decide:`,
+    `    ${natter} verify ${q} --pending      compare the new safety number with ${name} (in person or on a call)`,
+    `    ${natter} contacts accept-key ${q}   trust the new key: held messages are sent to it`,
+    `    ${natter} contacts reject-key ${q}   keep the old key: held messages go to it`
+  ]
+}
+
+/** The error ending a command whose message to `change.contact` is held. */
+export function heldError (change: KeyChange & { messageId?: string }, options: { natter?: string, jsonPrinted?: boolean, count?: number } = {}): IdentityKeyChangedError {
+  const natter = options.natter ?? 'natter'
+  const q = shellQuote(change.contact)
+  const what = options.count != null && options.count !== 1
+    ? `${options.count} messages to ${change.contact} are held`
+    : `the message${change.messageId == null ? '' : ` ${change.messageId}`} to ${change.contact} is held`
+  return new IdentityKeyChangedError(
+    `${what} because their identity key changed; run \`${natter} contacts accept-key ${q}\` or \`${natter} contacts reject-key ${q}\``,
+    { details: { contact: change.contact, peerId: change.peerId, newPeerId: change.newPeerId, ...(change.messageId == null ? {} : { messageId: change.messageId }) }, jsonPrinted: options.jsonPrinted }
+  )
+}
