@@ -17,6 +17,8 @@ export class IdentityKeyChangedError extends NatterError {
   readonly peerId: string
   /** The peer id of the new, not yet accepted key. */
   readonly newPeerId: string
+  /** The held message, when thrown by `send()`; set by the messenger. */
+  messageId?: string
   constructor (message: string, init: { contact: string, peerId: string, newPeerId: string }, options?: ErrorOptions) {
     super(message, options)
     this.name = 'IdentityKeyChangedError'
