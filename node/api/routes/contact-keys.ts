@@ -7,7 +7,8 @@
  * @module
  */
 import { z } from 'zod'
-import { ContactNotFoundError, NoPendingIdentityKeyError } from '../../errors.js'
+import { NoPendingIdentityKeyError } from '../../errors.js'
+import { mustGetContact } from './contacts.js'
 import { parseRequest } from '../validate.js'
 import type { Messenger } from '../../messenger.js'
 import type { Route } from '../server.js'
@@ -27,15 +28,7 @@ const VerifyBody = z.strictObject({ verified: z.boolean({ error: 'must be true o
 export function contactKeyRoutes (components: ContactKeyRoutesComponents): Route[] {
   const { messenger } = components
 
-  const mustGet = (key: string): ContactView => {
-    const contact = messenger.contacts.get(key)
-    if (contact == null) {
-      // throws the library's error for a malformed id or an unknown name
-      messenger.resolvePeer(key)
-      throw new ContactNotFoundError(`${key} is not a contact`)
-    }
-    return contact
-  }
+  const mustGet = (key: string): ContactView => mustGetContact(messenger, key)
 
   return [
     {

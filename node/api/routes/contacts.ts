@@ -32,21 +32,26 @@ const AddBody = z.strictObject({
 })
 const RenameBody = z.strictObject({ name: Name })
 
+/**
+ * The contact named by `key` (name or peer id). Throws the library's error for
+ * a malformed id, else `ContactNotFoundError`.
+ */
+export function mustGetContact (messenger: Messenger, key: string): ContactView {
+  const contact = messenger.contacts.get(key)
+  if (contact == null) {
+    messenger.resolvePeer(key)
+    throw new ContactNotFoundError(`${key} is not a contact`)
+  }
+  return contact
+}
+
 /** The contact routes. */
 export function contactRoutes (components: ContactRoutesComponents): Route[] {
   const { messenger } = components
   const log = components.log ?? silentLog
   const dialTimeoutMs = components.dialTimeoutMs ?? 5_000
 
-  const mustGet = (key: string): ContactView => {
-    const contact = messenger.contacts.get(key)
-    if (contact == null) {
-      // throws the library's error for a malformed id or an unknown name
-      messenger.resolvePeer(key)
-      throw new ContactNotFoundError(`${key} is not a contact`)
-    }
-    return contact
-  }
+  const mustGet = (key: string): ContactView => mustGetContact(messenger, key)
 
   return [
     {
