@@ -124,6 +124,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const windows = new Map<string, ReturnType<typeof pLimit>>()
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
+  let timerAt: number | undefined
   let running = false
 
   function emitState (id: string, peer: string, state: Message['state'], reason?: string): void {
@@ -249,8 +250,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         log('mailbox deposit of %s failed: %s', id, (err as Error).message)
       }
     }
-    const entry = store.outbox.pending().find(e => e.message.id === id)
-    store.outbox.scheduleRetry(id, Date.now() + backoff(entry?.attempts ?? 0))
+    store.outbox.scheduleRetry(id, Date.now() + backoff(store.outbox.attempts(id) ?? 0))
     schedule()
   }
 
@@ -279,14 +279,15 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     return p
   }
 
-  /** Runs due retries, then sleeps until the next one is due. */
-  function pump (): void {
+  /** Starts the attempts that are due (up to `limit`), then sleeps until the next retry is due. */
+  function pump (limit = 256): void {
+    clearTimeout(timer)
     timer = undefined
+    timerAt = undefined
     if (!running) {
       return
     }
-    const now = Date.now()
-    for (const entry of store.outbox.due(now, { limit: 256 })) {
+    for (const entry of store.outbox.due(Date.now(), { limit })) {
       if (!inFlight.has(entry.message.id)) {
         void run(entry.message.id, entry.message.peer)
       }
@@ -294,20 +295,23 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     schedule()
   }
 
+  /** Arms the retry timer for the earliest scheduled retry (one indexed query, not a scan of the outbox). */
   function schedule (): void {
-    if (!running || timer != null) {
+    if (!running) {
       return
     }
-    const next = store.outbox.pending().reduce<number | undefined>((min, e) => {
-      if (inFlight.has(e.message.id)) {
-        return min
-      }
-      const at = e.nextAttemptAt ?? 0
-      return min == null || at < min ? at : min
-    }, undefined)
-    if (next != null) {
-      timer = setTimeout(pump, Math.max(50, next - Date.now()))
+    const next = store.outbox.nextRetryAt()
+    if (next == null) {
+      return
     }
+    // a retry already in flight keeps its past time until it finishes: poll gently meanwhile
+    const at = Math.max(next, Date.now() + 50)
+    if (timerAt != null && timerAt <= at) {
+      return
+    }
+    clearTimeout(timer)
+    timerAt = at
+    timer = setTimeout(() => { pump() }, at - Date.now())
   }
 
   async function sendControl (peer: Ed25519Peer, payload: Payload): Promise<void> {
@@ -424,8 +428,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         return
       }
       running = true
-      // resume whatever was pending when the node last stopped (or crashed)
-      pump()
+      // resume everything that was pending when the node last stopped (or crashed)
+      pump(Number.MAX_SAFE_INTEGER)
     },
 
     async stop () {
@@ -492,8 +496,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     },
 
     nudge (peer) {
-      for (const entry of store.outbox.pending()) {
-        if (entry.message.peer === peer && !inFlight.has(entry.message.id)) {
+      for (const entry of store.outbox.pendingFor(peer)) {
+        if (!inFlight.has(entry.message.id)) {
           void run(entry.message.id, peer)
         }
       }

@@ -41,6 +41,12 @@ export interface Outbox {
    * @throws {MessageNotFoundError}
    */
   scheduleRetry(id: string, nextAttemptAt: number): boolean
+  /** Pending messages to one peer, oldest first. */
+  pendingFor(peer: string): OutboxEntry[]
+  /** How many retries were scheduled for a pending message, or `undefined` if it is not pending. */
+  attempts(id: string): number | undefined
+  /** The earliest scheduled retry among pending messages (possibly past), or `undefined` if none is scheduled. */
+  nextRetryAt(): number | undefined
 }
 
 /** What the outbox needs. */
@@ -71,6 +77,11 @@ export function outbox (components: OutboxComponents): Outbox {
   const schedule = db.prepare(`
     UPDATE messages SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND ${PENDING}`)
   const exists = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM messages WHERE id = ?')
+  const selectPendingFor = db.prepare<[string], OutboxRow>(`
+    SELECT ${COLUMNS} FROM messages WHERE ${PENDING} AND peer = ? ORDER BY sent_at, seq`)
+  const selectAttempts = db.prepare<[string], { attempts: number }>(`SELECT attempts FROM messages WHERE id = ? AND ${PENDING}`)
+  const selectNextRetry = db.prepare<[], { at: number | null }>(`
+    SELECT min(next_attempt_at) AS at FROM messages WHERE ${PENDING} AND next_attempt_at IS NOT NULL`)
 
   return {
     pending () {
@@ -80,6 +91,15 @@ export function outbox (components: OutboxComponents): Outbox {
       assertTimestamp('now', at)
       const limit = resolveLimit('limit', options.limit, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
       return selectDue.all(at, limit).map(toEntry)
+    },
+    pendingFor (peer) {
+      return selectPendingFor.all(peer).map(toEntry)
+    },
+    attempts (id) {
+      return selectAttempts.get(id)?.attempts
+    },
+    nextRetryAt () {
+      return selectNextRetry.get()?.at ?? undefined
     },
     scheduleRetry (id, nextAttemptAt) {
       assertTimestamp('nextAttemptAt', nextAttemptAt)

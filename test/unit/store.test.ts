@@ -527,6 +527,26 @@ describe('store', () => {
       again.messages.setState('a1', 'delivered')
       expect(again.outbox.pending().map(e => e.message.id)).toEqual(['a2'])
     })
+
+    it('answers per-peer, per-message and next-retry questions without scanning the outbox', () => {
+      const store = openAt()
+      store.messages.insertOutgoing({ id: 'a1', peer: alice, text: 'one', sentAt: clock })
+      store.messages.insertOutgoing({ id: 'a2', peer: alice, text: 'two', sentAt: clock + 1 })
+      store.messages.insertOutgoing({ id: 'b1', peer: bob, text: 'three', sentAt: clock + 2 })
+      expect(store.outbox.pendingFor(alice).map(e => e.message.id)).toEqual(['a1', 'a2'])
+      expect(store.outbox.pendingFor(bob).map(e => e.message.id)).toEqual(['b1'])
+      expect(store.outbox.nextRetryAt()).toBeUndefined()
+      store.outbox.scheduleRetry('a2', clock + 9_000)
+      store.outbox.scheduleRetry('b1', clock + 3_000)
+      store.outbox.scheduleRetry('b1', clock + 4_000)
+      expect(store.outbox.attempts('b1')).toBe(2)
+      expect(store.outbox.attempts('a1')).toBe(0)
+      expect(store.outbox.nextRetryAt()).toBe(clock + 4_000)
+      store.messages.setState('b1', 'delivered')
+      expect(store.outbox.attempts('b1')).toBeUndefined()
+      expect(store.outbox.nextRetryAt()).toBe(clock + 9_000)
+      expect(store.outbox.pendingFor(bob)).toEqual([])
+    })
   })
 
   describe('message requests', () => {
