@@ -35,6 +35,7 @@ import { createApiServer } from './api/server.js'
 import { formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
 import { HomeError, ListenError } from './errors.js'
+import { installLastResort } from './last-resort.js'
 import { acquireLock } from './lock.js'
 import { createLog } from './log.js'
 import { createMessenger } from './messenger.js'
@@ -42,6 +43,7 @@ import { givenPassphrase, requirePassphrase } from './passphrase.js'
 import { createRendezvous } from './rendezvous.js'
 import type { ApiEndpoint } from './api/discovery.js'
 import type { ApiServer } from './api/server.js'
+import type { DaemonFaultError } from './last-resort.js'
 import type { DaemonLock } from './lock.js'
 import type { Rendezvous } from './rendezvous.js'
 import type { Natter } from '../src/index.js'
@@ -70,6 +72,13 @@ export interface DaemonInit {
    * how to give it). Never called for an unencrypted or a new key.
    */
   askPassphrase?: (prompt: string) => Promise<string>
+  /**
+   * Install the last-resort `unhandledRejection` / `uncaughtException`
+   * handlers (see last-resort.ts): for the process that runs the daemon, not
+   * for one that embeds it among other work.
+   * @default false
+   */
+  handleProcessFaults?: boolean
 }
 
 /** A running daemon. */
@@ -82,6 +91,8 @@ export interface Daemon {
   stop(): Promise<void>
   /** Resolves once the daemon has stopped, however that was asked for (API, signal, {@link stop}). */
   readonly stopped: Promise<void>
+  /** Set when the daemon stopped itself after a fault it could not carry on from. */
+  readonly fault: DaemonFaultError | undefined
 }
 
 async function writePrivateFile (path: string, text: string): Promise<void> {
@@ -110,9 +121,12 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
   let endpointWritten = false
   let rendezvous: Rendezvous | undefined
   let unsubscribeKeyChanges: (() => void) | undefined
+  let uninstallLastResort: (() => void) | undefined
   const unwind = async (): Promise<void> => {
     const node = natter
     unsubscribeKeyChanges?.()
+    uninstallLastResort?.()
+    uninstallLastResort = undefined
     unsubscribeKeyChanges = undefined
     const steps: Array<[string, (() => Promise<void>) | undefined]> = [
       ['rendezvous', rendezvous?.stop],
@@ -191,6 +205,16 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       }
     })
 
+    let fault: DaemonFaultError | undefined
+    if (init.handleProcessFaults === true) {
+      uninstallLastResort = installLastResort({
+        log,
+        fatal: (err) => {
+          fault = err
+          void stop()
+        }
+      })
+    }
     let stopping: Promise<void> | undefined
     let resolveStopped!: () => void
     const stopped = new Promise<void>(resolve => { resolveStopped = resolve })
@@ -256,7 +280,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     }
     init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
 
-    return { peerId: node.peerId, home, config, endpoint, stop, stopped }
+    return { peerId: node.peerId, home, config, endpoint, stop, stopped, get fault () { return fault } }
   } catch (err) {
     await unwind()
     throw err

@@ -9,6 +9,7 @@ import { parsePeerId, peerFromPublicKey } from './crypto/peer.js'
 import { DM_PROTOCOL, handleDmStream } from './dm/protocol.js'
 import { createDmSender } from './dm/sender.js'
 import { InvalidArgumentError, MessageTooLargeError, NotStartedError } from './errors.js'
+import { guard } from './util/guard.js'
 import { MAX_TEXT_BYTES } from './crypto/envelope.js'
 import { loadOrCreateIdentity } from './identity/index.js'
 import { createBackup } from './keys/backup.js'
@@ -291,7 +292,13 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       admit: (peer) => rateLimiter.tryConsume(peer, 'presence', { isContact: trusted(peer) }),
       onChange: (presence, seq) => {
         if (seq != null) {
-          store.presence.upsert({ ...presence, seq: Number(seq) })
+          try {
+            // seq is bounded to 2^53 - 1 by the validator (PROTOCOL.md §3.3)
+            store.presence.upsert({ ...presence, seq: Number(seq) })
+          } catch (err) {
+            // a full disk or a locked database: the change is still shown, only the cache misses it
+            log.error('presence of %s not cached: %s', presence.peerId, (err as Error).message)
+          }
         }
         if (presence.status !== 'offline') {
           this.messenger.nudge(presence.peerId)
@@ -608,10 +615,10 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     return this.sessions.publishBundle(options)
   }
 
-  private readonly onPeerConnect = (evt: CustomEvent<{ toString(): string }>): void => {
+  private readonly onPeerConnect = guard(log, 'peer:connect handling', (evt: CustomEvent<{ toString(): string }>): void => {
     this.sessions.peerConnected()
     this.messenger.nudge(evt.detail.toString())
-  }
+  })
 
   private rememberBootstrap (address: string): void {
     const list = (this.store.settings.get(BOOTSTRAP_SETTING) as string[] | undefined) ?? []

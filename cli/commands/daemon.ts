@@ -91,6 +91,7 @@ passphrase given by file or NATTER_PASSPHRASE encrypts the new key.
           stdout: ctx.stdout,
           stderr: ctx.stderr,
           passphraseFile: options.passphraseFile,
+          handleProcessFaults: true,
           askPassphrase: canPrompt(ctx) ? async (prompt) => askSecret(ctx, prompt) : undefined,
           overrides: {
             listen: options.listen,
@@ -108,6 +109,9 @@ passphrase given by file or NATTER_PASSPHRASE encrypts the new key.
           stopRequested.signal.addEventListener('abort', () => { void daemon.stop() })
         }
         await Promise.race([daemon.stopped, forcedStop])
+        if (daemon.fault != null) {
+          throw daemon.fault
+        }
       } finally {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)

@@ -21,6 +21,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { InvalidMessageError, MessageTooLargeError } from '../errors.js'
 import { EnvelopeBody, Payload, SignedEnvelope } from '../protocol/envelope.js'
 import { peerFromBytes } from './peer.js'
+import { wireUint } from '../util/wire-int.js'
 import type { Ed25519Peer } from './peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -116,7 +117,7 @@ export async function verifyEnvelope (bytes: Uint8Array, options: VerifyEnvelope
     throw new InvalidMessageError('envelope signature does not match its sender', { reason: 'bad-signature' })
   }
   const now = options.now ?? Date.now()
-  const sentAt = Number(body.sentAt)
+  const sentAt = wireUint(body.sentAt, 'envelope sent_at')
   if (sentAt > now + MAX_CLOCK_SKEW_MS) {
     throw new InvalidMessageError('envelope is dated in the future', { reason: 'future' })
   }

@@ -8,6 +8,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MAILBOX_PROTOCOL, MailboxClient, handleMailboxStream } from './protocol.js'
 import { NoMailboxError } from './errors.js'
+import { guard } from '../util/guard.js'
 import type { MailboxBackend } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
@@ -147,14 +148,14 @@ export function createMailboxService (components: MailboxServiceComponents, init
     return fetching
   }
 
-  const onConnect = (): void => {
+  const onConnect = guard(log, 'mailbox peer:connect', (): void => {
     // coming online (first connections) or a new peer that may hold our mail: fetch soon, at most once a second
     const now = Date.now()
     if (now - lastFetchTrigger > 1000) {
       lastFetchTrigger = now
-      setTimeout(() => { void fetchOwn().catch(() => {}) }, 100)
+      setTimeout(guard(log, 'mailbox fetch', fetchOwn), 100)
     }
-  }
+  })
 
   return {
     async start () {
@@ -164,9 +165,9 @@ export function createMailboxService (components: MailboxServiceComponents, init
         maxOutboundStreams: 32
       })
       libp2p.addEventListener('peer:connect', onConnect)
-      fetchTimer = setInterval(() => { void fetchOwn().catch(() => {}) }, fetchIntervalMs)
-      expireTimer = setInterval(() => { store.mailbox.expire() }, 60 * 60 * 1000)
-      store.mailbox.expire()
+      fetchTimer = setInterval(guard(log, 'mailbox fetch', fetchOwn), fetchIntervalMs)
+      expireTimer = setInterval(guard(log, 'mailbox expiry', () => { store.mailbox.expire() }), 60 * 60 * 1000)
+      guard(log, 'mailbox expiry', () => { store.mailbox.expire() })()
     },
 
     async stop () {

@@ -14,6 +14,8 @@ import { MESSAGE_ID_BYTES, Payload, verifyEnvelope } from '../crypto/envelope.js
 import { parsePeerId } from '../crypto/peer.js'
 import { DmResponse } from '../protocol/dm.js'
 import { DeliveryRefusedError, DeliveryTimeoutError } from '../errors.js'
+import { guard } from '../util/guard.js'
+import { wireUint } from '../util/wire-int.js'
 import { DEFAULT_DIFFICULTY, createReplayCache, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
 import type { RateLimiter } from '../abuse/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -311,7 +313,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     }
     clearTimeout(timer)
     timerAt = at
-    timer = setTimeout(() => { pump() }, at - Date.now())
+    timer = setTimeout(guard(log, 'outbox retry', () => { pump() }), at - Date.now())
   }
 
   async function sendControl (peer: Ed25519Peer, payload: Payload): Promise<void> {
@@ -399,8 +401,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         id: hexId,
         peer: from,
         text: payload.text,
-        sentAt: Number(envelope.body.sentAt),
-        seq: Number(payload.seq),
+        sentAt: wireUint(envelope.body.sentAt, 'envelope sent_at'),
+        seq: wireUint(payload.seq, 'payload seq'),
         receivedAt: Date.now()
       })
       if (result.inserted) {
@@ -496,10 +498,15 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     },
 
     nudge (peer) {
-      for (const entry of store.outbox.pendingFor(peer)) {
-        if (!inFlight.has(entry.message.id)) {
-          void run(entry.message.id, peer)
+      try {
+        for (const entry of store.outbox.pendingFor(peer)) {
+          if (!inFlight.has(entry.message.id)) {
+            void run(entry.message.id, peer)
+          }
         }
+      } catch (err) {
+        // a busy or full store: the retry timer tries again later
+        log.error('nudge for %s failed: %s', peer, (err as Error).message)
       }
     }
   }

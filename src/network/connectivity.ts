@@ -5,6 +5,7 @@
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../errors.js'
+import { guard } from '../util/guard.js'
 import type { NatterLibp2p } from './libp2p.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -66,11 +67,11 @@ export function createBootstrapper (libp2p: NatterLibp2p, addresses: Multiaddr[]
     return dialling
   }
 
-  const onDisconnect = (): void => {
+  const onDisconnect = guard(log, 'bootstrap redial', (): void => {
     if (list.length > 0 && libp2p.getConnections().length === 0) {
       void dialAll()
     }
-  }
+  })
 
   return {
     start () {

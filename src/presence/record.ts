@@ -5,6 +5,7 @@
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { InvalidArgumentError, InvalidMessageError, MessageTooLargeError } from '../errors.js'
+import { wireUint } from '../util/wire-int.js'
 import { PresenceRecord, SignedPresence } from '../protocol/presence.js'
 import { peerFromBytes } from '../crypto/peer.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -110,8 +111,10 @@ export async function verifyPresence (bytes: Uint8Array, now = Date.now()): Prom
   if (Buffer.byteLength(record.note, 'utf8') > MAX_NOTE_BYTES) {
     throw new InvalidMessageError('presence note is too long', { reason: 'too-large' })
   }
-  const issuedAt = Number(record.issuedAt)
-  const expiresAt = Number(record.expiresAt)
+  // bigints until bounded: a uint64 above 2^53 - 1 is no conforming peer's and would not survive Number()
+  const seq = wireUint(record.seq, 'presence seq')
+  const issuedAt = wireUint(record.issuedAt, 'presence issued_at')
+  const expiresAt = wireUint(record.expiresAt, 'presence expires_at')
   if (expiresAt <= issuedAt || expiresAt - issuedAt > MAX_PRESENCE_TTL_MS) {
     throw new InvalidMessageError('presence record lifetime is out of bounds', { reason: 'malformed' })
   }
@@ -121,5 +124,5 @@ export async function verifyPresence (bytes: Uint8Array, now = Date.now()): Prom
   if (expiresAt <= now) {
     throw new InvalidMessageError('presence record has expired', { reason: 'expired' })
   }
-  return { peer, status, note: record.note, seq: record.seq, issuedAt, expiresAt }
+  return { peer, status, note: record.note, seq: BigInt(seq), issuedAt, expiresAt }
 }

@@ -6,6 +6,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import { InvalidMessageError } from '../errors.js'
+import { guard } from '../util/guard.js'
 import { PRESENCE_TOPIC, checkPresenceInput, signPresence, verifyPresence } from './record.js'
 import type { PresenceStatus, Status, VerifiedPresence } from './record.js'
 import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
@@ -121,7 +122,7 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       const presence = { peerId: id, status: record.status, note: record.note, updatedAt: record.issuedAt, expiresAt: record.expiresAt, seq: record.seq }
       known.set(id, presence)
       init.onChange?.(strip(presence), record.seq)
-    }, err => { log('dropped presence message: %s', (err as Error).message) })
+    }).catch(err => { log.error('dropped presence message: %s', (err as Error).message) })
   }
 
   const onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
@@ -130,12 +131,15 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
     }
     // a newcomer joined the topic: tell it our presence soon (debounced across a burst of joins)
     if (pendingAnnounce == null && running) {
-      pendingAnnounce = setTimeout(() => {
+      pendingAnnounce = setTimeout(guard(log, 'presence announcement', async () => {
         pendingAnnounce = undefined
-        void publish().catch(err => { log('republish failed: %s', (err as Error).message) })
-      }, 50)
+        await publish()
+      }), 50)
     }
   }
+
+  const guardedOnMessage = guard(log, 'presence message', onMessage)
+  const guardedOnSubscriptionChange = guard(log, 'presence subscription change', onSubscriptionChange)
 
   const sweep = (): void => {
     const now = Date.now()
@@ -143,8 +147,13 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       if (p.status !== 'offline' && p.expiresAt <= now) {
         const lapsed = { ...p, status: 'offline' as const, updatedAt: p.expiresAt }
         known.set(id, lapsed)
-        if (init.accept?.(id) !== false) {
-          init.onChange?.(strip(lapsed))
+        try {
+          if (init.accept?.(id) !== false) {
+            init.onChange?.(strip(lapsed))
+          }
+        } catch (err) {
+          // one failing observer (a full disk, say) must not stop the sweep of the others
+          log.error('presence lapse of %s not recorded: %s', id, (err as Error).message)
         }
       }
     }
@@ -168,13 +177,11 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       }
       running = true
       pubsub.topicValidators.set(PRESENCE_TOPIC, validator)
-      pubsub.addEventListener('message', onMessage)
-      pubsub.addEventListener('subscription-change', onSubscriptionChange)
+      pubsub.addEventListener('message', guardedOnMessage)
+      pubsub.addEventListener('subscription-change', guardedOnSubscriptionChange)
       pubsub.subscribe(PRESENCE_TOPIC)
-      republishTimer = setInterval(() => {
-        void publish().catch(err => { log('republish failed: %s', (err as Error).message) })
-      }, republishIntervalMs)
-      sweepTimer = setInterval(sweep, Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
+      republishTimer = setInterval(guard(log, 'presence republish', async () => { await publish() }), republishIntervalMs)
+      sweepTimer = setInterval(guard(log, 'presence sweep', sweep), Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
       await publish()
     },
 
@@ -190,8 +197,8 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       if (options.announce !== false) {
         await publish('offline', '').catch(err => { log('offline announcement failed: %s', (err as Error).message) })
       }
-      pubsub.removeEventListener('message', onMessage)
-      pubsub.removeEventListener('subscription-change', onSubscriptionChange)
+      pubsub.removeEventListener('message', guardedOnMessage)
+      pubsub.removeEventListener('subscription-change', guardedOnSubscriptionChange)
       pubsub.topicValidators.delete(PRESENCE_TOPIC)
     },
 

@@ -22,6 +22,7 @@ import { decodeBundle, verifyBundle } from '../crypto/ratchet/index.js'
 import { peerFromBytes } from '../crypto/peer.js'
 import { InvalidMessageError } from '../errors.js'
 import { PrekeyRecord, SignedPrekeyRecord } from '../protocol/prekeys.js'
+import { wireUint } from '../util/wire-int.js'
 import type { PrekeyBundle } from '../crypto/ratchet/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { AbortOptions, Ed25519PrivateKey } from '@libp2p/interface'
@@ -114,7 +115,7 @@ export async function verifyPrekeyRecord (key: Uint8Array, value: Uint8Array, op
     throw new InvalidMessageError(`invalid prekey bundle: ${(err as Error).message}`, { cause: err, reason: 'malformed' })
   }
   const now = options.now ?? Date.now()
-  const publishedAt = Number(record.publishedAt)
+  const publishedAt = wireUint(record.publishedAt, 'prekey record published_at')
   if (publishedAt > now + MAX_PREKEY_RECORD_SKEW_MS) {
     throw new InvalidMessageError('prekey record is dated in the future', { reason: 'future' })
   }

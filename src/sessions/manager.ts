@@ -21,6 +21,7 @@ import {
 import { peerFromBytes, peerFromPublicKey } from '../crypto/peer.js'
 import { acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
 import { InvalidMessageError } from '../errors.js'
+import { guard } from '../util/guard.js'
 import { createSecretBox } from '../keys/data-key.js'
 import { IdentityKeyChangedError } from './errors.js'
 import { loadPrekeys } from './prekey-keeper.js'
@@ -360,7 +361,7 @@ export function createSessionManager (components: SessionManagerComponents, init
       started = true
       controller = new AbortController()
       maintain()
-      maintenance = setInterval(maintain, maintenanceIntervalMs)
+      maintenance = setInterval(guard(log, 'prekey maintenance', maintain), maintenanceIntervalMs)
       publisher.start()
     },
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { logger } from '@libp2p/logger'
+import { guard } from '../util/guard.js'
 import { prekeyRecordKey, selectPrekeyRecord, signPrekeyRecord, verifyPrekeyRecord } from './bundle-record.js'
 import type { VerifiedPrekeyRecord } from './bundle-record.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -125,7 +126,7 @@ export function createBundlePublisher (components: BundlePublisherComponents, in
         return
       }
       started = true
-      interval = setInterval(soon, republishIntervalMs)
+      interval = setInterval(guard(log, 'prekey republish', soon), republishIntervalMs)
       // at once: with no peer yet it is at least in our own DHT store, where lookups that reach us find it
       void publish().catch(err => { log.error('prekey bundle publication failed: %s', (err as Error).message) })
     },
