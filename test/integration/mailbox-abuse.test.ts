@@ -9,7 +9,7 @@ import { nodeFactory } from '../helpers/nodes.js'
 import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
-const text = (t: string): Payload => ({ type: Payload.Type.TEXT, text: t, seq: 1n, receiptIds: [], receiptState: 0 })
+const text = (t: string): Payload => ({ type: Payload.Type.TEXT, text: t, seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED })
 
 describe('mailbox abuse', () => {
   const nodes = nodeFactory()
