@@ -12,9 +12,11 @@ import { isIP } from 'node:net'
 import { basename, isAbsolute, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { NatterOptionsSchema } from '../src/index.js'
 import { ConfigError } from './errors.js'
 import { LOG_LEVELS } from './log.js'
 import type { LogLevel } from './log.js'
+import type { NatterOptions } from '../src/index.js'
 import type { ZodError } from 'zod'
 
 /** Where the control API listens, resolved. */
@@ -37,6 +39,12 @@ export interface DaemonConfig {
   mdns: boolean
   /** The name this node suggests for itself in invites. */
   name: string
+  /**
+   * The library's options set in `config.json` (read receipts, mailbox
+   * opt-out, durability, proof-of-work difficulty, …; see the library's
+   * `NatterOptionsSchema`). Unset ones keep the library's defaults.
+   */
+  options: NatterOptions
 }
 
 /** Daemon flags; each given one overrides the config file's field. */
@@ -93,7 +101,13 @@ const fields = {
   name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters')
 }
 
-/** The schema of `config.json`. Every field is optional; unknown fields are refused. */
+const OPTION_KEYS = Object.keys(NatterOptionsSchema.shape) as Array<keyof NatterOptions>
+
+/**
+ * The schema of `config.json`: the daemon's own fields, and every field of
+ * the library's {@link NatterOptionsSchema}. Every field is optional; unknown
+ * fields are refused.
+ */
 export const ConfigFileSchema = z.strictObject({
   listen: fields.listen.optional(),
   announce: fields.announce.optional(),
@@ -101,7 +115,8 @@ export const ConfigFileSchema = z.strictObject({
   api: fields.api.optional(),
   logLevel: fields.logLevel.optional(),
   mdns: fields.mdns.optional(),
-  name: fields.name.optional()
+  name: fields.name.optional(),
+  ...NatterOptionsSchema.shape
 })
 
 /** What `config.json` holds. */
@@ -132,7 +147,7 @@ function firstProblem (source: string, error: ZodError): ConfigError {
   }
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map(k => `"${k}"`).join(', ')
-    return new ConfigError(`${source}: unknown field ${keys} (known: ${Object.keys(fields).join(', ')})`)
+    return new ConfigError(`${source}: unknown field ${keys} (known: ${[...Object.keys(fields), ...OPTION_KEYS].join(', ')})`)
   }
   const where = formatPath(issue.path)
   return new ConfigError(`${source}: ${where === '' ? '' : `${where}: `}${issue.message}`)
@@ -244,8 +259,20 @@ export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: st
     api: parseApiAddress(overrides.api ?? file.api ?? API_DEFAULT, home),
     logLevel: overrides.logLevel ?? file.logLevel ?? 'warn',
     mdns: overrides.mdns ?? file.mdns ?? true,
-    name: overrides.name ?? file.name ?? ''
+    name: overrides.name ?? file.name ?? '',
+    options: pickOptions(file)
   }
+}
+
+/** The library options a config file sets, and no other field (an unset one stays absent, not `undefined`). */
+function pickOptions (file: ConfigFile): NatterOptions {
+  const options: Record<string, unknown> = {}
+  for (const key of OPTION_KEYS) {
+    if (file[key] !== undefined) {
+      options[key] = file[key]
+    }
+  }
+  return options as NatterOptions
 }
 
 /** Result of {@link loadConfigFile}. */

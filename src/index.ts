@@ -46,3 +46,5 @@ export { IdentityKeyChangedError, safetyNumber, PREKEY_NAMESPACE } from './sessi
 export type { SafetyNumber } from './sessions/index.js'
 export type { ContactKeyChange } from './sessions/key-change.js'
 export * from './errors.js'
+export { NatterOptionsSchema } from './options.js'
+export type { NatterOptions } from './options.js'
