@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { IdentityKeyChangedError } from './errors.js'
+import { IdentityKeyChangedError } from '../src/index.js'
+import { markJsonPrinted } from './errors.js'
 import { shellQuote } from './output.js'
 import type { Style } from './output.js'
 
@@ -43,8 +44,12 @@ export function heldError (change: KeyChange & { messageId?: string }, options: 
   const what = options.count != null && options.count !== 1
     ? `${options.count} messages to ${change.contact} are held`
     : `the message${change.messageId == null ? '' : ` ${change.messageId}`} to ${change.contact} is held`
-  return new IdentityKeyChangedError(
+  const err = new IdentityKeyChangedError(
     `${what} because their identity key changed; run \`${natter} contacts accept-key ${q}\` or \`${natter} contacts reject-key ${q}\``,
-    { details: { contact: change.contact, peerId: change.peerId, newPeerId: change.newPeerId, ...(change.messageId == null ? {} : { messageId: change.messageId }) }, jsonPrinted: options.jsonPrinted }
+    { contact: change.contact, peerId: change.peerId, newPeerId: change.newPeerId }
   )
+  if (change.messageId != null) {
+    err.messageId = change.messageId
+  }
+  return options.jsonPrinted === true ? markJsonPrinted(err) : err
 }

@@ -1,9 +1,39 @@
 /**
- * Named errors of the daemon. Callers branch on `err.name`; the CLI maps
- * names to exit codes.
+ * Named errors of the daemon, and the names of the library's errors the
+ * daemon and the CLI map (to HTTP statuses, exit codes, hints). Callers
+ * branch on `err.name`; where the daemon reports a library condition it
+ * throws the library's own class (`ContactNotFoundError`,
+ * `PassphraseRequiredError`, …), never a look-alike.
  *
  * @module
  */
+
+/**
+ * The name of every error class the library exports, plus the platform's
+ * `TimeoutError` and `AbortError` (from aborted signals). Maps keyed by it
+ * are exhaustive: a new library error fails type-checking until it is
+ * mapped. `test/unit/error-names.test.ts` checks the list against the
+ * library's exports.
+ */
+export const LIBRARY_ERROR_NAMES = [
+  'NatterError', 'IdentityKeyError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError',
+  'DeliveryTimeoutError', 'DeliveryRefusedError', 'InvalidMessageError', 'MessageTooLargeError', 'InvalidArgumentError',
+  'NotStartedError',
+  'StoreError', 'StoreCorruptError', 'StoreBusyError', 'StoreClosedError', 'StoreVersionError', 'MigrationError',
+  'ContactExistsError', 'ContactNotFoundError', 'InvalidContactNameError', 'NoPendingIdentityKeyError',
+  'MessageNotFoundError', 'MessageIdConflictError', 'InvalidMessageStateError', 'RequestNotFoundError',
+  'MailboxQuotaExceededError',
+  'MailboxRefusedError', 'NoMailboxError',
+  'WrongPassphraseError', 'PassphraseRequiredError', 'InvalidKeyFileError',
+  'IdentityKeyChangedError',
+  'TimeoutError', 'AbortError'
+] as const
+
+/** See {@link LIBRARY_ERROR_NAMES}. */
+export type LibraryErrorName = typeof LIBRARY_ERROR_NAMES[number]
+
+/** The names of the daemon's own errors (this file). */
+export type NodeErrorName = 'ConfigError' | 'DaemonRunningError' | 'ListenError' | 'HomeError' | 'PassphraseFileError' | 'IdentityExistsError'
 
 /** `config.json` or a daemon flag holds a bad value. The message names the field. */
 export class ConfigError extends Error {
@@ -37,36 +67,6 @@ export class HomeError extends Error {
   constructor (message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'HomeError'
-  }
-}
-
-/**
- * A peer id that is valid but not a contact, where a contact is needed. Same
- * name as the library's store error, so clients handle both alike.
- */
-export class ContactNotFoundError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'ContactNotFoundError'
-  }
-}
-
-/** A contact has no pending identity key to show, accept or reject. Same name as the library's store error. */
-export class NoPendingIdentityKeyError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'NoPendingIdentityKeyError'
-  }
-}
-
-/**
- * The identity key file is encrypted and no passphrase was given (or could
- * be asked for). Same name as the library's error, so clients handle both alike.
- */
-export class PassphraseRequiredError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'PassphraseRequiredError'
   }
 }
 

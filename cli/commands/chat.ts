@@ -79,7 +79,7 @@ function describePresence (s: Session, p: PresenceView | undefined): string {
 }
 
 async function showHistory (s: Session, limit: number): Promise<void> {
-  const { messages } = await s.client.history(s.peerId, { limit })
+  const { messages } = await s.client.api.history({ query: { peer: s.peerId, limit } })
   for (const m of messages) {
     s.shown.add(m.id)
     s.say(formatMessage(s.style, m, s.name))
@@ -91,7 +91,7 @@ async function showHistory (s: Session, limit: number): Promise<void> {
 
 /** Marks the conversation read: the messages were on screen. */
 async function markRead (s: Session): Promise<void> {
-  await s.client.markRead(s.peerId).catch(() => {})
+  await s.client.api.markRead({ body: { peer: s.peerId } }).catch(() => {})
 }
 
 function onEvent (s: Session, event: EventView): void {
@@ -125,7 +125,7 @@ function onEvent (s: Session, event: EventView): void {
 
 async function send (s: Session, text: string): Promise<void> {
   try {
-    const { message, held } = await s.client.send({ to: s.peerId, text, wait: 'queued' })
+    const { message, held } = await s.client.api.send({ body: { to: s.peerId, text, wait: 'queued' } })
     s.shown.add(message.id)
     s.transcript.push(message)
     if (held != null) {
@@ -154,7 +154,7 @@ async function command (s: Session, line: string): Promise<'quit' | undefined> {
       }
       const note = line.slice(1).trim().split(/\s+/).slice(2).join(' ')
       try {
-        const { presence } = await s.client.setPresence({ status: status as StatusView, note })
+        const { presence } = await s.client.api.setPresence({ body: { status: status as StatusView, note } })
         s.say(s.style.dim(`* you are ${formatStatus(s.style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`))
       } catch (err) {
         s.say(s.style.red(`✗ ${(err as Error).message}`))
@@ -192,7 +192,7 @@ export function registerChat (program: Command, ctx: Context): void {
     .action(async (key: string, options: ChatOptions, cmd: Command) => {
       const g = globals(cmd)
       const client = await clientFor(ctx, cmd)
-      const target = await client.resolve(key)
+      const target = await client.api.resolve({ query: { peer: key } })
       const interactive = g.json !== true && ctx.stdin.isTTY === true && ctx.stdout.isTTY === true
       const style = styleFor(ctx.stdout, g.json === true ? { ...ctx.env, NO_COLOR: '1' } : ctx.env)
 
@@ -241,8 +241,8 @@ export function registerChat (program: Command, ctx: Context): void {
       if (first.done === true || first.value.type !== 'ready') {
         throw new DaemonNotRunningError('the daemon closed the event stream', { home: client.home })
       }
-      const presence = (await client.presence()).peers.find(p => p.peerId === target.peerId)
-      const contact = target.name == null ? undefined : (await client.getContact(target.peerId)).contact
+      const presence = (await client.api.presence()).peers.find(p => p.peerId === target.peerId)
+      const contact = target.name == null ? undefined : (await client.api.getContact({ params: { contact: target.peerId } })).contact
       if (g.json !== true) {
         ctx.stdout.write(style.bold(`chatting with ${who(target.peerId, target.name)}`) + style.dim(` (${target.peerId})`) + '\n')
         ctx.stdout.write(style.dim(`* ${describePresence(session, presence)}`) + '\n')

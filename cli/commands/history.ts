@@ -32,7 +32,7 @@ export function registerHistory (program: Command, ctx: Context): void {
     ))
     .action(async (key: string, options: { limit: number, before?: number }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const history = await client.history(key, { limit: Math.min(options.limit, 1000), before: options.before })
+      const history = await client.api.history({ query: { peer: key, limit: Math.min(options.limit, 1000), before: options.before } })
       if (globals(cmd).json === true) {
         printJson(ctx, history)
         return

@@ -53,7 +53,7 @@ held, because the contact's identity key changed; see \`natter contacts accept-k
       }
       let reply
       try {
-        reply = await withProgress(ctx, `sending to ${to}…`, client.send({ to, text, wait }))
+        reply = await withProgress(ctx, `sending to ${to}…`, client.api.send({ body: { to, text, wait } }))
       } catch (err) {
         const d = err instanceof ApiError ? err.details : undefined
         if (err instanceof ApiError && err.name === 'IdentityKeyChangedError' && d?.contact != null && d.peerId != null && d.newPeerId != null) {

@@ -28,14 +28,14 @@ export function registerStatus (program: Command, ctx: Context): void {
       const client = await clientFor(ctx, cmd)
       let presence
       if (status == null && options.note == null) {
-        presence = (await client.id()).presence
+        presence = (await client.api.id()).presence
       } else {
-        const current = status == null ? (await client.id()).presence : undefined
+        const current = status == null ? (await client.api.id()).presence : undefined
         const next = status ?? current?.status
         if (next == null || next === 'offline') {
           throw new UsageError('give a status (online, away or busy)')
         }
-        presence = (await client.setPresence({ status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' })).presence
+        presence = (await client.api.setPresence({ body: { status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' } })).presence
       }
       if (globals(cmd).json === true) {
         printJson(ctx, { presence })

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ErrorDetails } from './types.js'
+import type { ErrorDetails } from './contract/views.js'
+import type { LibraryErrorName } from '../errors.js'
 
 /** The request has no valid bearer token. */
 export class UnauthorizedError extends Error {
@@ -48,7 +49,18 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-const STATUS: Record<string, number> = {
+/** The names of the API's own errors (this file). */
+export type ApiOwnErrorName = 'UnauthorizedError' | 'BadRequestError' | 'RouteNotFoundError' | 'MethodNotAllowedError' | 'PayloadTooLargeError'
+
+/** Every error name a reply of the API can carry, besides 500s for the unexpected. */
+export type ApiErrorName = LibraryErrorName | ApiOwnErrorName
+
+/**
+ * The HTTP status of each error name. Exhaustive: a new library or API error
+ * does not type-check until it has its status here (500 where it means a bug
+ * or a broken node rather than a bad request).
+ */
+export const STATUS: Record<ApiErrorName, number> = {
   BadRequestError: 400,
   InvalidArgumentError: 400,
   InvalidPeerIdError: 400,
@@ -76,7 +88,19 @@ const STATUS: Record<string, number> = {
   StoreBusyError: 503,
   DeliveryTimeoutError: 504,
   TimeoutError: 504,
-  AbortError: 504
+  AbortError: 504,
+  // conditions of the node itself, not of the request: logged, answered as server errors
+  NatterError: 500,
+  IdentityKeyError: 500,
+  StoreError: 500,
+  StoreCorruptError: 500,
+  StoreClosedError: 500,
+  StoreVersionError: 500,
+  MigrationError: 500,
+  MailboxQuotaExceededError: 500,
+  WrongPassphraseError: 500,
+  PassphraseRequiredError: 500,
+  InvalidKeyFileError: 500
 }
 
 const DETAIL_FIELDS = ['contact', 'peerId', 'newPeerId', 'messageId'] as const satisfies ReadonlyArray<keyof ErrorDetails>
@@ -100,5 +124,5 @@ export function detailsOf (err: Error): ErrorDetails | undefined {
 
 /** The HTTP status for an error name; 500 for anything unexpected. */
 export function statusFor (name: string): number {
-  return STATUS[name] ?? 500
+  return Object.hasOwn(STATUS, name) ? STATUS[name as ApiErrorName] : 500
 }
