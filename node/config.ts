@@ -145,11 +145,13 @@ function firstProblem (source: string, error: ZodError): ConfigError {
   if (issue == null) {
     return new ConfigError(`${source}: invalid`)
   }
+  const where = formatPath(issue.path)
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map(k => `"${k}"`).join(', ')
-    return new ConfigError(`${source}: unknown field ${keys} (known: ${[...Object.keys(fields), ...OPTION_KEYS].join(', ')})`)
+    return where === ''
+      ? new ConfigError(`${source}: unknown field ${keys} (known: ${[...Object.keys(fields), ...OPTION_KEYS].join(', ')})`)
+      : new ConfigError(`${source}: ${where}: unknown field ${keys}`)
   }
-  const where = formatPath(issue.path)
   return new ConfigError(`${source}: ${where === '' ? '' : `${where}: `}${issue.message}`)
 }
 
