@@ -5,34 +5,32 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { libp2pOf, nodeFactory } from '../helpers/nodes.js'
 import type { IncomingMessage, Presence } from '../../src/index.js'
 import type { NatterLibp2p } from '../../src/network/libp2p.js'
-import type { PeerId } from '@libp2p/interface'
-
-/** A DHT query event, as far as this test reads it (kad-dht's QueryEvent). */
-interface QueryEvent { name: string, from?: PeerId, peer?: PeerId | { id: PeerId }, closer?: Array<{ id: PeerId }> }
+import type { PeerInfo } from '@libp2p/interface'
 
 /**
- * Records, for every DHT query a node makes (peer lookups, record gets,
- * closest-peer walks), the events that concern `target` (the query dialling
- * it, a server naming it among closer peers, it answering, or a lookup
- * ending on it) that came while the node had no connection to it.
+ * Watches how two nodes first connect: each node's DHT reports ('peer'
+ * events of the kad-dht service) every peer a DHT response named, with its
+ * addresses; `first` is the first connection either opened to the other,
+ * and whether its opener had learnt the other's address from its DHT before.
  */
-function watchDhtQueries (libp2p: NatterLibp2p, target: string): string[] {
-  const seen: string[] = []
-  const dht = libp2p.services.dht as unknown as Record<'get' | 'findPeer' | 'getClosestPeers', (...args: unknown[]) => AsyncIterable<QueryEvent>>
-  for (const method of ['get', 'findPeer', 'getClosestPeers'] as const) {
-    const original = dht[method].bind(dht)
-    dht[method] = async function * (...args: unknown[]) {
-      for await (const event of original(...args)) {
-        const peer = event.peer == null ? undefined : 'id' in event.peer ? event.peer.id : event.peer
-        const names = [event.from, peer, ...(event.closer ?? []).map(p => p.id)].some(id => id?.toString() === target)
-        if (names && libp2p.getConnections(peerIdFromString(target)).length === 0) {
-          seen.push(`${method}:${event.name}`)
-        }
-        yield event
+function watchFirstConnection (x: { name: string, libp2p: NatterLibp2p, peerId: string }, y: { name: string, libp2p: NatterLibp2p, peerId: string }): { first?: { opener: string, learntFromDht: boolean } } {
+  const watch: { first?: { opener: string, learntFromDht: boolean } } = {}
+  for (const [self, other] of [[x, y], [y, x]] as const) {
+    let learnt = false
+    // KadDHT is an event target; its type does not say so
+    ;(self.libp2p.services.dht as unknown as EventTarget).addEventListener('peer', (e) => {
+      const peer = (e as CustomEvent<PeerInfo>).detail
+      if (peer.id.toString() === other.peerId && peer.multiaddrs.length > 0) {
+        learnt = true
       }
-    }
+    })
+    self.libp2p.addEventListener('connection:open', (e) => {
+      if (watch.first == null && e.detail.remotePeer.toString() === other.peerId && e.detail.direction === 'outbound') {
+        watch.first = { opener: self.name, learntFromDht: learnt }
+      }
+    })
   }
-  return seen
+  return watch
 }
 
 describe('five nodes, each knowing one bootstrap peer', () => {
@@ -47,10 +45,12 @@ describe('five nodes, each knowing one bootstrap peer', () => {
     await pWaitFor(() => others.every(n => n.connectedPeers.includes(boot.peerId)), { timeout: 10_000 })
     expect(a.connectedPeers).not.toContain(d.peerId)
 
-    // a knows d only through the DHT: forget what a's own DHT traffic put in its peer store so far,
-    // and watch every query a makes (peer lookups, and the prekey bundle lookup of a first message)
+    // a and d can learn each other's address only from DHT responses: forget what their DHT traffic
+    // taught them so far, then see who dials whom first and where it had the address from (a's
+    // lookup for the first message, or either side's routing-table upkeep)
     await libp2pOf(a).peerStore.delete(peerIdFromString(d.peerId))
-    const queries = watchDhtQueries(libp2pOf(a), d.peerId)
+    await libp2pOf(d).peerStore.delete(peerIdFromString(a.peerId))
+    const meeting = watchFirstConnection({ name: 'a', libp2p: libp2pOf(a), peerId: a.peerId }, { name: 'd', libp2p: libp2pOf(d), peerId: d.peerId })
 
     await d.contacts.add('alice', a.peerId)
     const received = pEvent(d, 'message') as Promise<CustomEvent<IncomingMessage>>
@@ -59,8 +59,8 @@ describe('five nodes, each knowing one bootstrap peer', () => {
     expect(msg).toMatchObject({ id: sent.id, from: a.peerId, text: 'hello through the DHT', seq: 1, via: 'direct' })
     expect(sent.state).toBe('delivered')
     expect(a.connectedPeers).toContain(d.peerId)
-    // a's DHT queries found d while a had no connection to it: the DHT is how a reached d
-    expect(queries.length).toBeGreaterThan(0)
+    // whoever dialled first had the other's address from a DHT response: the DHT is how they met
+    expect(meeting.first).toMatchObject({ learntFromDht: true })
 
     // presence of b reaches everyone, and changes propagate
     await b.setPresence({ status: 'away', note: 'lunch' })
