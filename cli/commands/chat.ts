@@ -16,7 +16,7 @@ import { clearLine, createInterface, cursorTo, moveCursor } from 'node:readline'
 import type { Interface } from 'node:readline'
 import { DaemonNotRunningError } from '../errors.js'
 import { heldError, keyChangeWarning } from '../key-change.js'
-import { formatMessage, formatStatus, formatTime, printJson, styleFor, who } from '../output.js'
+import { formatMessage, formatNote, formatStatus, formatTime, peerText, printJson, styleFor, who } from '../output.js'
 import { clientFor, examples, globals, natterCommand, positiveInt } from '../shared.js'
 import type { ApiClient } from '../client.js'
 import type { Context } from '../context.js'
@@ -75,7 +75,7 @@ function describePresence (s: Session, p: PresenceView | undefined): string {
   if (p == null) {
     return `${label} has not been seen yet`
   }
-  return `${label} is ${formatStatus(s.style, p.status)}${p.note === '' ? '' : ` — ${p.note}`}`
+  return `${label} is ${formatStatus(s.style, p.status)}${formatNote(s.style, p.note)}`
 }
 
 async function showHistory (s: Session, limit: number): Promise<void> {
@@ -108,7 +108,7 @@ function onEvent (s: Session, event: EventView): void {
     }
     case 'message:state':
       if (event.peer === s.peerId && event.state === 'failed') {
-        s.say(s.style.red(`✗ a message was not delivered${event.reason == null ? '' : `: ${event.reason}`}`))
+        s.say(s.style.red(`✗ a message was not delivered${event.reason == null ? '' : `: ${peerText(s.style, event.reason)}`}`))
       }
       return
     case 'presence':
@@ -132,10 +132,10 @@ async function send (s: Session, text: string): Promise<void> {
       s.held++
       s.lastHeld = held
       warnKeyChange(s, held)
-      s.say(s.style.red(`✗ held: ${held.contact}'s identity key changed (accept or reject it first)`))
+      s.say(s.style.red(`✗ held: ${who(held.peerId, held.contact)}'s identity key changed (accept or reject it first)`))
     }
   } catch (err) {
-    s.say(s.style.red(`✗ not sent: ${(err as Error).message}`))
+    s.say(s.style.red(`✗ not sent: ${peerText(s.style, (err as Error).message)}`))
   }
 }
 
@@ -155,9 +155,9 @@ async function command (s: Session, line: string): Promise<'quit' | undefined> {
       const note = line.slice(1).trim().split(/\s+/).slice(2).join(' ')
       try {
         const { presence } = await s.client.setPresence({ status: status as StatusView, note })
-        s.say(s.style.dim(`* you are ${formatStatus(s.style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`))
+        s.say(s.style.dim(`* you are ${formatStatus(s.style, presence.status)}${formatNote(s.style, presence.note)}`))
       } catch (err) {
-        s.say(s.style.red(`✗ ${(err as Error).message}`))
+        s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
       }
       return
     }
@@ -285,7 +285,7 @@ export function registerChat (program: Command, ctx: Context): void {
       }, (err: unknown) => {
         if (!stop.signal.aborted) {
           end.reason = 'daemon'
-          session.say(style.red(`event stream failed: ${(err as Error).message}`))
+          session.say(style.red(`event stream failed: ${peerText(style, (err as Error).message)}`))
           input.close()
         }
       })
@@ -319,7 +319,7 @@ export function registerChat (program: Command, ctx: Context): void {
           }
         } else {
           const text = line.startsWith('//') ? line.slice(1) : line
-          session.say(`${style.dim(`[${formatTime(Date.now())}]`)} ${style.magenta('me')}: ${text}`)
+          session.say(`${style.dim(`[${formatTime(Date.now())}]`)} ${style.magenta('me')}: ${peerText(style, text)}`)
           const p = send(session, text)
           pending.add(p)
           void p.finally(() => pending.delete(p))

@@ -7,6 +7,7 @@
  */
 import { keyChangeWarning } from '../key-change.js'
 import { padEnd, print, printJson, shellQuote, shortPeer, styleFor } from '../output.js'
+import { safeText } from '../safe-text.js'
 import { withProgress } from '../progress.js'
 import { clientFor, examples, globals, natterCommand } from '../shared.js'
 import type { ContactView } from '../../node/api/types.js'
@@ -15,7 +16,7 @@ import type { Command } from 'commander'
 
 function describe (c: ContactView): string {
   const flags = [c.keyChanged ? 'KEY CHANGED' : '', c.verified ? 'verified' : '', c.blocked ? 'blocked' : ''].filter(f => f !== '')
-  return `${c.name} (${c.peerId})${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`
+  return `${safeText(c.name)} (${c.peerId})${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`
 }
 
 /** The loud warning for a contact whose key changed, on stderr. */
@@ -58,19 +59,19 @@ export function registerContacts (program: Command, ctx: Context): void {
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
-      const width = Math.max(...list.map(c => c.name.length))
+      const width = Math.max(...list.map(c => [...safeText(c.name)].length))
       for (const c of list) {
         const flags = [
           c.keyChanged ? style.red(style.bold('KEY CHANGED')) : '',
           c.verified ? style.green('verified') : '',
           c.blocked ? style.red('blocked') : ''
         ].filter(f => f !== '').join(' ')
-        print(ctx, `${padEnd(style.bold(c.name), width)}  ${c.peerId}${flags === '' ? '' : `  ${flags}`}`)
+        print(ctx, `${padEnd(style.bold(safeText(c.name)), width)}  ${c.peerId}${flags === '' ? '' : `  ${flags}`}`)
       }
       const changed = list.filter(c => c.keyChanged)
       if (changed.length > 0) {
         const natter = natterCommand(cmd)
-        ctx.stderr.write(changed.map(c => `${c.name}: identity key changed to ${c.pendingPeerId ?? '?'}; messages to them are held until \`${natter} contacts accept-key ${shellQuote(c.name)}\` or \`reject-key\` (compare safety numbers first: \`${natter} verify ${shellQuote(c.name)} --pending\`)\n`).join(''))
+        ctx.stderr.write(changed.map(c => `${safeText(c.name)}: identity key changed to ${c.pendingPeerId ?? '?'}; messages to them are held until \`${natter} contacts accept-key ${shellQuote(c.name)}\` or \`reject-key\` (compare safety numbers first: \`${natter} verify ${shellQuote(c.name)} --pending\`)\n`).join(''))
       }
     })
 
@@ -99,14 +100,14 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         return
       }
       if (added.contact.keyChanged) {
-        print(ctx, `${name} was not replaced: the new key waits for \`contacts accept-key\` or \`contacts reject-key\``)
+        print(ctx, `${safeText(added.contact.name)} was not replaced: the new key waits for \`contacts accept-key\` or \`contacts reject-key\``)
         return
       }
       print(ctx, `added ${describe(added.contact)}`)
       if (added.bootstrap.length > 0) {
         ctx.stderr.write(added.connected
-          ? `connected to ${name}; their addresses are kept as bootstrap peers\n`
-          : `could not reach ${name} right now; their addresses are kept as bootstrap peers and retried\n`)
+          ? `connected to ${safeText(added.contact.name)}; their addresses are kept as bootstrap peers\n`
+          : `could not reach ${safeText(added.contact.name)} right now; their addresses are kept as bootstrap peers and retried\n`)
       }
     })
 
@@ -123,7 +124,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         return
       }
       print(ctx,
-        `name       ${contact.name}`,
+        `name       ${safeText(contact.name)}`,
         `peer id    ${contact.peerId}`,
         `added      ${new Date(contact.addedAt).toISOString()}`,
         `verified   ${contact.verified ? 'yes' : 'no'} (\`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`)`,
@@ -148,7 +149,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         printJson(ctx, { contact })
         return
       }
-      print(ctx, `renamed ${key} to ${contact.name} (${shortPeer(contact.peerId)})`)
+      print(ctx, `renamed ${safeText(key)} to ${safeText(contact.name)} (${shortPeer(contact.peerId)})`)
     })
 
   contacts
@@ -184,8 +185,8 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         return
       }
       const { contact } = accepted
-      print(ctx, `${contact.name} is now ${contact.peerId} (was ${accepted.previousPeerId}); held messages are sent to the new key`)
-      ctx.stderr.write(`${contact.name} is not verified: compare safety numbers with \`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`\n`)
+      print(ctx, `${safeText(contact.name)} is now ${contact.peerId} (was ${accepted.previousPeerId}); held messages are sent to the new key`)
+      ctx.stderr.write(`${safeText(contact.name)} is not verified: compare safety numbers with \`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`\n`)
     })
 
   contacts
@@ -203,6 +204,6 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         printJson(ctx, { contact })
         return
       }
-      print(ctx, `kept ${contact.name}'s key ${contact.peerId}; the new key was dropped and held messages go out to ${contact.name}`)
+      print(ctx, `kept ${safeText(contact.name)}'s key ${contact.peerId}; the new key was dropped and held messages go out to ${safeText(contact.name)}`)
     })
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatTime, print, printJson, shortPeer, styleFor } from '../output.js'
+import { formatTime, peerText, print, printJson, shortPeer, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -37,7 +37,7 @@ export function registerRequests (program: Command, ctx: Context): void {
       }
       const style = styleFor(ctx.stdout, ctx.env)
       for (const r of list) {
-        print(ctx, `${style.bold(r.peer)}  ${r.count} message${r.count === 1 ? '' : 's'}, latest ${formatTime(r.last.sentAt)}: ${r.last.text}`)
+        print(ctx, `${style.bold(peerText(style, r.peer))}  ${r.count} message${r.count === 1 ? '' : 's'}, latest ${formatTime(r.last.sentAt)}: ${peerText(style, r.last.text)}`)
       }
     })
 

@@ -5,7 +5,7 @@
  */
 import { Argument } from 'commander'
 import { UsageError } from '../errors.js'
-import { formatStatus, print, printJson, styleFor } from '../output.js'
+import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import type { StatusView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
@@ -42,6 +42,6 @@ export function registerStatus (program: Command, ctx: Context): void {
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
-      print(ctx, `${formatStatus(style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`)
+      print(ctx, `${formatStatus(style, presence.status)}${formatNote(style, presence.note)}`)
     })
 }

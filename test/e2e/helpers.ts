@@ -60,6 +60,8 @@ export interface PtyHandle {
   pty: IPty
   /** Everything shown so far, without ANSI escapes. */
   output(): string
+  /** Everything the program wrote so far, exactly (escapes included). */
+  raw(): string
   /** Waits until the screen output matches. */
   waitFor(pattern: string | RegExp, timeoutMs?: number): Promise<void>
   write(data: string): void
@@ -186,6 +188,7 @@ export function harness () {
       return {
         pty,
         output: () => stripAnsi(out),
+        raw: () => out,
         // woken by the terminal's output, not by polling
         async waitFor (pattern, timeoutMs = 15_000) {
           const matches = (): boolean => typeof pattern === 'string' ? stripAnsi(out).includes(pattern) : pattern.test(stripAnsi(out))
