@@ -15,11 +15,13 @@ import { Command, CommanderError } from 'commander'
 import { registerBlock } from './commands/block.js'
 import { registerBlocked } from './commands/blocked.js'
 import { registerChat } from './commands/chat.js'
+import { registerConfig } from './commands/config.js'
 import { registerConnect } from './commands/connect.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerHistory } from './commands/history.js'
 import { registerId } from './commands/id.js'
+import { registerInbox } from './commands/inbox.js'
 import { registerPassphrase } from './commands/passphrase.js'
 import { registerPeers } from './commands/peers.js'
 import { registerPing } from './commands/ping.js'
@@ -91,6 +93,7 @@ export function buildProgram (ctx: Context): Command {
   registerContacts(program, ctx)
   registerVerify(program, ctx)
   registerSend(program, ctx)
+  registerInbox(program, ctx)
   registerChat(program, ctx)
   registerHistory(program, ctx)
   registerStatus(program, ctx)
@@ -103,6 +106,7 @@ export function buildProgram (ctx: Context): Command {
   registerUnblock(program, ctx)
   registerBlocked(program, ctx)
   registerPassphrase(program, ctx)
+  registerConfig(program, ctx)
   registerStop(program, ctx)
   return program
 }

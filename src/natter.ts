@@ -467,6 +467,15 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     return this.messenger.markRead(this.resolvePeer(peer).peerId.toString())
   }
 
+  /**
+   * Turns read receipts on or off while the node runs (the `readReceipts`
+   * init option sets the starting value): when on, {@link Natter.markRead}
+   * tells the sender that its messages were read.
+   */
+  setReadReceipts (on: boolean): void {
+    this.messenger.setReadReceipts(on)
+  }
+
   /** Strangers who sent messages that wait for acceptance. */
   requests (): MessageRequest[] {
     return this.store.requests.list()
