@@ -48,6 +48,6 @@ export function formatInboxLine (style: Style, c: ConversationView, options: { i
   const mark = c.last.direction === 'out' ? formatMark(style, c.last) : ''
   const room = Math.max(10, (options.columns ?? 100) - headWidth - 10 - stringWidth(who) - 3)
   // escapes are highlighted after cutting, so a cut never splits one
-  const preview = truncate(safeText(c.last.text), room)
+  const preview = truncate(safeText(c.last.text.replace(/\r?\n/g, ' ⏎ ')), room)
   return `${head}${style.dim(`[${formatTime(c.last.sentAt)}]`)} ${who}${c.unread > 0 ? style.bold(preview) : preview}${mark}`
 }

@@ -103,11 +103,12 @@ export function formatStatus (style: Style, status: PresenceView['status']): str
   }
 }
 
+/** Delivery marks: … queued, ✓ sent (to a mailbox), ✓✓ delivered, ✓✓ read, ✗ failed. */
 const STATE_MARKS: Record<MessageView['state'], string> = {
   queued: '…',
-  sent: '→',
-  delivered: '✓',
-  read: '✓✓',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓ read',
   failed: '✗',
   received: ''
 }
@@ -117,6 +118,9 @@ export function formatMark (style: Style, m: Pick<MessageView, 'state' | 'failRe
   const mark = STATE_MARKS[m.state]
   if (m.state === 'failed') {
     return style.red(` ${mark} ${peerText(style, m.failReason ?? 'not delivered')}`)
+  }
+  if (m.state === 'read') {
+    return style.cyan(` ${mark}`)
   }
   return mark === '' ? '' : style.dim(` ${mark}`)
 }

@@ -10,7 +10,7 @@ import { homeFiles } from '../../node/api/discovery.js'
 import { configView, LIVE_SETTINGS, loadExistingConfigFile, updateConfigFile } from '../../node/config.js'
 import { DaemonNotRunningError, UsageError } from '../errors.js'
 import { print, printJson, styleFor } from '../output.js'
-import { clientFor, examples, globals, homeOf, natterCommand } from '../shared.js'
+import { clientFor, examples, globals, homeOf, natterCommand, rejectStrayWord } from '../shared.js'
 import type { ConfigResponse, ConfigView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -117,8 +117,10 @@ export function registerConfig (program: Command, ctx: Context): void {
 
   config
     .command('list', { isDefault: true })
+    .allowExcessArguments()
     .description('show every setting')
     .action(async (_options: unknown, cmd: Command) => {
+      rejectStrayWord(cmd)
       const current = await read(ctx, cmd)
       if (globals(cmd).json === true) {
         printJson(ctx, { config: current.config, path: current.path })

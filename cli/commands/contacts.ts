@@ -9,7 +9,7 @@ import { keyChangeWarning } from '../key-change.js'
 import { padEnd, print, printJson, shellQuote, shortPeer, styleFor } from '../output.js'
 import { safeText } from '../safe-text.js'
 import { withProgress } from '../progress.js'
-import { clientFor, examples, globals, natterCommand } from '../shared.js'
+import { clientFor, examples, globals, natterCommand, rejectStrayWord } from '../shared.js'
 import type { ContactView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -44,10 +44,12 @@ export function registerContacts (program: Command, ctx: Context): void {
 
   contacts
     .command('list', { isDefault: true })
+    .allowExcessArguments()
     .alias('ls')
     .description('list contacts')
     .addHelpText('after', examples(['natter contacts list --json', 'as JSON']))
     .action(async (_options: unknown, cmd: Command) => {
+      rejectStrayWord(cmd)
       const client = await clientFor(ctx, cmd)
       const { contacts: list } = await client.listContacts()
       if (globals(cmd).json === true) {

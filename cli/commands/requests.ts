@@ -5,7 +5,7 @@
  * @module
  */
 import { formatTime, peerText, print, printJson, shortPeer, styleFor } from '../output.js'
-import { clientFor, examples, globals } from '../shared.js'
+import { clientFor, examples, globals, rejectStrayWord } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
@@ -22,9 +22,11 @@ export function registerRequests (program: Command, ctx: Context): void {
 
   requests
     .command('list', { isDefault: true })
+    .allowExcessArguments()
     .description('list pending requests')
     .addHelpText('after', examples(['natter requests list', 'who wrote to you'], ['natter requests --json', 'as JSON, with the first and last message']))
     .action(async (_options: unknown, cmd: Command) => {
+      rejectStrayWord(cmd)
       const client = await clientFor(ctx, cmd)
       const { requests: list } = await client.requests()
       if (globals(cmd).json === true) {
