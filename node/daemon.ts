@@ -34,7 +34,7 @@ import { nodeRoutes } from './api/routes/node.js'
 import { presenceRoutes } from './api/routes/presence.js'
 import { requestRoutes } from './api/routes/requests.js'
 import { createApiServer } from './api/server.js'
-import { formatBanner, formatBannerJson, shellQuote } from './banner.js'
+import { cliCommand, formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
 import { HomeError, ListenError } from './errors.js'
 import { installLastResort } from './last-resort.js'
@@ -281,7 +281,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       encrypted: keyStatus === 'encrypted' || (keyStatus === 'missing' && passphrase != null),
       mdns: config.mdns,
       rendezvousDir,
-      homeFlag: init.home
+      homeFlag: init.home,
+      listen: config.listen,
+      ...cliCommand(env)
     }
     init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
 

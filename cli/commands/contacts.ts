@@ -8,6 +8,7 @@
 import { keyChangeWarning } from '../key-change.js'
 import { padEnd, print, printJson, shellQuote, shortPeer, styleFor } from '../output.js'
 import { safeText } from '../safe-text.js'
+import { UsageError } from '../errors.js'
 import { withProgress } from '../progress.js'
 import { clientFor, examples, globals, natterCommand, rejectStrayWord } from '../shared.js'
 import type { ContactView } from '../../node/api/types.js'
@@ -57,7 +58,7 @@ export function registerContacts (program: Command, ctx: Context): void {
         return
       }
       if (list.length === 0) {
-        ctx.stderr.write('no contacts yet; add one with `natter contacts add <name> <peerId|invite>`\n')
+        ctx.stderr.write('no contacts yet; add one with `natter contacts add <invite>` (or `natter contacts add <name> <peer id>`)\n')
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
@@ -80,19 +81,25 @@ export function registerContacts (program: Command, ctx: Context): void {
   contacts
     .command('add')
     .description('add a contact by peer id or invite')
-    .argument('<name>', 'the name you will call them by')
-    .argument('<peer>', 'their peer id, or an invite (natter:…) from `natter id`')
+    .argument('<name>', 'the name you will call them by (leave it out to take the name their invite suggests)')
+    .argument('[peer]', 'their peer id, or an invite (natter:…) from `natter id`')
     .addHelpText('after', examples(
-      ['natter contacts add bob "$(cat bob.invite)"', 'from an invite in a file'],
+      ['natter contacts add natter:CiYAJ…', 'from an invite, under the name it suggests'],
+      ['natter contacts add bob "$(cat bob.invite)"', 'from an invite in a file, named bob'],
       ['natter contacts add carol 12D3KooW…', 'by peer id (found through the DHT)']
     ) + `
 A name that is already a contact with another peer id is not replaced: that
 is an identity key change. A loud warning says so, messages to the contact are
 held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides.
 `)
-    .action(async (name: string, peer: string, _options: unknown, cmd: Command) => {
+    .action(async (first: string, second: string | undefined, _options: unknown, cmd: Command) => {
+      // `contacts add <invite>`: the invite names them
+      const [name, peer] = second == null ? [undefined, first] : [first, second]
+      if (name == null && !peer.trim().startsWith('natter:')) {
+        throw new UsageError('give a name and a peer id (`natter contacts add <name> <peer id>`), or an invite (natter:…) that suggests a name')
+      }
       const client = await clientFor(ctx, cmd)
-      const added = await withProgress(ctx, `adding ${name}…`, client.addContact({ name, peer }))
+      const added = await withProgress(ctx, `adding ${name == null ? 'contact' : safeText(name)}…`, client.addContact(name == null ? { peer } : { name, peer }))
       if (added.contact.keyChanged) {
         // not added: the name is a contact with another key; the new one waits for the user's decision
         warnKeyChanged(ctx, cmd, added.contact)

@@ -44,13 +44,15 @@ export function registerId (program: Command, ctx: Context): void {
         ...rest.map(a => `           ${a}`),
         `${style.bold('status')}     ${formatStatus(style, info.presence.status)}${formatNote(style, info.presence.note)}`,
         `${style.bold('connected')}  ${info.connections} peer${info.connections === 1 ? '' : 's'}`,
-        '',
-        `${style.bold('Invite')} (your friend runs \`natter contacts add <your-name> <invite>\`):`,
-        info.invite
+        ''
       )
+      // the invite comes last, after the tall QR code, so it stays on screen to copy
       if (options.qr) {
-        print(ctx, '', await qr(info.invite))
+        print(ctx, await qr(info.invite))
       }
+      print(ctx,
+        `${style.bold('Invite')} (your friend runs \`natter contacts add <invite>\`):`,
+        info.invite)
     })
 
   registerIdExport(id, ctx)

@@ -67,7 +67,8 @@ export interface ContactView {
 
 /** `POST /v1/contacts` body. */
 export interface AddContactRequest {
-  name: string
+  /** Left out for an invite: the name the invite suggests (refused when it is another contact's). */
+  name?: string
   /** A peer id or an invite (`natter:…`). */
   peer: string
 }
@@ -234,7 +235,7 @@ export interface PingRequest {
 }
 export interface PingResponse {
   peerId: string
-  /** Round-trip time, ms. */
+  /** Round-trip time, ms, fractional (e.g. 0.214 on a LAN). */
   rttMs: number
 }
 
