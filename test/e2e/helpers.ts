@@ -69,7 +69,7 @@ export interface PtyHandle {
 }
 
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\u001b[78]/g
 
 /** Removes terminal escape sequences. */
 export function stripAnsi (text: string): string {
