@@ -40,6 +40,7 @@ describe('the chat screen', () => {
     await h.startDaemon({ home: bob.home })
     await chat.waitFor(/me: sent while you were away ✓✓/, 45_000)
     // rewritten in place: the cursor was saved, the line overwritten, the cursor restored; no note below
+    // eslint-disable-next-line no-control-regex
     expect(chat.raw()).toMatch(/\u001b7[^\n]*me: sent while you were away ✓✓[^\n]*\u001b8/)
     expect(chat.output()).not.toContain('↳')
     const history = await h.json<{ messages: Message[] }>(['history', 'alice'], { home: bob.home })
