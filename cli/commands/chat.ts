@@ -54,6 +54,21 @@ const HELP = [
   '  //text                              send a line that starts with /'
 ]
 
+/** Ids remembered per kind (shown, own messages, early states): a long session stays bounded. */
+const REMEMBER_MAX = 5000
+
+/** Adds to a map or set kept in insertion order, dropping the oldest past {@link REMEMBER_MAX}. */
+function remember<K, V> (store: Map<K, V>, key: K, value: V): void {
+  store.delete(key)
+  store.set(key, value)
+  if (store.size > REMEMBER_MAX) {
+    const oldest = store.keys().next()
+    if (oldest.done !== true) {
+      store.delete(oldest.value)
+    }
+  }
+}
+
 /** Order of delivery states: a later event never moves a mark back. */
 const STATE_ORDER: Record<MessageStateView, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4, received: 0 }
 
@@ -81,7 +96,7 @@ interface Session {
   /** What was sent and received (for --json). */
   transcript: MessageView[]
   /** Ids already shown, so history and live events never repeat a message. */
-  shown: Set<string>
+  shown: Map<string, true>
   /** Own messages on screen, by id, with their latest state. */
   outgoing: Map<string, MessageView>
   /** States seen in events before the send call returned. */
@@ -128,14 +143,14 @@ function separator (s: Session, label: string): string {
 
 /** Shows one message; own messages are keyed by id, so their mark can change in place. */
 function showMessage (s: Session, m: MessageView): void {
-  s.shown.add(m.id)
+  remember(s.shown, m.id, true)
   if (m.direction === 'out') {
     const early = s.early.get(m.id)
     if (early != null && STATE_ORDER[early.state] > STATE_ORDER[m.state]) {
       m = { ...m, state: early.state, ...(early.reason == null ? {} : { failReason: early.reason }) }
     }
     s.early.delete(m.id)
-    s.outgoing.set(m.id, m)
+    remember(s.outgoing, m.id, m)
     s.say(formatMessageLines(s.style, m, s.current?.name), m.id)
     return
   }
@@ -183,7 +198,7 @@ function onState (s: Session, event: Extract<EventView, { type: 'message:state' 
     if (event.peer === s.current?.peerId) {
       const early = s.early.get(event.id)
       if (early == null || STATE_ORDER[event.state] > STATE_ORDER[early.state]) {
-        s.early.set(event.id, { state: event.state, ...(event.reason == null ? {} : { reason: event.reason }) })
+        remember(s.early, event.id, { state: event.state, ...(event.reason == null ? {} : { reason: event.reason }) })
       }
     }
     return
@@ -192,7 +207,7 @@ function onState (s: Session, event: Extract<EventView, { type: 'message:state' 
     return
   }
   const next: MessageView = { ...m, state: event.state, ...(event.reason == null ? {} : { failReason: event.reason }) }
-  s.outgoing.set(m.id, next)
+  remember(s.outgoing, m.id, next)
   const lines = formatMessageLines(s.style, next, s.current?.name)
   if (s.screen?.update(m.id, lines[lines.length - 1]!) === true) {
     return
@@ -221,7 +236,9 @@ function onEvent (s: Session, event: EventView): void {
       if (s.shown.has(m.id)) {
         return
       }
-      s.transcript.push(m)
+      if (!s.interactive) {
+        s.transcript.push(m)
+      }
       showMessage(s, m)
       if (s.focused !== true) {
         s.notifier?.message(c.name ?? c.peerId, m.text)
@@ -262,7 +279,9 @@ async function send (s: Session, text: string): Promise<void> {
   }
   try {
     const { message, held } = await s.client.send({ to: c.peerId, text, wait: 'queued' })
-    s.transcript.push(message)
+    if (!s.interactive) {
+      s.transcript.push(message)
+    }
     if (s.current?.peerId === c.peerId) {
       showMessage(s, message)
     }
@@ -452,7 +471,7 @@ A new message rings the bell while the terminal is not focused (change with
         interactive,
         json: g.json === true,
         transcript: [],
-        shown: new Set(),
+        shown: new Map(),
         outgoing: new Map(),
         early: new Map(),
         list: [],
@@ -499,7 +518,10 @@ A new message rings the bell while the terminal is not focused (change with
       }
 
       const keys = interactive ? new ChatKeys(ctx.stdin) : undefined
+      // the terminal modes go off however the process ends
+      const modesOff = (): void => { terminalModes(ctx.stdout, false) }
       if (keys != null) {
+        process.once('exit', modesOff)
         terminalModes(ctx.stdout, true)
         ctx.stdin.pipe(keys)
         keys.on('focus', (focused: boolean) => { session.focused = focused })
@@ -586,7 +608,8 @@ A new message rings the bell while the terminal is not focused (change with
         input.close()
         if (keys != null) {
           ctx.stdin.unpipe(keys)
-          terminalModes(ctx.stdout, false)
+          process.off('exit', modesOff)
+          modesOff()
           ;(ctx.stdin as { setRawMode?: (mode: boolean) => unknown }).setRawMode?.(false)
           ctx.stdin.pause()
         }

@@ -79,4 +79,21 @@ describe('hostile peer text in the CLI', () => {
     chat.write('/quit\r')
     expect(await chat.exited).toBe(0)
   })
+
+  it('escapes a name taken from an invite wherever it is shown', async () => {
+    const NAME = 'eve\u202egnp.exe\u200b'
+    const [alice, eve] = await Promise.all([h.startDaemon(), h.startDaemon({ args: ['--name', NAME] })])
+    const eveId = await h.json<{ invite: string }>(['id'], { home: eve.home })
+    const added = await h.natter(['contacts', 'add', eveId.invite], { home: alice.home })
+    expect(added.code).toBe(0)
+    expectInert(added.stdout + added.stderr)
+    expect(added.stdout).toContain('added eve\\u202egnp.exe\\u200b (')
+    const list = await h.natter(['contacts'], { home: alice.home })
+    expectInert(list.stdout)
+    expect(list.stdout).toContain('eve\\u202egnp.exe\\u200b')
+    expect((await h.json<{ contacts: Array<{ name: string }> }>(['contacts'], { home: alice.home })).contacts[0]?.name).toBe(NAME)
+    const inbox = await h.natter(['inbox'], { home: alice.home })
+    expectInert(inbox.stdout)
+    expect(inbox.stdout).toContain('eve\\u202egnp.exe')
+  })
 })
