@@ -412,7 +412,7 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
       return
     default: {
       const near = didYouMean(cmd, COMMANDS)
-      s.say(s.style.dim(`unknown command /${safeText(cmd)}${near == null ? '' : ` (did you mean /${near}?)`}; /help lists them, //text sends a line starting with /`))
+      s.say(s.style.dim(`unknown command /${safeText(cmd)}${near == null ? '' : ` (did you mean /${near}?)`}; /help lists commands`))
     }
   }
 }

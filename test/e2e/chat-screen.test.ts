@@ -81,7 +81,7 @@ describe('the chat screen', () => {
     chat.write('/status\r')
     await chat.waitFor('* you are online')
     chat.write('/stauts away\r')
-    await chat.waitFor('unknown command /stauts (did you mean /status?)')
+    await chat.waitFor('unknown command /stauts (did you mean /status?); /help lists commands')
     chat.write('/quit\r')
     expect(await chat.exited).toBe(0)
   })
