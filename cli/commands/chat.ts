@@ -107,6 +107,8 @@ interface Session {
   notifier?: Notifier
   /** Whether the terminal is focused; unknown until it reports. */
   focused?: boolean
+  /** A conversation whose new messages arrived while the terminal was not focused: read once it is. */
+  unseen?: string
   /** Writes lines above the prompt. */
   say(lines: string | string[], key?: string): void
   /** Shows a warning: on the screen when interactive, else on stderr. */
@@ -243,7 +245,12 @@ function onEvent (s: Session, event: EventView): void {
       if (s.focused !== true) {
         s.notifier?.message(c.name ?? c.peerId, m.text)
       }
-      void markRead(s, c.peerId)
+      if (s.focused === false) {
+        // on screen but nobody is looking: read (and a read receipt) when the terminal gets focus back
+        s.unseen = c.peerId
+      } else {
+        void markRead(s, c.peerId)
+      }
       return
     }
     case 'request':
@@ -499,7 +506,9 @@ A new message rings the bell while the terminal is not focused (change with
 
       // subscribe before reading history, so nothing falls between the two
       const stop = new AbortController()
-      const events = client.events({ signal: stop.signal })[Symbol.asyncIterator]()
+      // on a terminal every conversation's events (for the list and notices); else only this one's
+      const only = interactive || key == null ? undefined : (await client.resolve(key)).peerId
+      const events = client.events({ peer: only, signal: stop.signal })[Symbol.asyncIterator]()
       const first = await events.next()
       if (first.done === true || first.value.type !== 'ready') {
         throw new DaemonNotRunningError('the daemon closed the event stream', { home: client.home })
@@ -524,7 +533,14 @@ A new message rings the bell while the terminal is not focused (change with
         process.once('exit', modesOff)
         terminalModes(ctx.stdout, true)
         ctx.stdin.pipe(keys)
-        keys.on('focus', (focused: boolean) => { session.focused = focused })
+        keys.on('focus', (focused: boolean) => {
+          session.focused = focused
+          const unseen = session.unseen
+          if (focused && unseen != null) {
+            session.unseen = undefined
+            void markRead(session, unseen)
+          }
+        })
       }
       const input: Interface = createInterface({
         input: keys ?? ctx.stdin,

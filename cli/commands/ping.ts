@@ -10,12 +10,12 @@ import { clientFor, examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
-/** `0.214 ms`, `3.42 ms`, `57 ms`: sub-millisecond times stay visible. */
+/** `0.214 ms`, `3.42 ms`, `57.3 ms`: sub-millisecond times stay visible. */
 export function formatRtt (ms: number): string {
   if (ms < 1) {
     return `${ms.toFixed(3)} ms`
   }
-  return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`
 }
 
 /** Registers `natter ping`. */

@@ -108,6 +108,26 @@ describe('the chat screen', () => {
       return now.conversations[0]?.unread === 0
     }, 10_000, 'the shown messages are read')
 
+    // the terminal loses focus: new messages ring the bell and stay unread until it is focused again
+    chat.write('\u001b[O')
+    const rang = chat.raw().length
+    await h.json(['send', 'alice', 'are you there?'], { home: bob.home })
+    await chat.waitFor('bob: are you there?')
+    await h.json(['send', 'alice', 'hello?'], { home: bob.home })
+    await chat.waitFor('bob: hello?')
+    expect(chat.raw().slice(rang)).toContain('\u0007')
+    expect((await h.json<{ conversations: Conversation[] }>(['inbox'], { home: alice.home })).conversations[0]?.unread).toBe(2)
+    chat.write('\u001b[I')
+    await eventually(async () => {
+      const now = await h.json<{ conversations: Conversation[] }>(['inbox'], { home: alice.home })
+      return now.conversations[0]?.unread === 0
+    }, 10_000, 'read once the terminal is focused')
+    // focused: no bell
+    const quiet = chat.raw().length
+    await h.json(['send', 'alice', 'there you are'], { home: bob.home })
+    await chat.waitFor('bob: there you are')
+    expect(chat.raw().slice(quiet)).not.toContain('\u0007')
+
     // a message in another conversation while this one is open: a one-line notice
     const carol = await h.startDaemon()
     await h.json(['contacts', 'add', 'carol', carol.info.peerId], { home: alice.home })
