@@ -229,7 +229,9 @@ function onEvent (s: Session, event: EventView): void {
       if (c == null || m.peer !== c.peerId) {
         // another conversation: a one-line notice, and the bell when not focused
         const label = event.name == null ? who(m.peer) : who(m.peer, event.name)
-        s.say(s.style.yellow(`* new message from ${label}: ${truncate(safeText(m.text), 40)}  (/open ${label})`))
+        // a contact is opened by name; anyone else by the full peer id (the short one does not resolve)
+        const target = event.name == null ? m.peer : label
+        s.say(s.style.yellow(`* new message from ${label}: ${truncate(safeText(m.text), 40)}  (/open ${target})`))
         if (s.focused !== true) {
           s.notifier?.message(event.name ?? m.peer, m.text)
         }

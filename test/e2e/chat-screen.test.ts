@@ -128,15 +128,23 @@ describe('the chat screen', () => {
     await chat.waitFor('bob: there you are')
     expect(chat.raw().slice(quiet)).not.toContain('\u0007')
 
-    // a message in another conversation while this one is open: a one-line notice
+    // a stranger writes: a request notice; once accepted, the conversation is in the inbox without being a contact
     const carol = await h.startDaemon()
-    await h.json(['contacts', 'add', 'carol', carol.info.peerId], { home: alice.home })
     await h.json(['contacts', 'add', 'alice', alice.info.peerId], { home: carol.home })
     await h.json(['connect', alice.info.addresses[0]!], { home: carol.home })
     await h.json(['send', 'alice', 'hi from carol'], { home: carol.home })
-    await chat.waitFor('* new message from carol: hi from carol  (/open carol)')
-    chat.write('/open carol\r')
-    await chat.waitFor('chatting with carol')
+    await chat.waitFor('* a message request from 12D3KooW')
+    await h.json(['requests', 'accept', carol.info.peerId], { home: alice.home })
+    const withCarol = await h.json<{ conversations: Conversation[] }>(['inbox'], { home: alice.home })
+    expect(withCarol.conversations.find(c => c.peer === carol.info.peerId)).toMatchObject({ contact: false, unread: 1, last: { text: 'hi from carol' } })
+    expect(withCarol.conversations.find(c => c.peer === carol.info.peerId)?.name).toBeUndefined()
+
+    // a message in another conversation while this one is open: a one-line notice, and /open switches
+    await h.json(['send', 'alice', 'second from carol'], { home: carol.home })
+    await chat.waitFor(`: second from carol  (/open ${carol.info.peerId})`)
+    chat.write(`/open ${carol.info.peerId}\r`)
+    await chat.waitFor(`chatting with ${carol.info.peerId.slice(0, 10)}`)
+    await chat.waitFor(/: second from carol/)
     chat.write('/quit\r')
     expect(await chat.exited).toBe(0)
   })
