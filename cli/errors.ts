@@ -9,6 +9,7 @@
  * @module
  */
 import { detailsOf } from '../node/api/errors.js'
+import { safeText } from './safe-text.js'
 import type { ErrorDetails } from '../node/api/contract/index.js'
 import type { ApiErrorName } from '../node/api/errors.js'
 import type { NodeErrorName } from '../node/errors.js'
@@ -265,13 +266,17 @@ const HINTS: Record<CliErrorName, string> = {
   HomeError: ''
 }
 
-/** The one-line message for an error. */
+/**
+ * The one-line message for an error, safe to print: a daemon's error message
+ * may quote what a peer sent (a name, a reason), so control characters and
+ * invisible formatting are shown escaped.
+ */
 export function messageFor (err: unknown): string {
   if (!(err instanceof Error)) {
-    return String(err)
+    return safeText(String(err))
   }
   const text = err.message.split('\n')[0] ?? err.name
-  return text + (isCliErrorName(err.name) ? HINTS[err.name] : '')
+  return safeText(text) + (isCliErrorName(err.name) ? HINTS[err.name] : '')
 }
 
 const jsonPrinted = new WeakSet<Error>()

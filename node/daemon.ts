@@ -25,7 +25,7 @@ import { ensureToken } from './api/auth.js'
 import { homeFiles, resolveHome, resolveRendezvousDir } from './api/discovery.js'
 import { apiRoutes } from './api/routes/index.js'
 import { createApiServer } from './api/server.js'
-import { formatBanner, formatBannerJson, shellQuote } from './banner.js'
+import { cliCommand, formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
 import { HomeError, ListenError } from './errors.js'
 import { installLastResort } from './last-resort.js'
@@ -149,7 +149,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     }
     lock = await acquireLock(files.lock)
 
-    const { file, created } = await loadConfigFile(files.config)
+    const { file, created } = await loadConfigFile(files.config, overrides)
     const config = resolveConfig(file, overrides, home)
     log = createLog({ level: config.logLevel, stream: init.stderr })
     const token = await ensureToken(files.token)
@@ -170,6 +170,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       announce: config.announce,
       bootstrap: config.bootstrap,
       mdns: config.mdns,
+      readReceipts: config.readReceipts,
       passphrase: keyStatus === 'plain' ? undefined : passphrase?.passphrase
     }).catch((err: Error) => {
       if (err.name === 'WrongPassphraseError') {
@@ -225,7 +226,15 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       address: config.api,
       token,
       log,
-      routes: apiRoutes({ facade, home, name: config.name, log, requestStop: () => { void stop() } })
+      routes: apiRoutes({
+        facade,
+        home,
+        name: config.name,
+        log,
+        requestStop: () => { void stop() },
+        configPath: files.config,
+        applyConfig: (next) => { facade.setReadReceipts(next.readReceipts ?? false) }
+      })
     })
     let endpoint: ApiEndpoint
     try {
@@ -261,7 +270,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       encrypted: keyStatus === 'encrypted' || (keyStatus === 'missing' && passphrase != null),
       mdns: config.mdns,
       rendezvousDir,
-      homeFlag: init.home
+      homeFlag: init.home,
+      listen: config.listen,
+      ...cliCommand(env)
     }
     init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ErrorDetails } from './contract/views.js'
-import type { LibraryErrorName } from '../errors.js'
+import type { LibraryErrorName, NodeErrorName } from '../errors.js'
 
 /** The request has no valid bearer token. */
 export class UnauthorizedError extends Error {
@@ -53,7 +53,7 @@ export class PayloadTooLargeError extends Error {
 export type ApiOwnErrorName = 'UnauthorizedError' | 'BadRequestError' | 'RouteNotFoundError' | 'MethodNotAllowedError' | 'PayloadTooLargeError'
 
 /** Every error name a reply of the API can carry, besides 500s for the unexpected. */
-export type ApiErrorName = LibraryErrorName | ApiOwnErrorName
+export type ApiErrorName = LibraryErrorName | ApiOwnErrorName | Extract<NodeErrorName, 'ConfigError'>
 
 /**
  * The HTTP status of each error name. Exhaustive: a new library or API error
@@ -63,6 +63,7 @@ export type ApiErrorName = LibraryErrorName | ApiOwnErrorName
 export const STATUS: Record<ApiErrorName, number> = {
   BadRequestError: 400,
   InvalidArgumentError: 400,
+  ConfigError: 400,
   InvalidPeerIdError: 400,
   InvalidContactNameError: 400,
   InvalidMessageError: 400,

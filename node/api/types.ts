@@ -9,8 +9,8 @@ import type { Replies, Requests } from './contract/index.js'
 
 export { API_PREFIX } from './contract/index.js'
 export type {
-  ApiErrorBody, BlockedView, ContactView, ErrorDetails, EventView, HeldView, MessageStateView, MessageView,
-  PresenceView, RequestView, SendWait, StatusView
+  ApiErrorBody, BlockedView, ConfigView, ContactView, ConversationView, ErrorDetails, EventView, HeldView,
+  MessageStateView, MessageView, PresenceView, RequestView, SendWait, StatusView
 } from './contract/index.js'
 
 /** `GET /v1/id`. */
@@ -55,5 +55,9 @@ export type RequestsResponse = Replies['requests']
 export type BlockedResponse = Replies['blocked']
 /** `POST /v1/read` reply. */
 export type ReadResponse = Replies['markRead']
+/** `GET /v1/inbox` reply. */
+export type InboxResponse = Replies['inbox']
+/** `GET /v1/config` and `PATCH /v1/config` reply. */
+export type ConfigResponse = Replies['config']
 /** `POST /v1/stop` reply. */
 export type StopResponse = Replies['stop']

@@ -46,7 +46,7 @@ describe('API client and server, bound to the contract', () => {
   afterEach(async () => { await server?.stop() })
 
   async function connect (node: NodeFacade, token = TOKEN): Promise<ApiClient> {
-    server = createApiServer({ address: { transport: 'tcp', host: '127.0.0.1', port: 0 }, token: TOKEN, routes: apiRoutes({ facade: node, home: '/h', name: '', requestStop: () => {} }) })
+    server = createApiServer({ address: { transport: 'tcp', host: '127.0.0.1', port: 0 }, token: TOKEN, routes: apiRoutes({ facade: node, home: '/h', name: '', requestStop: () => {}, configPath: '/h/config.json', applyConfig: () => {} }) })
     const endpoint = await server.start()
     return new ApiClient({ home: '/h', endpoint, token, timeoutMs: 10_000 })
   }

@@ -56,7 +56,7 @@ describe('control API contract', () => {
   })
 
   it('binds one server route to every operation', () => {
-    const routes = apiRoutes({ facade: {} as NodeFacade, home: '/nowhere', name: '', requestStop: () => {} })
+    const routes = apiRoutes({ facade: {} as NodeFacade, home: '/nowhere', name: '', requestStop: () => {}, configPath: '/nowhere/config.json', applyConfig: () => {} })
     expect(routes.map(r => `${r.method} ${r.path}`)).toEqual(operations.map(([, op]) => `${op.method} ${op.path}`))
   })
 

@@ -28,7 +28,8 @@ export const addContact = operation({
   path: '/v1/contacts',
   summary: 'add a contact by peer id or invite',
   body: z.strictObject({
-    name: Name,
+    /** Left out for an invite: the name the invite suggests (refused when it is another contact's). */
+    name: Name.optional(),
     /** A peer id or an invite (`natter:…`). */
     peer: z.string({ error: 'a peer id or invite is required' }).min(1, 'must not be empty')
   }),

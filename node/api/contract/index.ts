@@ -17,9 +17,11 @@
  *
  * @module
  */
+import * as configOps from './config.js'
 import * as contacts from './contacts.js'
 import * as events from './events.js'
 import * as identity from './identity.js'
+import * as inbox from './inbox.js'
 import * as messages from './messages.js'
 import * as node from './node.js'
 import * as presence from './presence.js'
@@ -45,6 +47,7 @@ export const api = {
   send: messages.send,
   history: messages.history,
   markRead: messages.markRead,
+  inbox: inbox.inbox,
   presence: presence.presence,
   setPresence: presence.setPresence,
   events: events.events,
@@ -54,6 +57,8 @@ export const api = {
   blocked: requests.blocked,
   block: requests.block,
   unblock: requests.unblock,
+  config: configOps.config,
+  setConfig: configOps.setConfig,
   stop: node.stop
 } as const
 
@@ -76,5 +81,7 @@ export type { ItemOf, JsonOperation, Method, Operation, OptionalRequest, PathPar
 export * from './views.js'
 export { EventViewSchema, type EventView } from './events.js'
 export { SendWaitSchema, type SendWait } from './messages.js'
+export { ConversationViewSchema, type ConversationView } from './inbox.js'
+export { ConfigViewSchema, type ConfigView } from './config.js'
 
 import type { ReplyOf, RequestOf } from './operation.js'

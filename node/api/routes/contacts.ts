@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { ContactNotFoundError, decodeInvite, isInvite } from '../../../src/index.js'
+import { ContactExistsError, ContactNotFoundError, decodeInvite, INVITE_PREFIX, InvalidPeerIdError, isInvite } from '../../../src/index.js'
+import { BadRequestError } from '../errors.js'
 import { silentLog } from '../../log.js'
 import type { Log } from '../../log.js'
 import type { NodeFacade } from '../../node-api.js'
@@ -35,6 +36,39 @@ export function mustGetContact (facade: NodeFacade, key: string): ContactView {
   return contact
 }
 
+/** A pasted invite that lost its `natter:` prefix gets a clear error, not "not a peer id". */
+function checkInvitePrefix (value: string): void {
+  if (isInvite(value) || !/^[A-Za-z0-9_-]{40,}$/.test(value) || value.startsWith('12D3Koo') || value.startsWith('Qm')) {
+    return
+  }
+  try {
+    decodeInvite(INVITE_PREFIX + value)
+  } catch {
+    return
+  }
+  throw new InvalidPeerIdError(`that looks like an invite without its "${INVITE_PREFIX}" prefix; paste the whole invite, starting with ${INVITE_PREFIX}`)
+}
+
+/**
+ * The name an invite suggests, when the user gave none. A suggested name
+ * never takes over an existing contact: a stranger's invite named "bob" must
+ * not look like bob's key change.
+ */
+function nameFromInvite (facade: NodeFacade, invite: { peerId: string, name: string } | undefined): string {
+  const name = invite?.name.trim() ?? ''
+  if (invite == null) {
+    throw new BadRequestError('name: give a name for a contact added by peer id (natter contacts add <name> <peer id>)')
+  }
+  if (name === '') {
+    throw new BadRequestError('name: this invite suggests no name; give one (natter contacts add <name> <invite>)')
+  }
+  const existing = facade.contacts.get(name)
+  if (existing != null && existing.peerId !== invite.peerId) {
+    throw new ContactExistsError(`the invite suggests the name "${name}", which is already your contact ${existing.peerId}; give another name (natter contacts add <name> <invite>)`, { field: 'name' })
+  }
+  return name
+}
+
 /** The contact handlers. */
 export function contactHandlers (components: ContactHandlersComponents): Pick<Handlers, 'listContacts' | 'addContact' | 'getContact' | 'renameContact' | 'removeContact'> {
   const { facade } = components
@@ -48,8 +82,11 @@ export function contactHandlers (components: ContactHandlersComponents): Pick<Ha
 
     async addContact ({ body, signal }) {
       const value = body.peer.trim()
-      const bootstrap = isInvite(value) ? decodeInvite(value).addresses : []
-      const contact = await facade.contacts.add(body.name, value)
+      checkInvitePrefix(value)
+      const invite = isInvite(value) ? decodeInvite(value) : undefined
+      const bootstrap = invite?.addresses ?? []
+      const name = body.name ?? nameFromInvite(facade, invite)
+      const contact = await facade.contacts.add(name, value)
       if (contact.keyChanged) {
         // the name is taken by the contact's pinned key: the new one waits for the user, and is
         // not dialled or kept as a bootstrap peer until accepted

@@ -6,14 +6,17 @@
  * @module
  */
 import { routesOf } from '../handlers.js'
+import { configHandlers } from './config.js'
 import { contactKeyHandlers } from './contact-keys.js'
 import { contactHandlers } from './contacts.js'
 import { eventHandlers } from './events.js'
 import { identityHandlers } from './identity.js'
+import { inboxHandlers } from './inbox.js'
 import { messageHandlers } from './messages.js'
 import { nodeHandlers } from './node.js'
 import { presenceHandlers } from './presence.js'
 import { requestHandlers } from './requests.js'
+import type { ConfigFile } from '../../config.js'
 import type { Log } from '../../log.js'
 import type { NodeFacade } from '../../node-api.js'
 import type { Handlers } from '../handlers.js'
@@ -28,6 +31,10 @@ export interface ApiHandlersComponents {
   /** Starts the daemon's shutdown (after the reply is sent). */
   requestStop(): void
   log?: Log
+  /** Path of `config.json`. */
+  configPath: string
+  /** Applies the live settings of a changed `config.json`. */
+  applyConfig(file: ConfigFile): void
 }
 
 /** One handler per operation. */
@@ -41,7 +48,9 @@ export function apiHandlers (components: ApiHandlersComponents): Handlers {
     ...messageHandlers({ facade }),
     ...presenceHandlers({ facade }),
     ...eventHandlers({ facade }),
-    ...requestHandlers({ facade })
+    ...requestHandlers({ facade }),
+    ...inboxHandlers({ facade }),
+    ...configHandlers({ path: components.configPath, apply: components.applyConfig })
   }
 }
 
