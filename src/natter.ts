@@ -26,6 +26,8 @@ import { createPresenceService } from './presence/service.js'
 import { createRateLimiter } from './abuse/index.js'
 import type { RateLimitTiers } from './abuse/index.js'
 import { openStore } from './store/index.js'
+import { createStorageHealth } from './store/health.js'
+import type { StorageHealth, StorageStatus } from './store/health.js'
 import type { Ed25519Peer } from './crypto/peer.js'
 import type { DmSender } from './dm/sender.js'
 import type { MailboxService } from './mailbox/service.js'
@@ -113,6 +115,16 @@ export interface NatterInit {
    */
   powDifficulty?: number
   /**
+   * How long a store write waits for another process's lock, in ms. SQLite
+   * waits synchronously, so the whole node (every stream, timer and API call)
+   * stalls meanwhile: the wait is kept short, and an envelope that meets a
+   * longer lock is answered `UNAVAILABLE` so its sender retries.
+   * @default 250
+   */
+  storeBusyTimeoutMs?: number
+  /** How often a store in read-only mode (disk full) tries a write to see if space returned, in ms. @default 2000 */
+  storageProbeIntervalMs?: number
+  /**
    * Per-peer rate limits by kind (`dm`, `mailbox`, `presence`), with a
    * `contact` and a stricter `stranger` tier of `{ rate (per second), burst }`.
    * Unset fields keep {@link DEFAULT_NATTER_RATE_LIMITS}.
@@ -186,6 +198,13 @@ export interface NatterEvents {
    * (or {@link Contacts.rejectKey}). Warn the user loudly.
    */
   'contact:key-changed': CustomEvent<ContactKeyChange>
+  /**
+   * The store switched to read-only (its disk refused a write: full, failing)
+   * or back to writable. While read-only the node keeps running: history and
+   * contacts can be read, peers are told to try later, and nothing stored
+   * before is lost. Tell the user loudly.
+   */
+  storage: CustomEvent<StorageStatus>
 }
 
 /** Options of {@link Natter.send}. */
@@ -234,10 +253,14 @@ export interface Contacts {
   rejectKey(nameOrPeerId: string): Contact
 }
 
+export type { StorageStatus }
 export type { Presence, MessageStateChange, Contact, Message, MessageRequest, ConversationSummary, BlockedPeer, ContactKeyChange, SafetyNumber }
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 const BOOTSTRAP_SETTING = 'bootstrap'
+const STORAGE_PROBE_SETTING = 'storage-probe'
+/** See {@link NatterInit.storeBusyTimeoutMs}. */
+const STORE_BUSY_TIMEOUT_MS = 250
 
 /**
  * A running natter node. Create one with {@link createNatter}.
@@ -266,11 +289,13 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   private readonly sessions: SessionManager
   private readonly sendTimeoutMs: number
   private readonly rateLimitPauseMs: number | undefined
+  private readonly health: StorageHealth
   private running = false
 
   /** @internal use {@link createNatter} */
-  constructor (key: Ed25519PrivateKey, libp2p: NatterLibp2p, store: Store, init: NatterInit) {
+  constructor (key: Ed25519PrivateKey, libp2p: NatterLibp2p, store: Store, init: NatterInit, health?: StorageHealth) {
     super()
+    this.health = health ?? createStorageHealth({ probe: () => {}, onChange: () => {} })
     this.key = key
     this.libp2p = libp2p
     this.store = store
@@ -352,7 +377,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       readReceipts: init.readReceipts,
       isBlocked: (peer) => store.blocklist.isBlocked(peer),
       rateLimiter,
-      powDifficulty: init.powDifficulty
+      powDifficulty: init.powDifficulty,
+      storageUnavailable: () => this.health.retryAfterMs()
     })
     this.contacts = this.createContacts()
   }
@@ -413,7 +439,28 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     await this.mailboxes.stop().catch(err => { log('mailbox stop: %s', (err as Error).message) })
     await this.sender.close()
     await this.libp2p.stop()
+    this.health.stop()
     this.store.close()
+  }
+
+  /**
+   * Whether the store takes writes: `ok`, or `read-only` (with the reason)
+   * after the disk refused a write, until a probe write succeeds again.
+   */
+  storageStatus (): StorageStatus {
+    return this.health.status()
+  }
+
+  /** @internal the store monitor's change, told to the host. */
+  onStorageChange (status: StorageStatus): void {
+    if (status.state === 'read-only') {
+      log.error('STORAGE READ-ONLY: the store cannot take writes (%s); messages are refused with "try later" until space returns', status.reason)
+    } else {
+      log.error('storage writable again: accepting messages')
+      // whatever waited on our own disk goes out now
+      this.messenger.retryNow()
+    }
+    this.safeDispatch('storage', status)
   }
 
   /**
@@ -744,11 +791,21 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
     parsePeerAddress(address)
   }
   const key = await loadOrCreateIdentity(init.dataDir, { passphrase: init.passphrase })
+  // the monitor exists before the store (which reports to it) and the node (which it tells)
+  const refs: { natter?: Natter, store?: Store } = {}
+  const health = createStorageHealth({
+    // a small real write: it succeeds only when the disk takes writes again
+    probe: () => { refs.store?.settings.set(STORAGE_PROBE_SETTING, Date.now()) },
+    onChange: (status) => { refs.natter?.onStorageChange(status) }
+  }, { probeIntervalMs: init.storageProbeIntervalMs })
   const store = openStore({
     path: join(init.dataDir, 'natter.db'),
     durability: init.durability,
-    mailbox: init.mailboxQuotas
+    mailbox: init.mailboxQuotas,
+    busyTimeout: init.storeBusyTimeoutMs ?? STORE_BUSY_TIMEOUT_MS,
+    onFault: (err) => { health.report(err) }
   })
+  refs.store = store
   let libp2p: NatterLibp2p
   try {
     libp2p = await createNetwork({
@@ -763,7 +820,8 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
     store.close()
     throw err
   }
-  const natter = new Natter(key, libp2p, store, init)
+  const natter = new Natter(key, libp2p, store, init, health)
+  refs.natter = natter
   await natter.start()
   return natter
 }
