@@ -348,7 +348,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       ttlMs: init.mailboxTtlMs,
       fetchIntervalMs: init.mailboxFetchIntervalMs,
       isBlocked: (peer) => store.blocklist.isBlocked(peer),
-      admit: (peer) => { rateLimiter.consume(peer, 'mailbox', { isContact: trusted(peer) }) }
+      admit: (peer) => { rateLimiter.consume(peer, 'mailbox', { isContact: trusted(peer) }) },
+      trusted,
+      powDifficulty: init.powDifficulty
     })
     const toIncoming = (m: Message, via: 'direct' | 'mailbox'): IncomingMessage => ({
       id: m.id, from: m.peer, text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt ?? Date.now(), via
