@@ -14,6 +14,7 @@ import { peerFromBytes } from '../crypto/peer.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
 import { isTransientStoreError } from '../store/faults.js'
+import { DEFAULT_DIFFICULTY, encodeStamp, mintStamp } from '../abuse/index.js'
 import { EnvelopeBody, SignedEnvelope } from '../protocol/envelope.js'
 import { MailboxRequest, MailboxResponse } from '../protocol/mailbox.js'
 import type { Connection, Ed25519PrivateKey, Stream } from '@libp2p/interface'
@@ -33,6 +34,8 @@ export const MAX_FETCH_REPLY_BYTES = 1024 * 1024
 export const MAX_FETCH_ENVELOPES = 256
 /** Most ids in one ACK. */
 export const MAX_ACK_IDS = 1024
+/** The highest deposit-stamp difficulty a depositor pays by default (about 16 s of work). */
+export const DEFAULT_MAX_PAY_DIFFICULTY = 24
 /** A mailbox stream idle this long is closed. */
 export const MAILBOX_IDLE_TIMEOUT_MS = 30_000
 
@@ -207,13 +210,26 @@ function refusal (err: Error): Partial<MailboxResponse> {
   return { status: MailboxResponse.Status.INVALID, error: err.message }
 }
 
+/** Who pays a deposit stamp when a mailbox asks for one (PROTOCOL.md §9.3). */
+export interface DepositPayer {
+  /** The depositor's own peer id bytes (the stamp's S; the remote peer the mailbox sees). */
+  self: Uint8Array
+  /** The mailbox's peer id bytes (the stamp's R). */
+  mailbox: Uint8Array
+  /** Highest difficulty paid; a mailbox asking more is refused. @default 24 */
+  maxDifficulty?: number
+}
+
 /** A client session on one mailbox stream. */
 export class MailboxClient {
   private readonly lp: LengthPrefixedStream<Stream>
+  private readonly payer?: DepositPayer
   readonly stream: Stream
 
-  constructor (stream: Stream) {
+  /** With `payer`, a `STAMP_REQUIRED` deposit is answered by minting the stamp and depositing again, once. */
+  constructor (stream: Stream, options: { payer?: DepositPayer } = {}) {
     this.stream = stream
+    this.payer = options.payer
     this.lp = boundedLpStream(stream, MAX_FETCH_REPLY_BYTES + 64 * 1024)
   }
 
@@ -222,7 +238,22 @@ export class MailboxClient {
    * Throws {@link MailboxRefusedError} with the status on refusal.
    */
   async deposit (envelope: Uint8Array, options: { signal?: AbortSignal, stamp?: Uint8Array } = {}): Promise<void> {
-    await this.call({ type: MailboxRequest.Type.DEPOSIT, envelope, stamp: options.stamp ?? new Uint8Array(0) }, options)
+    try {
+      await this.call({ type: MailboxRequest.Type.DEPOSIT, envelope, stamp: options.stamp ?? new Uint8Array(0) }, options)
+    } catch (err) {
+      const e = err as Error & { status?: string, requiredDifficulty?: number }
+      const payer = this.payer
+      if (payer == null || options.stamp != null || e.name !== 'MailboxRefusedError' || e.status !== 'STAMP_REQUIRED') {
+        throw err
+      }
+      // a mailbox that does not know this depositor wants work first: pay once, for a credit
+      const difficulty = e.requiredDifficulty ?? DEFAULT_DIFFICULTY
+      if (difficulty > (payer.maxDifficulty ?? DEFAULT_MAX_PAY_DIFFICULTY)) {
+        throw err
+      }
+      const stamp = await mintStamp({ sender: payer.self, recipient: payer.mailbox, difficulty, signal: options.signal })
+      await this.call({ type: MailboxRequest.Type.DEPOSIT, envelope, stamp: encodeStamp(stamp) }, options)
+    }
   }
 
   /**

@@ -10,10 +10,10 @@ import { MAILBOX_PROTOCOL, MailboxClient, handleMailboxStream } from './protocol
 import { NoMailboxError } from './errors.js'
 import { createDepositCredits } from './deposit-credit.js'
 import { guard } from '../util/guard.js'
-import { DEFAULT_DIFFICULTY, encodeStamp, mintStamp } from '../abuse/index.js'
+import { DEFAULT_DIFFICULTY } from '../abuse/index.js'
 import { parsePeerId } from '../crypto/peer.js'
 import type { ReplayCache } from '../abuse/index.js'
-import type { MailboxBackend } from './protocol.js'
+import type { DepositPayer, MailboxBackend } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { Store } from '../store/index.js'
@@ -136,8 +136,8 @@ export function createMailboxService (components: MailboxServiceComponents, init
     return found.slice(0, want)
   }
 
-  async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>): Promise<T> {
-    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }))
+  async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>, payer?: DepositPayer): Promise<T> {
+    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }), { payer })
     try {
       return await fn(client)
     } finally {
@@ -214,23 +214,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
           break
         }
         try {
-          await withClient(peer, options.signal, async client => {
-            try {
-              await client.deposit(envelope, { signal: options.signal })
-            } catch (err) {
-              const e = err as Error & { status?: string, requiredDifficulty?: number }
-              if (e.name !== 'MailboxRefusedError' || e.status !== 'STAMP_REQUIRED') {
-                throw err
-              }
-              // this mailbox wants work from a depositor it does not know: pay it once, for a credit
-              const difficulty = e.requiredDifficulty ?? DEFAULT_DIFFICULTY
-              if (difficulty > maxPayDifficulty) {
-                throw err
-              }
-              const stamp = await mintStamp({ sender: self.bytes, recipient: peer.toMultihash().bytes, difficulty, signal: options.signal })
-              await client.deposit(envelope, { signal: options.signal, stamp: encodeStamp(stamp) })
-            }
-          })
+          await withClient(peer, options.signal, async client => { await client.deposit(envelope, { signal: options.signal }) }, { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty })
           stored++
         } catch (err) {
           log('deposit with %p failed: %s', peer, (err as Error).message)

@@ -28,6 +28,7 @@ import type { RawPeer } from '../helpers/fuzz.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
+import { depositStamp, payer } from '../helpers/mailbox.js'
 
 /** The proof-of-work difficulty the recipients in these tests demand. */
 const POW = 10
@@ -52,7 +53,7 @@ async function channel (from: RawPeer, to: Natter): Promise<DmChannel> {
 
 /** A mailbox session from a raw peer with a node. */
 async function mailbox (from: RawPeer, at: Natter): Promise<MailboxClient> {
-  return new MailboxClient(await from.libp2p.dialProtocol(multiaddr(at.addresses[0]!), MAILBOX_PROTOCOL))
+  return new MailboxClient(await from.libp2p.dialProtocol(multiaddr(at.addresses[0]!), MAILBOX_PROTOCOL), payer(from, at))
 }
 
 /** Everything a mailbox holds for a raw peer (fetched, not acknowledged). */
@@ -444,8 +445,10 @@ describe('hostile peers and unsolicited messages', () => {
       const recipient = await raws.create()
       const to = recipient.libp2p.peerId.toString()
       const client = await mailbox(stranger, mbox)
+      // the deposit stamp paid up front, so every request below is a deposit
+      const paid = await depositStamp(stranger, mbox, POW)
       for (let i = 0; i < 5; i++) {
-        await client.deposit((await envelope(stranger, to, `deposit ${i}`)).bytes)
+        await client.deposit((await envelope(stranger, to, `deposit ${i}`)).bytes, i === 0 ? { stamp: paid } : {})
       }
       await expect(client.deposit((await envelope(stranger, to, 'one too many')).bytes)).rejects.toMatchObject({ name: 'MailboxRefusedError', status: 'RATE_LIMITED' })
       await client.close()
