@@ -28,6 +28,7 @@ import type { RateLimitTiers } from './abuse/index.js'
 import { openStore } from './store/index.js'
 import { createStorageHealth } from './store/health.js'
 import type { StorageHealth, StorageStatus } from './store/health.js'
+import type { RequestLimits } from './messaging/inbound-limits.js'
 import type { Ed25519Peer } from './crypto/peer.js'
 import type { DmSender } from './dm/sender.js'
 import type { MailboxService } from './mailbox/service.js'
@@ -122,6 +123,13 @@ export interface NatterInit {
    * @default 250
    */
   storeBusyTimeoutMs?: number
+  /**
+   * Caps of the requests inbox: unstamped follow-ups a stranger may send
+   * after its stamped first message, and the most messages and text bytes one
+   * stranger's request and all requests together may hold (PROTOCOL.md §8.5.2).
+   * @default { unstampedAllowance: 3, maxMessagesPerPeer: 50, maxBytesPerPeer: 262144, maxMessagesTotal: 1000, maxBytesTotal: 4194304 }
+   */
+  requestLimits?: Partial<RequestLimits>
   /** How often a store in read-only mode (disk full) tries a write to see if space returned, in ms. @default 2000 */
   storageProbeIntervalMs?: number
   /**
@@ -253,7 +261,7 @@ export interface Contacts {
   rejectKey(nameOrPeerId: string): Contact
 }
 
-export type { StorageStatus }
+export type { StorageStatus, RequestLimits }
 export type { Presence, MessageStateChange, Contact, Message, MessageRequest, ConversationSummary, BlockedPeer, ContactKeyChange, SafetyNumber }
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
@@ -380,7 +388,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       isBlocked: (peer) => store.blocklist.isBlocked(peer),
       rateLimiter,
       powDifficulty: init.powDifficulty,
-      storageUnavailable: () => this.health.retryAfterMs()
+      storageUnavailable: () => this.health.retryAfterMs(),
+      requestLimits: init.requestLimits
     })
     this.contacts = this.createContacts()
   }

@@ -22,6 +22,31 @@ export const REQUEST_MAX_BYTES_TOTAL = 4 * 1024 * 1024
 /** The retry hint sent with a full requests inbox: it empties only when the user acts (1 hour). */
 export const REQUESTS_FULL_RETRY_AFTER_MS = 60 * 60 * 1000
 
+/** The requests inbox caps; each field defaults to the constant of the same meaning above. */
+export interface RequestLimits {
+  /** @default STRANGER_UNSTAMPED_ALLOWANCE (3) */
+  unstampedAllowance: number
+  /** @default REQUEST_MAX_MESSAGES_PER_PEER (50) */
+  maxMessagesPerPeer: number
+  /** @default REQUEST_MAX_BYTES_PER_PEER (256 KiB) */
+  maxBytesPerPeer: number
+  /** @default REQUEST_MAX_MESSAGES_TOTAL (1000) */
+  maxMessagesTotal: number
+  /** @default REQUEST_MAX_BYTES_TOTAL (4 MiB) */
+  maxBytesTotal: number
+}
+
+/** Resolves the caps field by field. */
+export function resolveRequestLimits (init: Partial<RequestLimits> = {}): RequestLimits {
+  return {
+    unstampedAllowance: init.unstampedAllowance ?? STRANGER_UNSTAMPED_ALLOWANCE,
+    maxMessagesPerPeer: init.maxMessagesPerPeer ?? REQUEST_MAX_MESSAGES_PER_PEER,
+    maxBytesPerPeer: init.maxBytesPerPeer ?? REQUEST_MAX_BYTES_PER_PEER,
+    maxMessagesTotal: init.maxMessagesTotal ?? REQUEST_MAX_MESSAGES_TOTAL,
+    maxBytesTotal: init.maxBytesTotal ?? REQUEST_MAX_BYTES_TOTAL
+  }
+}
+
 /** What the receiver knows of a stranger when its envelope arrives. */
 export interface StrangerFacts {
   /** The pending request from this sender, and all pending requests (before this message). */
@@ -35,8 +60,8 @@ export interface StrangerFacts {
  * and every message once its pending request holds the first plus
  * {@link STRANGER_UNSTAMPED_ALLOWANCE} more.
  */
-export function strangerNeedsStamp (usage: RequestUsage): boolean {
-  return usage.peerMessages === 0 || usage.peerMessages > STRANGER_UNSTAMPED_ALLOWANCE
+export function strangerNeedsStamp (usage: RequestUsage, limits: RequestLimits = resolveRequestLimits()): boolean {
+  return usage.peerMessages === 0 || usage.peerMessages > limits.unstampedAllowance
 }
 
 /**
@@ -45,16 +70,16 @@ export function strangerNeedsStamp (usage: RequestUsage): boolean {
  * (`REFUSED`: wait until the recipient accepts); a full inbox is a passing
  * state (`UNAVAILABLE` with a retry hint).
  */
-export function requestsInboxVerdict (facts: StrangerFacts): DmVerdict | undefined {
+export function requestsInboxVerdict (facts: StrangerFacts, limits: RequestLimits = resolveRequestLimits()): DmVerdict | undefined {
   const { usage } = facts
   const bytes = facts.textBytes ?? 0
-  if (usage.peerMessages + 1 > REQUEST_MAX_MESSAGES_PER_PEER || usage.peerBytes + bytes > REQUEST_MAX_BYTES_PER_PEER) {
+  if (usage.peerMessages + 1 > limits.maxMessagesPerPeer || usage.peerBytes + bytes > limits.maxBytesPerPeer) {
     return {
       status: DmResponse.Status.REFUSED,
-      error: `your pending message request is full (${REQUEST_MAX_MESSAGES_PER_PEER} messages or ${REQUEST_MAX_BYTES_PER_PEER} bytes); wait until the recipient accepts it`
+      error: `your pending message request is full (${limits.maxMessagesPerPeer} messages or ${limits.maxBytesPerPeer} bytes); wait until the recipient accepts it`
     }
   }
-  if (usage.totalMessages + 1 > REQUEST_MAX_MESSAGES_TOTAL || usage.totalBytes + bytes > REQUEST_MAX_BYTES_TOTAL) {
+  if (usage.totalMessages + 1 > limits.maxMessagesTotal || usage.totalBytes + bytes > limits.maxBytesTotal) {
     return {
       status: DmResponse.Status.UNAVAILABLE,
       error: 'the recipient\'s requests inbox is full; try again later',

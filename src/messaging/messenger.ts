@@ -18,7 +18,8 @@ import { guard } from '../util/guard.js'
 import { wireUint } from '../util/wire-int.js'
 import { DEFAULT_DIFFICULTY, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
 import { isTransientStoreError } from '../store/index.js'
-import { createStampLedger, requestsInboxVerdict, strangerNeedsStamp } from './inbound-limits.js'
+import { createStampLedger, requestsInboxVerdict, resolveRequestLimits, strangerNeedsStamp } from './inbound-limits.js'
+import type { RequestLimits } from './inbound-limits.js'
 import { retryDelayAfterRefusal, unavailable } from './transient.js'
 import type { RateLimiter } from '../abuse/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -92,6 +93,8 @@ export interface MessengerInit {
   storageUnavailable?(): number | undefined
   /** Envelopes received at once past which more are answered `UNAVAILABLE` (overload). @default 256 */
   maxConcurrentReceives?: number
+  /** Caps of the requests inbox (PROTOCOL.md §8.5.2); each field defaults separately. */
+  requestLimits?: Partial<RequestLimits>
 }
 
 /** Options of {@link Messenger.send}. */
@@ -141,6 +144,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const stampLedger = createStampLedger(store.stampReplay)
   const maxConcurrentReceives = init.maxConcurrentReceives ?? 256
   let receiving = 0
+  const requestLimits = resolveRequestLimits(init.requestLimits)
   const inFlight = new Map<string, Promise<void>>()
   const windowPerPeer = init.windowPerPeer ?? 64
   const windows = new Map<string, ReturnType<typeof pLimit>>()
@@ -418,11 +422,11 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       if (!accepted) {
         stranger = true
         const usage = store.requests.usage(from)
-        const full = requestsInboxVerdict({ usage })
+        const full = requestsInboxVerdict({ usage }, requestLimits)
         if (full != null) {
           return { ...full, id }
         }
-        if (strangerNeedsStamp(usage)) {
+        if (strangerNeedsStamp(usage, requestLimits)) {
           // a stranger's first message, and each one past a small allowance, costs work bound to
           // sender, recipient and time (PROTOCOL.md §8.5.2)
           if (envelope.body.stamp.byteLength === 0) {
@@ -464,7 +468,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         return { status: DmResponse.Status.OK, id }
       }
       if (stranger) {
-        const full = requestsInboxVerdict({ usage: store.requests.usage(from), textBytes: Buffer.byteLength(payload.text) })
+        const full = requestsInboxVerdict({ usage: store.requests.usage(from), textBytes: Buffer.byteLength(payload.text) }, requestLimits)
         if (full != null) {
           return { ...full, id }
         }
