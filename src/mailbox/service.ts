@@ -87,6 +87,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
   let expireTimer: ReturnType<typeof setInterval> | undefined
   let fetching: Promise<number> | undefined
   let lastFetchTrigger = 0
+  const stopping = new AbortController()
 
   const backend: MailboxBackend = {
     enabled: () => serve,
@@ -160,7 +161,8 @@ export function createMailboxService (components: MailboxServiceComponents, init
 
   async function fetchOwn (options: { signal?: AbortSignal } = {}): Promise<number> {
     fetching ??= (async () => {
-      const signal = options.signal ?? AbortSignal.timeout(30_000)
+      // stopping the node ends a fetch at once instead of waiting out its timeout
+      const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(30_000), stopping.signal])
       const peers = await closestPeers(libp2p.peerId, undefined, replication * 2, signal)
       const counts = await Promise.allSettled(peers.map(async peer => fetchFrom(peer, signal)))
       let total = 0
@@ -202,6 +204,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
       clearInterval(fetchTimer)
       clearInterval(expireTimer)
       libp2p.removeEventListener('peer:connect', onConnect)
+      stopping.abort()
       await fetching?.catch(() => {})
       await libp2p.unhandle(MAILBOX_PROTOCOL)
     },
