@@ -140,7 +140,9 @@ describe('stranger floods against the requests inbox', () => {
     // envelopes, and past the first plus 3 unstamped follow-ups each one needs its own stamp, however slow the flood
     expect(stored).toBeLessThanOrEqual(4)
     expect(statuses.filter(s => s === 'OK').length).toBeLessThanOrEqual(3)
-    expect(statuses.filter(s => s === 'RATE_LIMITED' || s === 'POW_REQUIRED').length).toBeGreaterThanOrEqual(1197)
+    // refused before decryption by the sender's bucket, not merely after it by the stamp rule: per-connection
+    // buckets alone would let 3 of every 10 through to the (costlier) stamp check
+    expect(statuses.filter(s => s === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(1190)
     expect(grown).toBeLessThan(2 * 1024 * 1024)
   })
 
