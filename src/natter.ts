@@ -455,6 +455,18 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   }
 
   /**
+   * What this node holds as a mailbox for others (PROTOCOL.md §9): envelopes
+   * and bytes for one recipient (peer id), or in total.
+   */
+  mailboxUsage (recipient?: string): { envelopes: number, bytes: number } {
+    if (recipient != null) {
+      return this.store.mailbox.usageOf(recipient)
+    }
+    const { envelopes, bytes } = this.store.mailbox.usage()
+    return { envelopes, bytes }
+  }
+
+  /**
    * Whether the store takes writes: `ok`, or `read-only` (with the reason)
    * after the disk refused a write, until a probe write succeeds again.
    */

@@ -411,6 +411,11 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         return { status: DmResponse.Status.OK, id }
       }
       const accepted = store.requests.isAccepted(from)
+      if (via === 'mailbox' && !accepted && envelope.body.stamp.byteLength === 0 && strangerNeedsStamp(store.requests.usage(from), requestLimits)) {
+        // junk that can never be taken: answered (and so deleted from the mailbox) before the rate limit
+        // would leave it there, in front of real mail
+        return { status: DmResponse.Status.POW_REQUIRED, error: `a stranger's message needs a ${powDifficulty}-bit proof-of-work stamp`, id, requiredDifficulty: powDifficulty }
+      }
       // limited by sender as well as by connection: a sender's envelopes relayed over throwaway
       // connections still draw on one bucket (direct), and mailbox fetches are limited by sender
       if (init.rateLimiter != null && (via === 'mailbox' || from !== connectedPeer) &&
