@@ -11,6 +11,12 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import pWaitFor from 'p-wait-for'
 import { afterEach, describe, expect, it } from 'vitest'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Payload, sealEnvelope } from '../../src/crypto/envelope.js'
+import { parsePeerId } from '../../src/crypto/peer.js'
+import { MAILBOX_PROTOCOL, MailboxClient } from '../../src/mailbox/protocol.js'
+import { rawPeerFactory } from '../helpers/fuzz.js'
+import { payer } from '../helpers/mailbox.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { Natter, StorageStatus } from '../../src/index.js'
 import type { MessageStateChange } from '../../src/natter.js'
@@ -136,6 +142,28 @@ describe('transient faults at the receiver', () => {
     const ms = performance.now() - releasedAt
     console.log(`[faults] write lock: delivered ${ms.toFixed(0)} ms after the lock was released (before: failed for good)`)
     expect(bob.history('alice').filter(m => m.text === 'during the lock')).toHaveLength(1)
+  })
+
+  it('a mailbox whose natter.db is write-locked answers a deposit UNAVAILABLE with a retry hint, then takes it', async () => {
+    const raws = rawPeerFactory()
+    try {
+      const dataDir = await nodes.tempDir()
+      const mbox = await nodes.create({ dataDir })
+      const depositor = await raws.create()
+      const recipient = await raws.create()
+      const envelope = await sealEnvelope({ senderKey: depositor.key, sender: depositor.bytes, recipient: parsePeerId(recipient.libp2p.peerId.toString()), payload: { type: Payload.Type.TEXT, text: 'for later', seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED } })
+      const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL), payer(depositor, mbox))
+      const lock = await lockDatabase(join(dataDir, 'natter.db'))
+      try {
+        await expect(client.deposit(envelope.bytes)).rejects.toMatchObject({ name: 'MailboxRefusedError', status: 'UNAVAILABLE', retryAfterMs: expect.any(Number) })
+      } finally {
+        await lock.release()
+      }
+      await client.deposit(envelope.bytes)
+      expect(mbox.mailboxUsage(recipient.libp2p.peerId.toString()).envelopes).toBe(1)
+    } finally {
+      await raws.cleanup()
+    }
   })
 
   it('a full disk: the receiver goes read-only (says so), answers UNAVAILABLE, loses nothing, and takes every message once space returns', async () => {
