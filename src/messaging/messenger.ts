@@ -20,7 +20,7 @@ import { DEFAULT_DIFFICULTY, decodeStamp, encodeStamp, mintStamp, verifyStamp } 
 import { isTransientStoreError } from '../store/index.js'
 import { createStampLedger, requestsInboxVerdict, resolveRequestLimits, strangerNeedsStamp } from './inbound-limits.js'
 import type { RequestLimits } from './inbound-limits.js'
-import { retryDelayAfterRefusal, unavailable } from './transient.js'
+import { nextRetryDelay, unavailable } from './transient.js'
 import type { RateLimiter } from '../abuse/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { DmVerdict } from '../dm/protocol.js'
@@ -228,7 +228,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       setState(id, message.peer, 'failed', `cannot seal: ${(err as Error).message}`)
       return
     }
-    let hinted: number | undefined
+    let refusal: (Error & { status?: string }) | undefined
     const attemptSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs), ...(signal != null ? [signal] : [])])
     try {
       try {
@@ -259,7 +259,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       }
       lastErrors.set(id, e)
       log('direct delivery of %s to %s failed: %s', id, message.peer, e.message)
-      hinted = retryDelayAfterRefusal(e)
+      refusal = e
     }
     if (controller.signal.aborted) {
       return
@@ -274,7 +274,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         log('mailbox deposit of %s failed: %s', id, (err as Error).message)
       }
     }
-    store.outbox.scheduleRetry(id, Date.now() + Math.max(backoff(store.outbox.attempts(id) ?? 0), hinted ?? 0))
+    store.outbox.scheduleRetry(id, Date.now() + nextRetryDelay(backoff(store.outbox.attempts(id) ?? 0), refusal))
     schedule()
   }
 

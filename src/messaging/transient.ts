@@ -25,3 +25,20 @@ export function retryDelayAfterRefusal (err: Error & { retryAfterMs?: unknown })
   }
   return Math.min(hint, MAX_HONOURED_RETRY_AFTER_MS)
 }
+
+/**
+ * Longest wait between tries of a message its recipient answered
+ * `UNAVAILABLE` (30 s): the fault is the recipient's and passes by itself
+ * (space freed, lock released), so the usual exponential backoff (up to
+ * minutes) would only delay delivery after it ends. A larger hint still wins.
+ */
+export const UNAVAILABLE_MAX_BACKOFF_MS = 30_000
+
+/** The delay before the next try after a failed one: the backoff, shortened for `UNAVAILABLE`, never below the hint. */
+export function nextRetryDelay (backoffMs: number, err: (Error & { status?: string, retryAfterMs?: unknown }) | undefined): number {
+  if (err == null) {
+    return backoffMs
+  }
+  const base = err.name === 'DeliveryRefusedError' && err.status === 'UNAVAILABLE' ? Math.min(backoffMs, UNAVAILABLE_MAX_BACKOFF_MS) : backoffMs
+  return Math.max(base, retryDelayAfterRefusal(err) ?? 0)
+}

@@ -11,7 +11,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { REQUEST_MAX_BYTES_PER_PEER, REQUEST_MAX_MESSAGES_TOTAL, STRANGER_UNSTAMPED_ALLOWANCE, requestsInboxVerdict, resolveRequestLimits, strangerNeedsStamp } from '../../src/messaging/inbound-limits.js'
-import { MAX_HONOURED_RETRY_AFTER_MS, retryDelayAfterRefusal } from '../../src/messaging/transient.js'
+import { MAX_HONOURED_RETRY_AFTER_MS, UNAVAILABLE_MAX_BACKOFF_MS, nextRetryDelay, retryDelayAfterRefusal } from '../../src/messaging/transient.js'
+import { DeliveryRefusedError } from '../../src/errors.js'
 import { DmResponse } from '../../src/protocol/dm.js'
 import { createStorageHealth } from '../../src/store/health.js'
 import { StoreError, isStorageFault, isTransientStoreError, openStore } from '../../src/store/index.js'
@@ -214,5 +215,14 @@ describe('transient faults', () => {
     expect(retryDelayAfterRefusal(Object.assign(new Error('x'), { retryAfterMs: 1500 }))).toBe(1500)
     expect(retryDelayAfterRefusal(new Error('no hint'))).toBeUndefined()
     expect(retryDelayAfterRefusal(Object.assign(new Error('x'), { retryAfterMs: 10 * 24 * 60 * 60 * 1000 }))).toBe(MAX_HONOURED_RETRY_AFTER_MS)
+  })
+
+  it('a message refused UNAVAILABLE is retried within 30 s however long it waited, never before the hint', () => {
+    const late = 300_000
+    expect(nextRetryDelay(late, new DeliveryRefusedError('busy', 'UNAVAILABLE', { retryAfterMs: 2000 }))).toBe(UNAVAILABLE_MAX_BACKOFF_MS)
+    expect(nextRetryDelay(1000, new DeliveryRefusedError('busy', 'UNAVAILABLE', { retryAfterMs: 2000 }))).toBe(2000)
+    expect(nextRetryDelay(late, new DeliveryRefusedError('full', 'UNAVAILABLE', { retryAfterMs: 3_600_000 }))).toBe(3_600_000)
+    expect(nextRetryDelay(late, new DeliveryRefusedError('slow down', 'RATE_LIMITED'))).toBe(late)
+    expect(nextRetryDelay(late, undefined)).toBe(late)
   })
 })
