@@ -10,7 +10,7 @@ import type { Replies, Requests } from './contract/index.js'
 export { API_PREFIX } from './contract/index.js'
 export type {
   ApiErrorBody, BlockedView, ConfigView, ContactView, ConversationView, ErrorDetails, EventView, HeldView,
-  MessageStateView, MessageView, PresenceView, RequestView, SendWait, StatusView
+  MessageStateView, MessageView, PresenceView, RequestView, SendWait, StatusView, StorageView
 } from './contract/index.js'
 
 /** `GET /v1/id`. */

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import { streamOperation } from './operation.js'
-import { ContactViewSchema, MessageStateViewSchema, MessageViewSchema, PresenceViewSchema } from './views.js'
+import { ContactViewSchema, MessageStateViewSchema, MessageViewSchema, PresenceViewSchema, StorageViewSchema } from './views.js'
 
 /** One line of `GET /v1/events`. */
 export const EventViewSchema = z.discriminatedUnion('type', [
@@ -25,6 +25,8 @@ export const EventViewSchema = z.discriminatedUnion('type', [
    * to it are held until the user accepts or rejects the new key.
    */
   z.strictObject({ type: z.literal('contact:key-changed'), contact: ContactViewSchema, peerId: z.string(), newPeerId: z.string() }),
+  /** The store went read-only (disk full or failing) or became writable again. */
+  z.strictObject({ type: z.literal('storage'), storage: StorageViewSchema }),
   /** Sent every 15 s so clients notice a dead connection. */
   z.strictObject({ type: z.literal('heartbeat'), at: z.number() }),
   /** Last line before the daemon closes the stream on shutdown. */

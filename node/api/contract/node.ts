@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { operation } from './operation.js'
-import { NamedPeerSchema, PeerField, PresenceViewSchema } from './views.js'
+import { NamedPeerSchema, PeerField, PresenceViewSchema, StorageViewSchema } from './views.js'
 
 /** `GET /v1/id`: this node. */
 export const id = operation({
@@ -23,7 +23,9 @@ export const id = operation({
     pid: z.number(),
     home: z.string(),
     /** Peers connected now. */
-    connections: z.number()
+    connections: z.number(),
+    /** Whether the store takes writes; `read-only` while its disk is full or failing (messages are refused "try later"). */
+    storage: StorageViewSchema
   })
 })
 

@@ -32,6 +32,16 @@ export const PresenceViewSchema = z.strictObject({
 })
 export type PresenceView = z.infer<typeof PresenceViewSchema>
 
+/** The store's writability. */
+export const StorageViewSchema = z.strictObject({
+  state: z.enum(['ok', 'read-only']),
+  /** With `read-only`: why (e.g. `SQLITE_FULL: …`). */
+  reason: z.string().optional(),
+  /** Since when, ms since the epoch. */
+  since: z.number()
+})
+export type StorageView = z.infer<typeof StorageViewSchema>
+
 /** A contact. */
 export const ContactViewSchema = z.strictObject({
   name: z.string(),

@@ -30,7 +30,8 @@ export function nodeHandlers (components: NodeHandlersComponents): Pick<Handlers
           presence: facade.ownPresence(),
           pid: process.pid,
           home: components.home,
-          connections: facade.connectedPeers.length
+          connections: facade.connectedPeers.length,
+          storage: facade.storage()
         }
       }
     },
