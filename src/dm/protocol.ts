@@ -177,7 +177,7 @@ export class DmChannel {
         throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), { requiredDifficulty: response.requiredDifficulty })
       }
     } catch (err) {
-      if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {
+      if (options.signal?.aborted === true && !(err instanceof DeliveryRefusedError)) {
         throw new DeliveryTimeoutError('no acknowledgement from the recipient in time', { cause: err })
       }
       throw err

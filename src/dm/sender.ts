@@ -3,6 +3,7 @@
  * demand (connecting through the DHT when needed) and replaced when it dies.
  */
 import { logger } from '@libp2p/logger'
+import { DeliveryRefusedError, DeliveryTimeoutError } from '../errors.js'
 import { connectToPeer } from '../network/connectivity.js'
 import { DM_PROTOCOL, DmChannel } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -59,9 +60,8 @@ export function createDmSender (libp2p: NatterLibp2p): DmSender {
           await open.send(id, envelope, { signal })
           return
         } catch (err) {
-          const name = (err as Error).name
           // a stream that died under us (peer restarted, connection dropped) gets one fresh try
-          if (attempt > 0 || name === 'DeliveryRefusedError' || name === 'DeliveryTimeoutError' || signal.aborted) {
+          if (attempt > 0 || err instanceof DeliveryRefusedError || err instanceof DeliveryTimeoutError || signal.aborted) {
             throw err
           }
           log('dm stream to %p failed (%s); retrying on a new stream', recipient.peerId, (err as Error).message)

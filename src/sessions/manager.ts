@@ -19,7 +19,7 @@ import {
   ENVELOPE_VERSION, EnvelopeBody, MESSAGE_ID_BYTES, Payload, SignedEnvelope, decodePayload, envelopeAssociatedData, openSealed, sealEnvelope, signEnvelope
 } from '../crypto/envelope.js'
 import { peerFromBytes, peerFromPublicKey } from '../crypto/peer.js'
-import { acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
+import { DuplicateMessageError, acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
 import { InvalidMessageError } from '../errors.js'
 import { guard } from '../util/guard.js'
 import { createSecretBox } from '../keys/data-key.js'
@@ -322,7 +322,7 @@ export function createSessionManager (components: SessionManagerComponents, init
             used = entry
             break
           } catch (err) {
-            replay ||= (err as Error).name === 'DuplicateMessageError'
+            replay ||= err instanceof DuplicateMessageError
           }
         }
         if (used == null) {
@@ -380,7 +380,7 @@ export function createSessionManager (components: SessionManagerComponents, init
       const contact = store.contacts.get(recipient.peerId.toString())
       if (contact?.pendingIdentityKey != null) {
         const newPeerId = peerFromPublicKey(contact.pendingIdentityKey).peerId.toString()
-        throw new IdentityKeyChangedError(`identity key changed: run natter contacts accept-key ${contact.name}`, {
+        throw new IdentityKeyChangedError(`identity key changed: messages to ${contact.name} are held until its new key is accepted or rejected`, {
           contact: contact.name, peerId: contact.peerId, newPeerId
         })
       }

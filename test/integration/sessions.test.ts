@@ -182,7 +182,7 @@ describe('forward-secret sessions between nodes', () => {
     expect(changes).toEqual([expect.objectContaining({ peerId: b.peerId, newPeerId: bNew.peerId })])
 
     const held = await a.send('bob', 'is that you?', { wait: 'queued' })
-    await pWaitFor(() => states.some(s => s.id === held.id && s.reason === 'identity key changed: run natter contacts accept-key bob'))
+    await pWaitFor(() => states.some(s => s.id === held.id && s.reason === 'identity key changed: messages to bob are held until its new key is accepted or rejected'))
     expect(a.message(held.id)?.state).toBe('queued')
     await expect(a.send('bob', 'hello?')).rejects.toMatchObject({ name: 'IdentityKeyChangedError', contact: 'bob', newPeerId: bNew.peerId })
     expect(atOld).toEqual([])

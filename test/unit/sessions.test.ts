@@ -246,7 +246,7 @@ describe('session manager', () => {
     alice.sessions.assertSendable(bob.peer)
     alice.store.contacts.observeIdentityKey(bob.peer.peerId.toString(), other.peer.publicKey.raw)
     expect(() => { alice.sessions.assertSendable(bob.peer) }).toThrow(expect.objectContaining({
-      name: 'IdentityKeyChangedError', contact: 'bob', newPeerId: other.peer.peerId.toString(), message: 'identity key changed: run natter contacts accept-key bob'
+      name: 'IdentityKeyChangedError', contact: 'bob', newPeerId: other.peer.peerId.toString(), message: 'identity key changed: messages to bob are held until its new key is accepted or rejected'
     }))
     await expect(alice.sessions.seal(bob.peer, text('held'))).rejects.toMatchObject({ name: 'IdentityKeyChangedError' })
   })
