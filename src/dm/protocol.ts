@@ -6,7 +6,7 @@
 import { logger } from '@libp2p/logger'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
-import { DmRequest, DmResponse } from '../protocol/dm.js'
+import { DmRequest, DmResponse } from '../pb/dm.js'
 import { EnvelopeBody, MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, SignedEnvelope } from '../crypto/envelope.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import type { Connection, Stream } from '@libp2p/interface'

@@ -12,7 +12,7 @@ import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, verifyEnvelope } from '../crypto/
 import { peerFromBytes } from '../crypto/peer.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
-import { MailboxRequest, MailboxResponse } from '../protocol/mailbox.js'
+import { MailboxRequest, MailboxResponse } from '../pb/mailbox.js'
 import type { Connection, Ed25519PrivateKey, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
