@@ -41,12 +41,12 @@ describe('rate-limit defaults', () => {
       const m = /^(\d+) per (\d+ )?s, burst ([\d ]+)$/.exec(cell.trim())
       if (m == null) throw new Error(`cannot read "${cell}"`)
       const per = m[2] == null ? 1 : Number(m[2].trim())
-      return { rate: Number(m[1]) / per, burst: Number(m[3].replace(/ /g, '')) }
+      return { rate: Number(m[1]) / per, burst: Number((m[3] ?? '').replace(/ /g, '')) }
     }
     for (const [, kind, contact, stranger] of rows) {
       const tiers = DEFAULT_RATE_LIMITS[kind as keyof typeof DEFAULT_RATE_LIMITS]
-      expect(parse(contact), `${kind} contact`).toEqual(tiers.contact)
-      expect(parse(stranger), `${kind} stranger`).toEqual(tiers.stranger)
+      expect(parse(contact ?? ''), `${kind} contact`).toEqual(tiers.contact)
+      expect(parse(stranger ?? ''), `${kind} stranger`).toEqual(tiers.stranger)
     }
   })
 })

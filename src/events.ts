@@ -1,0 +1,26 @@
+/**
+ * The events a natter node emits.
+ *
+ * @module
+ */
+import type { ContactKeyChange } from './contacts/key-change.js'
+import type { IncomingMessage, MessageStateChange } from './messaging/types.js'
+import type { Presence } from './presence/service.js'
+
+/** Events a natter node emits. */
+export interface NatterEvents {
+  /** A direct message from a contact or accepted peer arrived (each message id once). */
+  message: CustomEvent<IncomingMessage>
+  /** A message from a stranger arrived; it waits in the requests inbox. */
+  request: CustomEvent<IncomingMessage>
+  /** A sent message changed state: queued → sent → delivered → read, or failed. */
+  'message:state': CustomEvent<MessageStateChange>
+  /** Another peer's presence changed, including lapsing to `offline`. */
+  presence: CustomEvent<Presence>
+  /**
+   * A contact was presented with a different identity key (peer id) than the
+   * one pinned: messages to it are held until `natter.contacts.acceptKey`
+   * (or `rejectKey`). Warn the user loudly.
+   */
+  'contact:key-changed': CustomEvent<ContactKeyChange>
+}
