@@ -4,8 +4,6 @@
  *
  * @module
  */
-import type { RateLimitTiers } from './rate-limit.js'
-
 /** The only stamp version defined. */
 export const STAMP_VERSION = 1
 
@@ -36,6 +34,20 @@ export const DEFAULT_YIELD_EVERY = 4096
 
 /** Default for `ReplayCacheInit.maxEntries` (§8.5.1). */
 export const DEFAULT_REPLAY_CACHE_MAX_ENTRIES = 50_000
+
+/** A token bucket: holds up to `burst` tokens, refilled at `rate` tokens per second. */
+export interface RateLimitRule {
+  /** Tokens added per second (sustained requests per second). 0 allows only the initial burst. */
+  rate: number
+  /** Bucket size: most requests allowed at once after an idle period. */
+  burst: number
+}
+
+/** The rules for one kind: one for contacts, a stricter one for strangers. */
+export interface RateLimitTiers {
+  contact: RateLimitRule
+  stranger: RateLimitRule
+}
 
 /**
  * natter's per-peer rate limits: generous for contacts, strict for strangers.

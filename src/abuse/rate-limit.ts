@@ -7,6 +7,7 @@
 
 import { DEFAULT_FALLBACK_RATE_LIMIT, DEFAULT_RATE_LIMITS, DEFAULT_RATE_LIMIT_MAX_PEERS } from './constants.js'
 import { RateLimitedError } from './errors.js'
+import type { RateLimitRule, RateLimitTiers } from './constants.js'
 
 /**
  * A kind of request limited separately. The well-known kinds have default
@@ -15,20 +16,7 @@ import { RateLimitedError } from './errors.js'
  */
 export type RateLimitKind = 'dm' | 'mailbox' | 'presence' | (string & {})
 
-/** A token bucket: holds up to `burst` tokens, refilled at `rate` tokens per second. */
-export interface RateLimitRule {
-  /** Tokens added per second (sustained requests per second). 0 allows only the initial burst. */
-  rate: number
-  /** Bucket size: most requests allowed at once after an idle period. */
-  burst: number
-}
-
-/** The rules for one kind: one for contacts, a stricter one for strangers. */
-export interface RateLimitTiers {
-  contact: RateLimitRule
-  stranger: RateLimitRule
-}
-
+export type { RateLimitRule, RateLimitTiers } from './constants.js'
 export { DEFAULT_RATE_LIMITS, DEFAULT_FALLBACK_RATE_LIMIT, DEFAULT_RATE_LIMIT_MAX_PEERS } from './constants.js'
 
 /** Options for {@link createRateLimiter}. */

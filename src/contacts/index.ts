@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../base-errors.js'
 import { parsePeerId, peerFromPublicKey } from '../crypto/peer.js'
 import { decodeInvite, isInvite } from '../invite.js'
 import { safetyNumber } from '../sessions/safety-number.js'

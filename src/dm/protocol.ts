@@ -4,7 +4,7 @@
  * speaks the wire; what to do with an envelope is the caller's decision.
  */
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
+import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../base-errors.js'
 import { DmRequest, DmResponse } from '../pb/dm.js'
 import { EnvelopeBody, MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, SignedEnvelope } from '../crypto/envelope.js'
 import { boundedLpStream } from '../network/length-prefixed.js'

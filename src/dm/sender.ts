@@ -2,7 +2,7 @@
  * Outbound direct messages: one pipelined DM stream per peer, opened on
  * demand (connecting through the DHT when needed) and replaced when it dies.
  */
-import { DeliveryRefusedError, DeliveryTimeoutError } from '../errors.js'
+import { DeliveryRefusedError, DeliveryTimeoutError } from '../base-errors.js'
 import { connectToPeer } from '../network/connectivity.js'
 import type { Dialer } from '../network/connectivity.js'
 import { DM_PROTOCOL, DmChannel } from './protocol.js'

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { IdentityKeyError } from '../errors.js'
+import { IdentityKeyError } from '../base-errors.js'
 import { IDENTITY_FILE, decodeIdentity, writeSecretFile } from './identity.js'
 import { PassphraseRequiredError } from './errors.js'
 import { KeyFileKind, decryptKeyFile, encryptKeyFile, isEncryptedKeyFile, normalizePassphrase } from './key-file.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import { MAX_TEXT_BYTES } from '../crypto/envelope.js'
-import { InvalidArgumentError, MessageTooLargeError } from '../errors.js'
+import { InvalidArgumentError, MessageTooLargeError } from '../base-errors.js'
 import type { Messenger } from './messenger.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { ConversationSummary, HistoryOptions, Message, MessageStore, OutgoingMessage } from '../store/index.js'

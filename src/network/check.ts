@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MissingServicesError } from '../errors.js'
+import { MissingServicesError } from '../base-errors.js'
 import { DHT_PROTOCOL } from './constants.js'
 import type { NatterLibp2p } from './libp2p.js'
 import type { Libp2p } from '@libp2p/interface'

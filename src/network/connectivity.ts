@@ -4,7 +4,7 @@
  */
 import { repeatingTask } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../errors.js'
+import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_INTERVAL_MS } from './constants.js'
 import type { Libp2p, ComponentLogger, PeerId } from '@libp2p/interface'

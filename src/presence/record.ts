@@ -4,7 +4,7 @@
  */
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { InvalidArgumentError, InvalidMessageError, MessageTooLargeError } from '../errors.js'
+import { InvalidArgumentError, InvalidMessageError, MessageTooLargeError } from '../base-errors.js'
 import { wireUint } from '../util/wire-int.js'
 import { PresenceRecord, SignedPresence } from '../pb/presence.js'
 import { peerFromBytes } from '../crypto/peer.js'

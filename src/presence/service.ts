@@ -5,7 +5,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { repeatingTask } from '@libp2p/utils'
-import { InvalidMessageError } from '../errors.js'
+import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { systemClock } from '../util/clock.js'
 import { ANNOUNCE_DEBOUNCE_MS, DEFAULT_TTL_MS } from './constants.js'

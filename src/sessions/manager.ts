@@ -21,7 +21,7 @@ import {
 } from '../crypto/envelope.js'
 import { peerFromBytes } from '../crypto/peer.js'
 import { DuplicateMessageError, acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
-import { InvalidMessageError } from '../errors.js'
+import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { anySignal } from '../util/signals.js'
 import { createSecretBox } from '../keys/data-key.js'

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { MessageTooLargeError } from '../../errors.js'
+import { MessageTooLargeError } from '../../base-errors.js'
 import { DmResponse } from '../../pb/dm.js'
 import { systemClock } from '../../util/clock.js'
 import { createReplayCache } from '../../abuse/index.js'

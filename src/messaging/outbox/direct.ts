@@ -7,7 +7,7 @@
  * @module
  */
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { DeliveryRefusedError } from '../../errors.js'
+import { DeliveryRefusedError } from '../../base-errors.js'
 import { parsePeerId } from '../../crypto/peer.js'
 import { anySignal } from '../../util/signals.js'
 import type { Sealer } from './sealer.js'

@@ -10,7 +10,8 @@
  * @module
  */
 import pLimit from 'p-limit'
-import { IdentityKeyChangedError, DeliveryRefusedError } from '../../errors.js'
+import { IdentityKeyChangedError } from '../../sessions/errors.js'
+import { DeliveryRefusedError } from '../../base-errors.js'
 import { guard } from '../../util/guard.js'
 import { systemClock } from '../../util/clock.js'
 import { anySignal } from '../../util/signals.js'
