@@ -109,8 +109,14 @@ export function createMailboxService (components: MailboxServiceComponents, init
     return fetching
   }
 
-  const fetchTask: RepeatingTask = repeatingTask(guard(log, 'mailbox fetch', async () => { await fetchOwn() }), init.fetchIntervalMs ?? FETCH_INTERVAL_MS, {
-    debounce: FETCH_ON_CONNECT_DELAY_MS
+  // the task's signal ends with the service (and after FETCH_TIMEOUT_MS); a run debounced past stop() does nothing
+  const fetchTask: RepeatingTask = repeatingTask(guard(log, 'mailbox fetch', async (options?: AbortOptions) => {
+    if (running) {
+      await fetchOwn(options)
+    }
+  }), init.fetchIntervalMs ?? FETCH_INTERVAL_MS, {
+    debounce: FETCH_ON_CONNECT_DELAY_MS,
+    timeout: FETCH_TIMEOUT_MS
   })
   const expireTask: RepeatingTask = repeatingTask(guard(log, 'mailbox expiry', () => { mailbox.expire() }), EXPIRE_INTERVAL_MS, {
     runImmediately: true

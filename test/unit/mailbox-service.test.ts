@@ -90,6 +90,14 @@ describe('mailbox service', () => {
     expect(fetchFrom).toHaveBeenCalledTimes(2)
   })
 
+  it('a fetch triggered just before stop does not run after it', async () => {
+    await service.start()
+    events.dispatchEvent(new CustomEvent('peer:connect', { detail: mailboxPeer }))
+    await service.stop()
+    await vi.advanceTimersByTimeAsync(61_000)
+    expect(fetchFrom).not.toHaveBeenCalled()
+  })
+
   it('a fetch asked for while one runs joins it', async () => {
     let finish!: () => void
     fetchFrom.mockImplementationOnce(async () => { await new Promise<void>(resolve => { finish = resolve }); return 3 })
