@@ -5,6 +5,7 @@
  * forward secrecy against a thief of every key the recipient holds; the hold
  * on a contact whose identity key changed; the passphrase and backups.
  */
+import { DeliveryTimeoutError } from '../../src/errors.js'
 import { defaultLogger } from '@libp2p/logger'
 import { natterServicePolicies } from '../../src/policies.js'
 import { readFile } from 'node:fs/promises'
@@ -99,7 +100,7 @@ describe('forward-secret sessions between nodes', () => {
       if (!relayed.has(this)) {
         wire.push(envelope)
         if (holdBack) {
-          throw Object.assign(new Error('held back by the test'), { name: 'DeliveryTimeoutError' })
+          throw new DeliveryTimeoutError('held back by the test')
         }
       }
       return original.call(this, id, envelope, options)
