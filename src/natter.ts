@@ -38,6 +38,9 @@ import type { Startable } from './util/startable.js'
 import type { Logger } from '@libp2p/interface'
 
 export type { NatterComponents, MailboxApi } from './services.js'
+export type { NatterInit } from './init.js'
+export type { NatterEvents } from './events.js'
+export type { IncomingMessage, MessageStateChange } from './messaging/types.js'
 
 /**
  * A running natter node. Create one with {@link createNatter}.

@@ -11,7 +11,8 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MESSAGE_ID_BYTES, Payload } from '../crypto/envelope.js'
 import { DM_PROTOCOL, handleDmStream } from '../dm/protocol.js'
-import { DeliveryRefusedError, DeliveryTimeoutError, NatterError, PeerUnreachableError } from '../base-errors.js'
+import { DeliveryRefusedError, DeliveryTimeoutError } from '../base-errors.js'
+import { undelivered } from './undelivered.js'
 import { guard } from '../util/guard.js'
 import { systemClock } from '../util/clock.js'
 import { DEFAULT_DIFFICULTY } from '../abuse/constants.js'
@@ -140,23 +141,6 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const onPeerConnect = guard(log, 'peer:connect handling', (evt: CustomEvent<{ toString(): string }>): void => {
     outbox.nudge(evt.detail.toString())
   })
-
-  /** The error `send` throws for a message not delivered (yet), naming the message. */
-  function undelivered (id: string, err: Error | undefined, fallback: () => NatterError): NatterError {
-    let e: NatterError
-    if (err instanceof NatterError) {
-      e = err
-    } else if (err != null) {
-      // a stream or dial error from below: said as what it means for the message
-      e = err.name === 'AbortError' || err.name === 'TimeoutError'
-        ? new DeliveryTimeoutError(`no acknowledgement in time: ${err.message}`, { cause: err })
-        : new PeerUnreachableError(`delivery failed: ${err.message}`, { cause: err })
-    } else {
-      e = fallback()
-    }
-    e.messageId = id
-    return e
-  }
 
   async function waitFor (delivery: Promise<void>, id: string, signal: AbortSignal): Promise<void> {
     const aborted = Promise.withResolvers<void>()
