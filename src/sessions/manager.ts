@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { BUNDLE_CACHE_MS, BUNDLE_MISS_CACHE_MS, BUNDLE_TIMEOUT_MS, MAINTENANCE_INTERVAL_MS, MAX_CACHED_BUNDLES, MAX_SESSIONS_PER_PEER, RECENT_OPENED_LIMIT } from './constants.js'
+import { MAINTENANCE_INTERVAL_MS, MAX_SESSIONS_PER_PEER, RECENT_OPENED_LIMIT } from './constants.js'
+import { createBundleCache } from './bundle-cache.js'
 import { repeatingTask } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
@@ -23,12 +24,10 @@ import { peerFromBytes } from '../crypto/peer.js'
 import { DuplicateMessageError, acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
 import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
-import { anySignal } from '../util/signals.js'
 import { createSecretBox } from '../keys/data-key.js'
 import { loadPrekeys } from './prekey-keeper.js'
-import { createBundlePublisher, fetchBundleRecord } from './publisher.js'
+import { createBundlePublisher } from './publisher.js'
 import { addAccepted, decodeSessionSet, encodeSessionSet, findByInitialHeader, promote, sendingEntry, sendingRatchetKey, trim } from './session-set.js'
-import type { VerifiedPrekeyRecord } from './bundle-record.js'
 import type { PrekeyKeeper, PrekeyKeeperInit } from './prekey-keeper.js'
 import type { BundlePublisherInit, PrekeyDht } from './publisher.js'
 import type { SessionEntry } from './session-set.js'
@@ -168,24 +167,21 @@ export interface SessionManager {
 export function createSessionManager (components: SessionManagerComponents, init: SessionManagerInit = {}): SessionManager {
   const { key, self, store, dht } = components
   const log = components.logger.forComponent('natter:sessions')
-  const bundleTimeoutMs = init.bundleTimeoutMs ?? BUNDLE_TIMEOUT_MS
-  const bundleCacheMs = init.bundleCacheMs ?? BUNDLE_CACHE_MS
-  const bundleMissCacheMs = init.bundleMissCacheMs ?? BUNDLE_MISS_CACHE_MS
   const sealedOnly = init.sealedOnly ?? false
   const maxSessions = init.maxSessionsPerPeer ?? MAX_SESSIONS_PER_PEER
   const maintenanceIntervalMs = init.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS
   const identity: IdentityKeyPair = { publicKey: key.publicKey.raw, secretKey: key.raw }
   const box = createSecretBox(key)
   const locks = new Map<string, Promise<unknown>>()
-  const bundles = new Map<string, { record?: VerifiedPrekeyRecord, until: number }>()
-  // one-time prekeys a recipient refused, per recipient: never picked again from a stale bundle
-  const burned = new Map<string, Set<number>>()
   // payloads opened lately, so a copy arriving at once from another mailbox is answered, not refused
   const recent = new Map<string, Payload>()
   let controller = new AbortController()
   let keeper: PrekeyKeeper | undefined
   let started = false
 
+  const bundles = createBundleCache({ dht, log, signal: () => controller.signal }, {
+    timeoutMs: init.bundleTimeoutMs, cacheMs: init.bundleCacheMs, missCacheMs: init.bundleMissCacheMs
+  })
   const publisher = createBundlePublisher({ key, self, dht, bundle: () => prekeys().bundleBytes(), log: log.newScope('publisher') }, init)
 
   function prekeys (): PrekeyKeeper {
@@ -236,30 +232,6 @@ export function createSessionManager (components: SessionManagerComponents, init
     } else {
       store.ratchetSessions.put(peer.peerId.toString(), box.seal(SESSIONS_LABEL, peer.bytes, encodeSessionSet(entries)))
     }
-  }
-
-  async function bundleFor (recipient: Ed25519Peer, signal?: AbortSignal): Promise<VerifiedPrekeyRecord | undefined> {
-    const peer = recipient.peerId.toString()
-    const cached = bundles.get(peer)
-    if (cached != null && cached.until > Date.now()) {
-      return cached.record
-    }
-    const record = await fetchBundleRecord(dht, recipient, { signal: anySignal([controller.signal, signal], bundleTimeoutMs), log })
-    if (bundles.size >= MAX_CACHED_BUNDLES) {
-      bundles.clear()
-    }
-    bundles.set(peer, { record, until: Date.now() + (record != null ? bundleCacheMs : bundleMissCacheMs) })
-    return record
-  }
-
-  function pickOneTimePrekey (peer: string, record: VerifiedPrekeyRecord): number | null {
-    const refused = burned.get(peer)
-    const usable = record.bundle.oneTimePrekeys.filter(k => refused?.has(k.id) !== true)
-    if (usable.length === 0) {
-      return null
-    }
-    const index = new DataView(randomBytes(4).buffer).getUint32(0) % usable.length
-    return usable[index]?.id ?? null
   }
 
   function remember (peer: string, id: string, payload: Payload): void {
@@ -405,19 +377,19 @@ export function createSessionManager (components: SessionManagerComponents, init
         const entries = sealedOnly ? [] : load(recipient)
         let entry = sendingEntry(entries)
         if (entry == null && options.newSession !== false && !sealedOnly) {
-          const record = await bundleFor(recipient, options.signal)
+          const record = await bundles.get(recipient, options.signal)
           if (record != null) {
             try {
               const session = startSession(identity, record.bundle, {
                 expectedIdentityKey: recipient.publicKey.raw,
-                oneTimePrekeyId: pickOneTimePrekey(peer, record)
+                oneTimePrekeyId: bundles.pickOneTimePrekey(peer, record)
               })
               entry = { session, superseded: false }
               entries.unshift(entry)
               trim(entries, maxSessions)
             } catch (err) {
               log.error('cannot start a session from the bundle of %s: %s', peer, (err as Error).message)
-              bundles.delete(peer)
+              bundles.forget(peer)
             }
           }
         }
@@ -488,12 +460,10 @@ export function createSessionManager (components: SessionManagerComponents, init
         return false
       }
       const peer = recipient.peerId.toString()
-      bundles.delete(peer)
+      bundles.forget(peer)
       const x3dh = message.x3dh
       if (x3dh?.oneTimePrekeyId !== undefined) {
-        const set = burned.get(peer) ?? new Set<number>()
-        set.add(x3dh.oneTimePrekeyId)
-        burned.set(peer, set)
+        bundles.burn(peer, x3dh.oneTimePrekeyId)
       }
       await exclusive(peer, async () => {
         const entries = load(recipient)
