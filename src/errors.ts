@@ -26,6 +26,7 @@ import {
 import { WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, StoredSecretError } from './keys/errors.js'
 import { MailboxRefusedError, NoMailboxError } from './mailbox/errors.js'
 import { IdentityKeyChangedError } from './sessions/errors.js'
+import { PingMismatchError } from './network/ping-rtt.js'
 import {
   StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
   ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
@@ -43,6 +44,7 @@ export {
   WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, StoredSecretError,
   MailboxRefusedError, NoMailboxError,
   IdentityKeyChangedError,
+  PingMismatchError,
   StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
   ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
   InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError, SettingTypeError
@@ -93,6 +95,7 @@ export const ERRORS = {
   MailboxRefusedError,
   NoMailboxError,
   IdentityKeyChangedError,
+  PingMismatchError,
   StoreError,
   StoreCorruptError,
   StoreBusyError,

@@ -51,13 +51,19 @@ export interface Messages {
   get(id: string): Message | undefined
   /** Marks a conversation read (sending a read receipt if enabled); returns how many messages changed. */
   markRead(peer: string): Promise<number>
+  /**
+   * Turns read receipts on or off while the node runs (the `readReceipts`
+   * init option sets the starting value): when on, {@link Messages.markRead}
+   * tells the sender that its messages were read.
+   */
+  setReadReceipts(on: boolean): void
 }
 
 /** What the messages API needs. */
 export interface MessagesComponents {
   self: Ed25519Peer
   messages: Pick<MessageStore, 'history' | 'conversations' | 'get'>
-  messenger: Pick<Messenger, 'send' | 'markRead'>
+  messenger: Pick<Messenger, 'send' | 'markRead' | 'setReadReceipts'>
   resolve(nameOrPeerId: string): Ed25519Peer
   /** Throws `NotStartedError` when the node is not running. */
   assertRunning(): void
@@ -83,6 +89,7 @@ export function createMessages ({ self, messages, messenger, resolve, assertRunn
     history: (peer, options = {}) => messages.history(resolve(peer).peerId.toString(), options),
     conversations: () => messages.conversations(),
     get: (id) => messages.get(id),
-    markRead: async (peer) => messenger.markRead(resolve(peer).peerId.toString())
+    markRead: async (peer) => messenger.markRead(resolve(peer).peerId.toString()),
+    setReadReceipts: (on) => { messenger.setReadReceipts(on) }
   }
 }

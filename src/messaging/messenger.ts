@@ -103,6 +103,8 @@ export interface Messenger {
   receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
   /** Marks a conversation read (and sends a read receipt when enabled); returns how many messages changed. */
   markRead(peer: string): Promise<number>
+  /** Turns read receipts on or off from now on (the user changed the setting). */
+  setReadReceipts(on: boolean): void
   /** Retries every pending message to `peer` now (it just came online). */
   nudge(peer: string): void
 }
@@ -114,7 +116,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const log = logger.forComponent('natter:messaging')
   const clock = components.clock ?? systemClock
   const powDifficulty = init.powDifficulty ?? DEFAULT_DIFFICULTY
-  const readReceipts = init.readReceipts ?? false
+  // mutable: the user may change the setting while the node runs (setReadReceipts)
+  let readReceipts = init.readReceipts ?? false
   const dmLog = logger.forComponent('natter:dm')
   const shutdown = new AbortController()
   let running = false
@@ -220,6 +223,10 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         receipts.send(peer, unread, Payload.ReceiptState.READ)
       }
       return changed
+    },
+
+    setReadReceipts (on) {
+      readReceipts = on
     },
 
     nudge: (peer) => { outbox.nudge(peer) }

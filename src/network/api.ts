@@ -5,6 +5,7 @@
  */
 import { anySignal } from '../util/signals.js'
 import { connectToPeer, parsePeerAddress } from './connectivity.js'
+import { pingRtt } from './ping-rtt.js'
 import type { Dialer } from './connectivity.js'
 import type { NatterLibp2p } from './libp2p.js'
 import type { PeerBook } from './peer-book.js'
@@ -18,13 +19,13 @@ export interface NetworkApi {
    * name (found through the DHT).
    */
   connect(target: string, options?: { signal?: AbortSignal, bootstrap?: boolean }): Promise<void>
-  /** Round-trip time to a peer in ms (libp2p ping), connecting first if needed. */
+  /** Round-trip time to a peer in ms, fractional (libp2p ping), connecting first if needed. */
   ping(peer: string, options?: { signal?: AbortSignal }): Promise<number>
 }
 
 /** What the network API needs. */
 export interface NetworkApiComponents {
-  libp2p: Dialer & { services: { ping: Pick<NatterLibp2p['services']['ping'], 'ping'> } }
+  libp2p: Dialer & Pick<NatterLibp2p, 'dialProtocol'>
   peers: Pick<PeerBook, 'remember'>
   resolve(nameOrPeerId: string): Ed25519Peer
   /** Throws `NotStartedError` when the node is not running. */
@@ -53,7 +54,8 @@ export function createNetworkApi ({ libp2p, peers, resolve, assertRunning }: Net
       const target = resolve(peer).peerId
       const signal = anySignal([options.signal], init.timeoutMs)
       await connectToPeer(libp2p, target, { signal })
-      return libp2p.services.ping.ping(target, { signal })
+      // timed with a sub-millisecond clock (@libp2p/ping reports whole ms: 0 on a LAN)
+      return pingRtt(libp2p, target, { signal })
     }
   }
 }

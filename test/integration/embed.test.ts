@@ -13,7 +13,6 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { kadDHT } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { pEvent } from 'p-event'
@@ -94,7 +93,7 @@ describe('embedding natter', () => {
   })
 
   it('refuses a libp2p node running under another key than natter\'s identity', async () => {
-    const libp2p = await createLibp2p({ ...transport, start: false, privateKey: await generateKeyPair('Ed25519'), services: { ping: ping(), identify: identify(), ...natterServices() } })
+    const libp2p = await createLibp2p({ ...transport, start: false, privateKey: await generateKeyPair('Ed25519'), services: natterServices() })
     own.push({ libp2p })
     const err = await createNatter({ privateKey: await generateKeyPair('Ed25519'), libp2p, dataDir: await nodes.tempDir() }).catch(e => e)
     expect(err).toBeInstanceOf(InvalidArgumentError)

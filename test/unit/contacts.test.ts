@@ -15,7 +15,9 @@ import { recordingLogger } from '../helpers/logger.js'
 import type { ContactKeyChange, ContactsService } from '../../src/contacts/index.js'
 import type { Ed25519Peer } from '../../src/crypto/peer.js'
 import type { MessageStateChange } from '../../src/messaging/types.js'
+import type { PeerBook } from '../../src/network/peer-book.js'
 import type { Store } from '../../src/store/index.js'
+import type { Mock } from 'vitest'
 
 const peer = async (): Promise<Ed25519Peer> => parsePeerId((await generateKeyPair('Ed25519')).publicKey.toString())
 
@@ -23,16 +25,16 @@ describe('contacts service', () => {
   let store: Store
   let self: Ed25519Peer
   let contacts: ContactsService
-  let peers: { remember: ReturnType<typeof vi.fn>, learn: ReturnType<typeof vi.fn>, join: ReturnType<typeof vi.fn> }
-  let messenger: { send: ReturnType<typeof vi.fn>, nudge: ReturnType<typeof vi.fn> }
+  let peers: { remember: Mock<PeerBook['remember']>, learn: Mock<PeerBook['learn']>, join: Mock<PeerBook['join']> }
+  let messenger: { send: Mock<(peer: Ed25519Peer, text: string, options: { wait: 'queued' }) => Promise<unknown>>, nudge: Mock<(peer: string) => void> }
   let changes: ContactKeyChange[]
   let states: MessageStateChange[]
 
   beforeEach(async () => {
     store = openStore({ path: MEMORY_PATH })
     self = await peer()
-    peers = { remember: vi.fn(), learn: vi.fn(async () => {}), join: vi.fn() }
-    messenger = { send: vi.fn(async () => ({})), nudge: vi.fn() }
+    peers = { remember: vi.fn<PeerBook['remember']>(), learn: vi.fn<PeerBook['learn']>(async () => {}), join: vi.fn<PeerBook['join']>() }
+    messenger = { send: vi.fn(async () => ({})), nudge: vi.fn<(peer: string) => void>() }
     changes = []
     states = []
     contacts = createContacts({
@@ -108,7 +110,7 @@ describe('requests and block list services', () => {
   it('act on names as on peer ids', async () => {
     store = openStore({ path: MEMORY_PATH })
     const self = await peer()
-    const contacts = createContacts({ self, store, peers: { remember: vi.fn(), learn: vi.fn(), join: vi.fn() }, messenger: { send: vi.fn(), nudge: vi.fn() }, logger: recordingLogger(), events: { keyChanged: vi.fn(), state: vi.fn() } })
+    const contacts = createContacts({ self, store, peers: { remember: vi.fn<PeerBook['remember']>(), learn: vi.fn<PeerBook['learn']>(async () => {}), join: vi.fn<PeerBook['join']>() }, messenger: { send: vi.fn(async () => ({})), nudge: vi.fn<(peer: string) => void>() }, logger: recordingLogger(), events: { keyChanged: vi.fn(), state: vi.fn() } })
     const stranger = await peer()
     store.messages.insertIncoming({ id: '01'.repeat(16), peer: stranger.peerId.toString(), text: 'hi', sentAt: 1, seq: 1, receivedAt: 2 })
     const requests = createRequests({ requests: store.requests, resolve: contacts.resolve })

@@ -16,7 +16,9 @@ import { createInboundPipeline } from '../../src/messaging/inbound/pipeline.js'
 import { verifyStage } from '../../src/messaging/inbound/verify.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
+import type { VerifiedEnvelope } from '../../src/crypto/envelope.js'
 import type { Ed25519Peer } from '../../src/crypto/peer.js'
+import type { Mock } from 'vitest'
 import type { IncomingMessage, MessageStateChange } from '../../src/messaging/types.js'
 import type { Store } from '../../src/store/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -55,7 +57,7 @@ describe('inbound stages', () => {
     expect(verified.from).toBe(alice.peer.peerId.toString())
     expect(verified.hexId).toMatch(/^[0-9a-f]{32}$/)
     const forged = bytes.slice()
-    forged[forged.length - 1] ^= 1
+    forged[forged.length - 1] = (forged[forged.length - 1] ?? 0) ^ 1
     await expect(verifyStage({ bytes: forged, via: 'direct' })).rejects.toMatchObject({ name: 'InvalidMessageError' })
   })
 
@@ -120,7 +122,7 @@ describe('inbound pipeline', () => {
   let store: Store
   let events: { message: IncomingMessage[], request: IncomingMessage[], state: MessageStateChange[] }
   let receipts: Array<{ peer: string, ids: string[], state: Payload.ReceiptState }>
-  let open: ReturnType<typeof vi.fn>
+  let open: Mock<(envelope: VerifiedEnvelope) => Promise<Payload>>
 
   beforeEach(async () => {
     alice = await party()
@@ -129,7 +131,7 @@ describe('inbound pipeline', () => {
     events = { message: [], request: [], state: [] }
     receipts = []
     // the session layer's stand-in: SEALED envelopes opened with bob's identity key
-    open = vi.fn(async (env) => openSealed(env, bob.key, bob.peer.bytes))
+    open = vi.fn(async (env: VerifiedEnvelope) => openSealed(env, bob.key, bob.peer.bytes))
   })
   afterEach(() => { store.close() })
 

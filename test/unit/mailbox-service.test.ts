@@ -11,7 +11,9 @@ import { parsePeerId } from '../../src/crypto/peer.js'
 import { createMailboxService } from '../../src/mailbox/service.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
+import type { MailboxClientService, MailboxReceiver } from '../../src/mailbox/client.js'
 import type { MailboxService } from '../../src/mailbox/service.js'
+import type { Mock } from 'vitest'
 import type { Store } from '../../src/store/index.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -20,8 +22,8 @@ describe('mailbox service', () => {
   let service: MailboxService
   let events: TypedEventEmitter<Record<string, CustomEvent>>
   let handled: string[]
-  let fetchFrom: ReturnType<typeof vi.fn>
-  let receive: ReturnType<typeof vi.fn>
+  let fetchFrom: Mock<MailboxClientService['fetchFrom']>
+  let receive: Mock<MailboxReceiver>
   let mailboxPeer: PeerId
 
   beforeEach(async () => {
@@ -30,9 +32,9 @@ describe('mailbox service', () => {
     events = new TypedEventEmitter()
     handled = []
     mailboxPeer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-    receive = vi.fn(async (envelope: Uint8Array) => envelope.subarray(0, 1))
+    receive = vi.fn<MailboxReceiver>(async (envelope) => envelope.subarray(0, 1))
     // the fake transport: each fetch round finds one envelope at the one mailbox peer
-    fetchFrom = vi.fn(async (_peer: PeerId, rx: (e: Uint8Array) => Promise<Uint8Array | undefined>) => { await rx(new Uint8Array([7, 7])); return 1 })
+    fetchFrom = vi.fn<MailboxClientService['fetchFrom']>(async (_peer, rx) => { await rx(new Uint8Array([7, 7])); return 1 })
     const self = parsePeerId(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString())
     service = createMailboxService({
       libp2p: {
