@@ -24,7 +24,7 @@ import {
   CounterExhaustedError, InvalidStateError, SessionMismatchError
 } from './crypto/ratchet/errors.js'
 import { WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, StoredSecretError } from './keys/errors.js'
-import { MailboxRefusedError, NoMailboxError } from './mailbox/errors.js'
+import { DepositStampRequiredError, MailboxRefusedError, NoMailboxError } from './mailbox/errors.js'
 import { IdentityKeyChangedError } from './sessions/errors.js'
 import { PingMismatchError } from './network/ping-rtt.js'
 import {
@@ -42,7 +42,7 @@ export {
   RatchetMessageError, RatchetDecryptError, DuplicateMessageError, TooManySkippedMessagesError, RatchetNotReadyError,
   CounterExhaustedError, InvalidStateError, SessionMismatchError,
   WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, StoredSecretError,
-  MailboxRefusedError, NoMailboxError,
+  MailboxRefusedError, NoMailboxError, DepositStampRequiredError,
   IdentityKeyChangedError,
   PingMismatchError,
   StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
@@ -94,6 +94,7 @@ export const ERRORS = {
   StoredSecretError,
   MailboxRefusedError,
   NoMailboxError,
+  DepositStampRequiredError,
   IdentityKeyChangedError,
   PingMismatchError,
   StoreError,

@@ -6,6 +6,7 @@
 import type { ContactKeyChange } from './contacts/key-change.js'
 import type { IncomingMessage, MessageStateChange } from './messaging/types.js'
 import type { Presence } from './presence/service.js'
+import type { StorageStatus } from './store/health.js'
 
 /** Events a natter node emits. */
 export interface NatterEvents {
@@ -23,4 +24,11 @@ export interface NatterEvents {
    * (or `rejectKey`). Warn the user loudly.
    */
   'contact:key-changed': CustomEvent<ContactKeyChange>
+  /**
+   * The store switched to read-only (its disk refused a write: full, failing)
+   * or back to writable. While read-only the node keeps running: history and
+   * contacts can be read, peers are told to try later, and nothing stored
+   * before is lost. Tell the user loudly.
+   */
+  storage: CustomEvent<StorageStatus>
 }

@@ -21,7 +21,7 @@
  * @module
  */
 export { createNatter, Natter } from './natter.js'
-export type { NatterComponents, MailboxApi } from './natter.js'
+export type { NatterComponents, MailboxApi, StorageApi, StorageStatus, RequestLimits } from './natter.js'
 export type { NatterInit } from './init.js'
 export { DEFAULT_NATTER_RATE_LIMITS } from './init.js'
 export type { NatterEvents } from './events.js'

@@ -6,6 +6,7 @@
 import { DEFAULT_RATE_LIMITS } from './abuse/constants.js'
 import type { RateLimitTiers } from './abuse/index.js'
 import type { Passphrase } from './keys/identity.js'
+import type { RequestLimits } from './messaging/inbound-limits.js'
 import type { MailboxQuotasInit, Store } from './store/index.js'
 import type { ComponentLogger, Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 
@@ -113,6 +114,23 @@ export interface NatterInit {
    * @default 20 (about one second on a laptop)
    */
   powDifficulty?: number
+  /**
+   * How long a store write waits for another process's lock, in ms. SQLite
+   * waits synchronously, so the whole node (every stream, timer and API call)
+   * stalls meanwhile: the wait is kept short, and an envelope that meets a
+   * longer lock is answered `UNAVAILABLE` so its sender retries.
+   * @default 250
+   */
+  storeBusyTimeoutMs?: number
+  /**
+   * Caps of the requests inbox: unstamped follow-ups a stranger may send
+   * after its stamped first message, and the most messages and text bytes one
+   * stranger's request and all requests together may hold (PROTOCOL.md §8.5.2).
+   * @default { unstampedAllowance: 3, maxMessagesPerPeer: 50, maxBytesPerPeer: 262144, maxMessagesTotal: 1000, maxBytesTotal: 4194304 }
+   */
+  requestLimits?: Partial<RequestLimits>
+  /** How often a store in read-only mode (disk full) tries a write to see if space returned, in ms. @default 2000 */
+  storageProbeIntervalMs?: number
   /**
    * Per-peer rate limits by kind (`dm`, `mailbox`, `presence`), with a
    * `contact` and a stricter `stranger` tier of `{ rate (per second), burst }`.

@@ -21,6 +21,7 @@ import { createNetwork } from './network/libp2p.js'
 import { natterServicePolicies } from './policies.js'
 import { ensurePromiseWithResolvers } from './polyfill.js'
 import { createServices } from './services.js'
+import { createStorageHealth } from './store/health.js'
 import { openStore } from './store/index.js'
 import { startAll, stopAll } from './util/startable.js'
 import type { Blocklist } from './blocklist/index.js'
@@ -32,12 +33,21 @@ import type { NetworkApi } from './network/api.js'
 import type { NatterLibp2p } from './network/libp2p.js'
 import type { PresenceApi } from './presence/index.js'
 import type { Requests } from './requests/index.js'
-import type { MailboxApi, NatterComponents } from './services.js'
+import type { MailboxApi, NatterComponents, StorageApi } from './services.js'
+import type { StorageStatus } from './store/health.js'
+import type { Store } from './store/index.js'
 import type { SessionManager } from './sessions/manager.js'
 import type { Startable } from './util/startable.js'
 import type { Logger } from '@libp2p/interface'
 
-export type { NatterComponents, MailboxApi } from './services.js'
+export type { NatterComponents, MailboxApi, StorageApi } from './services.js'
+export type { StorageStatus } from './store/health.js'
+export type { RequestLimits } from './messaging/inbound-limits.js'
+
+/** Settings key of the read-only store's probe write. */
+const STORAGE_PROBE_SETTING = 'storage-probe'
+/** See `NatterInit.storeBusyTimeoutMs`. */
+const STORE_BUSY_TIMEOUT_MS = 250
 export type { NatterInit } from './init.js'
 export type { NatterEvents } from './events.js'
 export type { IncomingMessage, MessageStateChange } from './messaging/types.js'
@@ -65,8 +75,10 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   readonly blocklist: Blocklist
   /** This node's presence and that of the peers it hears from. */
   readonly presence: PresenceApi
-  /** This node's own mail held by mailbox peers. */
+  /** This node's own mail held by mailbox peers, and what it holds for others. */
   readonly mailbox: MailboxApi
+  /** Whether the store takes writes. */
+  readonly storage: StorageApi
   /** {@inheritDoc NetworkApi.connect} */
   readonly connect: NetworkApi['connect']
   /** {@inheritDoc NetworkApi.ping} */
@@ -77,6 +89,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   /** Started in this order, stopped in reverse. */
   private readonly services: Startable[]
   private readonly owns: { libp2p: boolean, store: boolean }
+  /** @internal the store monitor's change, told to the services and the host. */
+  readonly onStorageChange: (status: StorageStatus) => void
   private running = false
 
   /** @internal use {@link createNatter} */
@@ -94,6 +108,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.blocklist = services.blocklist
     this.presence = services.presence
     this.mailbox = services.mailbox
+    this.storage = services.storage
+    this.onStorageChange = services.onStorageChange
     this.sessions = services.sessions
     this.connect = services.network.connect
     this.ping = services.network.ping
@@ -180,6 +196,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     if (this.owns.libp2p) {
       await Promise.resolve(this.components.libp2p.stop()).catch(err => { this.log.error('libp2p stop: %s', (err as Error).message) })
     }
+    this.components.health.stop()
     if (this.owns.store) {
       this.components.store.close()
     }
@@ -239,7 +256,23 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
       throw new InvalidArgumentError(`the libp2p node runs as ${init.libp2p.peerId.toString()}, not as natter's identity ${self.peerId.toString()}`)
     }
   }
-  const store = init.store ?? openStore({ path: join(dataDir as string, 'natter.db'), durability: init.durability, mailbox: init.mailboxQuotas, logger })
+  // the monitor exists before the store (which reports its faults to it) and the node (which it tells):
+  // the one callback that reaches the node later, once a disk fault happens
+  const refs: { natter?: Natter, store?: Store } = {}
+  const health = createStorageHealth({
+    // a small real write: it succeeds only when the disk takes writes again
+    probe: () => { refs.store?.settings.set(STORAGE_PROBE_SETTING, Date.now()) },
+    onChange: (status) => { refs.natter?.onStorageChange(status) }
+  }, { probeIntervalMs: init.storageProbeIntervalMs })
+  const store = init.store ?? openStore({
+    path: join(dataDir as string, 'natter.db'),
+    durability: init.durability,
+    mailbox: init.mailboxQuotas,
+    logger,
+    busyTimeout: init.storeBusyTimeoutMs ?? STORE_BUSY_TIMEOUT_MS,
+    onFault: (err) => { health.report(err) }
+  })
+  refs.store = store
   let libp2p: NatterLibp2p
   try {
     libp2p = init.libp2p ?? await createNetwork({
@@ -253,12 +286,14 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
       ...natterServicePolicies()
     })
   } catch (err) {
+    health.stop()
     if (init.store == null) {
       store.close()
     }
     throw err
   }
-  const natter = new Natter({ privateKey, self, store, libp2p, logger }, init, { libp2p: init.libp2p == null, store: init.store == null })
+  const natter = new Natter({ privateKey, self, store, libp2p, logger, health }, init, { libp2p: init.libp2p == null, store: init.store == null })
+  refs.natter = natter
   await natter.start()
   return natter
 }

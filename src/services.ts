@@ -39,6 +39,7 @@ import type { PresenceApi } from './presence/index.js'
 import type { Requests } from './requests/index.js'
 import type { SessionManager } from './sessions/manager.js'
 import type { Store } from './store/index.js'
+import type { StorageHealth, StorageStatus } from './store/health.js'
 import type { Startable } from './util/startable.js'
 import type { ComponentLogger, Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -49,12 +50,22 @@ export interface NatterComponents {
   store: Store
   libp2p: NatterLibp2p
   logger: ComponentLogger
+  /** Whether the store takes writes (read-only after a disk fault). */
+  health: StorageHealth
 }
 
-/** Mailbox operations on this node's own mail. */
+/** Mailbox operations: this node's own mail held by others, and what it holds for others. */
 export interface MailboxApi {
   /** Fetches messages held for this node by mailbox peers now (it also happens on connect and periodically); resolves with how many. */
   fetch(options?: { signal?: AbortSignal }): Promise<number>
+  /** What this node holds as a mailbox for others (PROTOCOL.md §9): envelopes and bytes for one recipient (peer id), or in total. */
+  usage(recipient?: string): { envelopes: number, bytes: number }
+}
+
+/** The store's health. */
+export interface StorageApi {
+  /** Whether the store takes writes: `ok`, or `read-only` (with the reason) after the disk refused a write, until a probe write succeeds again. */
+  status(): StorageStatus
 }
 
 /** The services of a node, as {@link createServices} builds them. */
@@ -65,6 +76,9 @@ export interface NatterServiceSet {
   requests: Requests
   blocklist: Blocklist
   mailbox: MailboxApi
+  storage: StorageApi
+  /** Tells the services the store turned read-only or writable again. */
+  onStorageChange(status: StorageStatus): void
   network: NetworkApi
   sessions: SessionManager
   /** Started in this order, stopped in reverse. */
@@ -76,7 +90,7 @@ export type Emit = <K extends keyof NatterEvents>(type: K, detail: NatterEvents[
 
 /** Builds every service of a node over `components`. */
 export function createServices (components: NatterComponents, init: NatterInit, emit: Emit, assertRunning: () => void): NatterServiceSet {
-  const { privateKey: key, self, store, libp2p, logger } = components
+  const { privateKey: key, self, store, libp2p, logger, health } = components
   const rateLimiter = createRateLimiter({ limits: init.rateLimits })
   const isBlocked = (peer: string): boolean => store.blocklist.isBlocked(peer)
   const isTrusted = (peer: string): boolean => store.requests.isAccepted(peer)
@@ -103,6 +117,9 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     messages: store.messages,
     outbox: store.outbox,
     requests: store.requests,
+    goneMessages: store.goneMessages,
+    stampReplay: store.stampReplay,
+    transaction: (fn) => store.transaction(fn),
     sessions,
     sender: createDmSender({ libp2p, logger }),
     mailboxes: mailboxClient,
@@ -122,11 +139,15 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     isBlocked,
     rateLimiter,
     powDifficulty: init.powDifficulty,
-    rateLimitPauseMs: init.rateLimitPauseMs
+    rateLimitPauseMs: init.rateLimitPauseMs,
+    storageUnavailable: () => health.retryAfterMs(),
+    requestLimits: init.requestLimits
   })
   const mailboxes: MailboxService = createMailboxService({
-    libp2p, self, mailbox: store.mailbox, client: mailboxClient, receive: messenger.receiveFromMailbox, logger
+    libp2p, self, mailbox: store.mailbox, stampReplay: store.stampReplay, client: mailboxClient, receive: messenger.receiveFromMailbox, logger
   }, {
+    trusted: isTrusted,
+    powDifficulty: init.powDifficulty,
     serve: init.mailbox,
     ttlMs: init.mailboxTtlMs,
     fetchIntervalMs: init.mailboxFetchIntervalMs,
@@ -165,7 +186,22 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     messages: createMessages({ self, messages: store.messages, messenger, resolve, assertRunning }),
     requests: createRequests({ requests: store.requests, resolve }),
     blocklist: createBlocklist({ blocklist: store.blocklist, resolve }),
-    mailbox: { fetch: async (options = {}) => { assertRunning(); return mailboxes.fetchOwn(options) } },
+    mailbox: {
+      fetch: async (options = {}) => { assertRunning(); return mailboxes.fetchOwn(options) },
+      usage: (recipient) => recipient != null ? store.mailbox.usageOf(recipient) : { envelopes: store.mailbox.usage().envelopes, bytes: store.mailbox.usage().bytes }
+    },
+    storage: { status: () => health.status() },
+    onStorageChange: (status) => {
+      const log = logger.forComponent('natter')
+      if (status.state === 'read-only') {
+        log.error('STORAGE READ-ONLY: the store cannot take writes (%s); messages are refused with "try later" until space returns', status.reason)
+      } else {
+        log.error('storage writable again: accepting messages')
+        // whatever waited on our own disk goes out now
+        messenger.retryNow()
+      }
+      emit('storage', status)
+    },
     network: createNetworkApi({ libp2p, peers, resolve, assertRunning }, { timeoutMs: init.sendTimeoutMs ?? ATTEMPT_TIMEOUT_MS }),
     sessions,
     // started in this order, stopped in reverse

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { MAILBOX_PROTOCOL, MailboxClient } from './protocol.js'
+import { DEFAULT_MAX_PAY_DIFFICULTY, MAILBOX_PROTOCOL, MailboxClient } from './protocol.js'
 import { NoMailboxError } from './errors.js'
 import { REPLICATION } from './constants.js'
+import type { DepositPayer } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { AbortOptions, Ed25519PrivateKey, Logger, PeerId } from '@libp2p/interface'
@@ -28,6 +29,11 @@ export interface MailboxClientComponents {
 export interface MailboxClientInit {
   /** How many mailbox peers receive each deposit. @default REPLICATION (3) */
   replication?: number
+  /**
+   * Highest difficulty this node pays when a mailbox asks for a deposit stamp;
+   * a mailbox asking more is passed over. @default DEFAULT_MAX_PAY_DIFFICULTY (24, about 16 s)
+   */
+  maxPayDifficulty?: number
 }
 
 /** Deposits with and fetches from mailbox peers. */
@@ -44,6 +50,7 @@ export interface MailboxClientService {
 export function createMailboxClient (components: MailboxClientComponents, init: MailboxClientInit = {}): MailboxClientService {
   const { libp2p, key, self, log } = components
   const replication = init.replication ?? REPLICATION
+  const maxPayDifficulty = init.maxPayDifficulty ?? DEFAULT_MAX_PAY_DIFFICULTY
 
   /** Peers closest to `key` in the DHT (most suitable first), never ourselves or `exclude`. */
   async function closestPeers (target: PeerId, exclude: PeerId | undefined, want: number, signal?: AbortSignal): Promise<PeerId[]> {
@@ -69,8 +76,8 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
     return found.slice(0, want)
   }
 
-  async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>): Promise<T> {
-    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }))
+  async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>, payer?: DepositPayer): Promise<T> {
+    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }), { payer })
     try {
       return await fn(client)
     } finally {
@@ -87,7 +94,8 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
           break
         }
         try {
-          await withClient(peer, options.signal, async client => { await client.deposit(envelope, { signal: options.signal }) })
+          // a mailbox may ask a depositor that is a stranger to it for a deposit stamp (PROTOCOL.md §9.3)
+          await withClient(peer, options.signal, async client => { await client.deposit(envelope, { signal: options.signal }) }, { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty })
           stored++
         } catch (err) {
           log('deposit with %p failed: %s', peer, (err as Error).message)

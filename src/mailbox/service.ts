@@ -15,13 +15,18 @@ import {
   EXPIRE_INTERVAL_MS, FETCH_INTERVAL_MS, FETCH_ON_CONNECT_DELAY_MS, FETCH_ON_CONNECT_MIN_INTERVAL_MS, FETCH_TIMEOUT_MS,
   MAILBOX_TTL_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
+import { createDepositCredits } from './deposit-credit.js'
+import { DEFAULT_DIFFICULTY } from '../abuse/index.js'
+import { parsePeerId } from '../crypto/peer.js'
 import { guard } from '../util/guard.js'
+import { anySignal } from '../util/signals.js'
 import { systemClock } from '../util/clock.js'
 import type { MailboxClientService, MailboxReceiver } from './client.js'
 import type { MailboxBackend } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
-import type { Mailbox } from '../store/index.js'
+import type { ReplayCache } from '../abuse/index.js'
+import type { Mailbox, StampReplayStore } from '../store/index.js'
 import type { Clock } from '../util/clock.js'
 import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
 import type { RepeatingTask } from '@libp2p/utils'
@@ -38,6 +43,10 @@ export interface MailboxServiceInit {
   admit?: MailboxBackend['admit']
   /** Deposits from a peer for which this returns true are dropped without telling it. */
   isBlocked?(peer: string): boolean
+  /** Depositors for which this returns true (contacts) need no deposit stamp. @default none */
+  trusted?(peer: string): boolean
+  /** Difficulty of the deposit stamp wanted from other depositors, in bits. @default DEFAULT_DIFFICULTY (20) */
+  powDifficulty?: number
 }
 
 /** What the mailbox service needs. */
@@ -45,7 +54,9 @@ export interface MailboxServiceComponents {
   libp2p: Pick<NatterLibp2p, 'handle' | 'unhandle' | 'addEventListener' | 'removeEventListener'>
   self: Ed25519Peer
   /** Envelopes held for others. */
-  mailbox: Pick<Mailbox, 'deposit' | 'fetchFor' | 'ack' | 'expire'>
+  mailbox: Pick<Mailbox, 'deposit' | 'fetchFor' | 'positionOf' | 'ack' | 'expire'>
+  /** Spent deposit stamps, persisted (PROTOCOL.md §9.3). */
+  stampReplay: Pick<StampReplayStore, 'add' | 'has' | 'count'>
   client: Pick<MailboxClientService, 'ownMailboxes' | 'fetchFrom'>
   /** Where this node's own fetched envelopes go. */
   receive: MailboxReceiver
@@ -72,17 +83,32 @@ export function createMailboxService (components: MailboxServiceComponents, init
   let fetching: Promise<number> | undefined
   let lastFetchTrigger = 0
   let running = false
+  let stopping = new AbortController()
+  const stampRecord: ReplayCache = {
+    add: (digest, expiresAt, now) => components.stampReplay.add(digest, expiresAt, now),
+    has: (digest, now) => components.stampReplay.has(digest, now),
+    get size () { return components.stampReplay.count() },
+    clear: () => {}
+  }
+  const credits = createDepositCredits({ self: self.bytes, replayCache: stampRecord }, { difficulty: init.powDifficulty ?? DEFAULT_DIFFICULTY })
 
   const backend: MailboxBackend = {
     enabled: () => serve,
-    deposit ({ recipient, depositor, id, envelope }) {
+    deposit ({ recipient, depositor, id, envelope, stamp }) {
       if (init.isBlocked?.(depositor) === true) {
         return
       }
+      if (init.trusted?.(depositor) !== true) {
+        // a stranger to this node pays work for what it leaves here (PROTOCOL.md §9.3)
+        credits.admit(depositor, parsePeerId(depositor).bytes, envelope.byteLength, stamp)
+      }
       mailbox.deposit({ recipient, depositor, id: uint8ArrayToString(id, 'base16'), envelope, expiresAt: clock.now() + ttlMs })
     },
-    fetch (recipient, limit) {
-      return mailbox.fetchFor(recipient, { limit }).map(e => ({ id: uint8ArrayFromString(e.id, 'base16'), envelope: e.envelope }))
+    fetch (recipient, limit, after) {
+      return mailbox.fetchFor(recipient, { limit, after }).map(e => ({ id: uint8ArrayFromString(e.id, 'base16'), envelope: e.envelope, position: e.position }))
+    },
+    positionOf (recipient, id) {
+      return mailbox.positionOf(recipient, uint8ArrayToString(id, 'base16'))
     },
     ack (recipient, ids) {
       mailbox.ack(recipient, ids.map(id => uint8ArrayToString(id, 'base16')))
@@ -93,7 +119,8 @@ export function createMailboxService (components: MailboxServiceComponents, init
 
   async function fetchOwn (options: AbortOptions = {}): Promise<number> {
     fetching ??= (async () => {
-      const signal = options.signal ?? AbortSignal.timeout(FETCH_TIMEOUT_MS)
+      // stopping the node ends a fetch at once instead of waiting out its timeout
+      const signal = anySignal([options.signal ?? AbortSignal.timeout(FETCH_TIMEOUT_MS), stopping.signal])
       const peers = await client.ownMailboxes({ signal })
       const counts = await Promise.allSettled(peers.map(async peer => client.fetchFrom(peer, receive, { signal })))
       let total = 0
@@ -141,6 +168,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
         maxOutboundStreams: MAX_OUTBOUND_STREAMS
       })
       running = true
+      stopping = new AbortController()
       libp2p.addEventListener('peer:connect', onConnect)
       fetchTask.start()
       expireTask.start()
@@ -154,6 +182,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
       fetchTask.stop()
       expireTask.stop()
       libp2p.removeEventListener('peer:connect', onConnect)
+      stopping.abort()
       await fetching?.catch(() => {})
       await libp2p.unhandle(MAILBOX_PROTOCOL)
     },

@@ -26,3 +26,5 @@ export const PUMP_BATCH = 256
 export const MIN_RETRY_POLL_MS = 50
 /** Recipient refusals that no retry can change (PROTOCOL.md §5). */
 export const PERMANENT_REFUSALS: ReadonlySet<string> = new Set(['INVALID', 'TOO_LARGE', 'REFUSED'])
+/** How often lapsed duplicate and stamp records are deleted, in ms. */
+export const PRUNE_INTERVAL_MS = 60 * 60 * 1000

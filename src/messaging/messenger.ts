@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { repeatingTask } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MESSAGE_ID_BYTES, Payload } from '../crypto/envelope.js'
@@ -17,7 +18,7 @@ import { guard } from '../util/guard.js'
 import { systemClock } from '../util/clock.js'
 import { DEFAULT_DIFFICULTY } from '../abuse/constants.js'
 import { DM_MAX_INBOUND_STREAMS, DM_MAX_OUTBOUND_STREAMS } from '../dm/constants.js'
-import { ATTEMPT_TIMEOUT_MS } from './constants.js'
+import { ATTEMPT_TIMEOUT_MS, PRUNE_INTERVAL_MS } from './constants.js'
 import { createInboundPipeline } from './inbound/pipeline.js'
 import { directDelivery } from './outbox/direct.js'
 import { mailboxDelivery } from './outbox/mailbox.js'
@@ -32,7 +33,8 @@ import type { DmSender } from '../dm/sender.js'
 import type { MailboxClientService } from '../mailbox/client.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { SessionManager } from '../sessions/manager.js'
-import type { MessageStore, OutgoingMessage, Outbox as OutboxStore, RequestInbox } from '../store/index.js'
+import type { GoneMessages, MessageStore, OutgoingMessage, Outbox as OutboxStore, RequestInbox, StampReplayStore, Store } from '../store/index.js'
+import type { RequestLimits } from './inbound-limits.js'
 import type { Clock } from '../util/clock.js'
 import type { ComponentLogger } from '@libp2p/interface'
 
@@ -43,7 +45,12 @@ export interface MessengerComponents {
   self: Ed25519Peer
   messages: MessageStore
   outbox: OutboxStore
-  requests: Pick<RequestInbox, 'isAccepted'>
+  requests: Pick<RequestInbox, 'isAccepted' | 'usage'>
+  /** Messages declined or deleted lately: acknowledged, never shown again. */
+  goneMessages: Pick<GoneMessages, 'has' | 'prune'>
+  /** Spent proof-of-work stamps, persisted. */
+  stampReplay: StampReplayStore
+  transaction: Store['transaction']
   /** Seals and opens envelopes (forward-secret sessions, SEALED fallback). */
   sessions: SessionManager
   sender: DmSender
@@ -77,6 +84,16 @@ export interface MessengerInit {
   powDifficulty?: number
   /** After a RATE_LIMITED reply, the DM stream is not read for this long, in ms. @default RATE_LIMIT_PAUSE_MS (1 s) */
   rateLimitPauseMs?: number
+  /**
+   * Says whether the store cannot take writes now (disk full): returns the
+   * retry hint in ms to answer senders `UNAVAILABLE` with at once, or
+   * `undefined` when the store is healthy. @default never unavailable
+   */
+  storageUnavailable?(): number | undefined
+  /** Envelopes received at once past which more are answered `UNAVAILABLE` (overload). @default 256 */
+  maxConcurrentReceives?: number
+  /** Caps of the requests inbox (PROTOCOL.md §8.9); each field defaults separately. */
+  requestLimits?: Partial<RequestLimits>
 }
 
 /** Options of {@link Messenger.send}. */
@@ -107,6 +124,8 @@ export interface Messenger {
   setReadReceipts(on: boolean): void
   /** Retries every pending message to `peer` now (it just came online). */
   nudge(peer: string): void
+  /** Starts every attempt that is due now (e.g. our own store takes writes again). */
+  retryNow(): void
 }
 
 /** Creates the messenger. */
@@ -123,12 +142,33 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   let running = false
 
   const receipts = createReceipts({ sessions, sender, mailboxes, log: log.newScope('receipts'), signal: shutdown.signal }, init)
-  const inbound = createInboundPipeline({ self, messages, requests, sessions, events, receipts, logger, clock }, {
+  const inbound = createInboundPipeline({
+    self,
+    messages,
+    requests,
+    goneMessages: components.goneMessages,
+    stampReplay: components.stampReplay,
+    transaction: components.transaction,
+    isRunning: () => running,
+    sessions,
+    events,
+    receipts,
+    logger,
+    clock
+  }, {
     rateLimiter: init.rateLimiter,
     isBlocked: init.isBlocked,
     powDifficulty,
-    expireAfterMs: init.expireAfterMs
+    expireAfterMs: init.expireAfterMs,
+    storageUnavailable: init.storageUnavailable,
+    maxConcurrentReceives: init.maxConcurrentReceives,
+    requestLimits: init.requestLimits
   })
+  // duplicate records and stamp records lapse with the windows they guard
+  const prune = repeatingTask(guard(log, 'prune duplicate and stamp records', () => {
+    components.goneMessages.prune()
+    components.stampReplay.prune()
+  }), PRUNE_INTERVAL_MS, { runImmediately: true })
   const sealer = createSealer({ self, sessions, messages }, { powDifficulty, signal: shutdown.signal })
   const outbox = createOutbox({
     messages,
@@ -172,6 +212,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       running = true
       libp2p.addEventListener('peer:connect', onPeerConnect)
       outbox.start()
+      prune.start()
     },
 
     async stop () {
@@ -179,6 +220,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         return
       }
       running = false
+      prune.stop()
       libp2p.removeEventListener('peer:connect', onPeerConnect)
       shutdown.abort()
       await outbox.stop()
@@ -229,6 +271,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       readReceipts = on
     },
 
-    nudge: (peer) => { outbox.nudge(peer) }
+    nudge: (peer) => { outbox.nudge(peer) },
+
+    retryNow: () => { outbox.retryNow() }
   }
 }

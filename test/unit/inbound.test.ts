@@ -20,7 +20,7 @@ import type { VerifiedEnvelope } from '../../src/crypto/envelope.js'
 import type { Ed25519Peer } from '../../src/crypto/peer.js'
 import type { Mock } from 'vitest'
 import type { IncomingMessage, MessageStateChange } from '../../src/messaging/types.js'
-import type { Store } from '../../src/store/index.js'
+import type { RequestUsage, Store } from '../../src/store/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 interface Party { key: Ed25519PrivateKey, peer: Ed25519Peer }
@@ -71,14 +71,19 @@ describe('inbound stages', () => {
   })
 
   describe('authorize', () => {
-    const make = (over: { blocked?: boolean, knows?: boolean, limited?: boolean, difficulty?: number } = {}) => authorizeStage({
+    const stamps = createReplayCache()
+    const usage = (peerMessages = 0): RequestUsage => ({ peerMessages, peerBytes: 0, totalMessages: peerMessages, totalBytes: 0 })
+    const gate = (over: { blocked?: boolean, knows?: boolean, limited?: boolean, difficulty?: number, held?: number } = {}) => authorizeStage({
       self: bob.peer,
       isBlocked: () => over.blocked === true,
-      isTrusted: () => false,
-      knows: () => over.knows === true,
-      rateLimiter: { tryConsume: () => over.limited !== true },
-      stamps: createReplayCache()
+      isTrusted: () => over.knows === true,
+      usage: () => usage(over.held),
+      rateLimiter: { tryConsume: () => over.limited !== true }
     }, { powDifficulty: over.difficulty ?? 4, mailboxStampMaxAgeMs: 60_000 })
+    const make = (over: Parameters<typeof gate>[0] = {}) => {
+      const check = gate(over)
+      return (v: Parameters<typeof check>[0]) => check(v, stamps)
+    }
 
     it('drops a blocked sender without telling it', async () => {
       const v = await verifyStage({ bytes: await envelope(alice, bob, text('hi')), via: 'direct' })
@@ -87,7 +92,7 @@ describe('inbound stages', () => {
 
     it('leaves a mailbox copy over the sender\'s limit in the mailbox for later', async () => {
       const v = await verifyStage({ bytes: await envelope(alice, bob, text('hi')), via: 'mailbox' })
-      expect(make({ knows: true, limited: true })(v)).toMatchObject({ status: DmResponse.Status.RATE_LIMITED, keep: true })
+      expect(make({ knows: true, limited: true })(v)).toMatchObject({ status: DmResponse.Status.RATE_LIMITED, keep: true, retryAfterMs: 1000 })
     })
 
     it('lets a known sender through without proof of work', async () => {
@@ -98,12 +103,14 @@ describe('inbound stages', () => {
     it('asks a stranger for proof of work, accepts a good stamp once, and lets the mailbox drop a replayed one', async () => {
       const gate = make()
       const bare = await verifyStage({ bytes: await envelope(alice, bob, text('hi')), via: 'direct' })
-      expect(gate(bare)).toMatchObject({ status: DmResponse.Status.POW_REQUIRED, requiredDifficulty: 4, keep: true })
+      expect(gate(bare)).toMatchObject({ status: DmResponse.Status.POW_REQUIRED, requiredDifficulty: 4 })
       const stamp = encodeStamp(await mintStamp({ sender: alice.peer.bytes, recipient: bob.peer.bytes, difficulty: 4 }))
       const stamped = await verifyStage({ bytes: await envelope(alice, bob, text('hi'), stamp), via: 'mailbox' })
       expect(gate(stamped)).toBeUndefined()
       const again = await verifyStage({ bytes: await envelope(alice, bob, text('again'), stamp), via: 'mailbox' })
-      expect(gate(again)).toMatchObject({ status: DmResponse.Status.POW_REQUIRED, keep: false })
+      // a replayed stamp never becomes good: no keep, so the mailbox drops that copy
+      expect(gate(again)).toMatchObject({ status: DmResponse.Status.POW_REQUIRED })
+      expect(gate(again)?.keep).toBeUndefined()
     })
 
     it('refuses a stamp minted for someone else', async () => {
@@ -140,6 +147,10 @@ describe('inbound pipeline', () => {
       self: bob.peer,
       messages: store.messages,
       requests: store.requests,
+      goneMessages: store.goneMessages,
+      stampReplay: store.stampReplay,
+      transaction: (fn) => store.transaction(fn),
+      isRunning: () => true,
       sessions: { open },
       events: { message: (m) => events.message.push(m), request: (m) => events.request.push(m), state: (c) => events.state.push(c) },
       receipts: { send: (peer, ids, state) => { receipts.push({ peer, ids, state }) } },
@@ -171,9 +182,11 @@ describe('inbound pipeline', () => {
     expect(receipts).toMatchObject([{ peer: alice.peer.peerId.toString(), state: Payload.ReceiptState.DELIVERED }])
   })
 
-  it('keeps a stranger\'s unstamped mailbox copy in the mailbox (no id to delete), and never opens it', async () => {
+  it('lets the mailbox drop a stranger\'s unstamped copy (it can never be taken), and never opens it', async () => {
     const p = pipeline()
-    expect(await p.receiveFromMailbox(await envelope(alice, bob, text('spam')))).toBeUndefined()
+    const bytes = await envelope(alice, bob, text('spam'))
+    expect(await p.receive(bytes, 'mailbox')).toMatchObject({ status: DmResponse.Status.POW_REQUIRED })
+    expect(await p.receiveFromMailbox(bytes)).toBeInstanceOf(Uint8Array)
     expect(open).not.toHaveBeenCalled()
     expect(store.requests.list()).toEqual([])
   })

@@ -45,6 +45,7 @@ describe('mailbox service', () => {
       } as never,
       self,
       mailbox: store.mailbox,
+      stampReplay: store.stampReplay,
       client: { ownMailboxes: async () => [mailboxPeer], fetchFrom },
       receive,
       logger: recordingLogger()

@@ -1,6 +1,7 @@
 /**
  * Stage 3, dedupe: a message already stored (a retry, a replay, or the same
- * message by mailbox and directly) is acknowledged and shown once.
+ * message by mailbox and directly), or one the user declined or deleted
+ * since, is acknowledged and shown at most once (PROTOCOL.md §4.3).
  *
  * @module
  */
@@ -13,11 +14,13 @@ import type { Message } from '../../store/index.js'
 /** What {@link dedupeStage} needs. */
 export interface DedupeComponents {
   messages: { get(id: string): Message | undefined }
+  /** Messages declined or deleted lately. @default none */
+  gone?: { has(peer: string, id: string): boolean }
 }
 
 /** Acknowledges, without further work, an envelope whose message is already stored. */
-export function dedupeStage ({ messages }: DedupeComponents): Gate<VerifiedInbound> {
-  return ({ hexId, from, id }) => messages.get(hexId)?.peer === from
+export function dedupeStage ({ messages, gone }: DedupeComponents): Gate<VerifiedInbound> {
+  return ({ hexId, from, id }) => messages.get(hexId)?.peer === from || gone?.has(from, hexId) === true
     ? { status: DmResponse.Status.OK, id }
     : undefined
 }

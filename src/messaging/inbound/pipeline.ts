@@ -12,9 +12,11 @@
  * @module
  */
 import { MessageTooLargeError } from '../../base-errors.js'
+import { isTransientStoreError } from '../../store/index.js'
+import { createStampLedger, resolveRequestLimits } from '../inbound-limits.js'
+import { unavailable } from '../transient.js'
 import { DmResponse } from '../../pb/dm.js'
 import { systemClock } from '../../util/clock.js'
-import { createReplayCache } from '../../abuse/index.js'
 import { DEFAULT_DIFFICULTY } from '../../abuse/constants.js'
 import { EXPIRE_AFTER_MS, MAILBOX_STAMP_GRACE_MS } from '../constants.js'
 import { admitStage } from './admit.js'
@@ -25,10 +27,11 @@ import { storeStage } from './store.js'
 import { verifyStage } from './verify.js'
 import type { ReceiptSink } from './store.js'
 import type { Verdict } from './types.js'
-import type { RateLimiter, ReplayCache } from '../../abuse/index.js'
+import type { RateLimiter } from '../../abuse/index.js'
+import type { RequestLimits } from '../inbound-limits.js'
 import type { Ed25519Peer } from '../../crypto/peer.js'
 import type { SessionManager } from '../../sessions/manager.js'
-import type { MessageStore, RequestInbox } from '../../store/index.js'
+import type { GoneMessages, MessageStore, RequestInbox, StampReplayStore, Store } from '../../store/index.js'
 import type { Clock } from '../../util/clock.js'
 import type { MessengerEvents, Via } from '../types.js'
 import type { ComponentLogger } from '@libp2p/interface'
@@ -39,7 +42,14 @@ export type { Verdict } from './types.js'
 export interface InboundComponents {
   self: Ed25519Peer
   messages: Pick<MessageStore, 'get' | 'history' | 'insertIncoming' | 'setState' | 'setEnvelope'>
-  requests: Pick<RequestInbox, 'isAccepted'>
+  requests: Pick<RequestInbox, 'isAccepted' | 'usage'>
+  /** Messages declined or deleted lately (acknowledged, never shown again). */
+  goneMessages: Pick<GoneMessages, 'has'>
+  /** Spent proof-of-work stamps, persisted. */
+  stampReplay: StampReplayStore
+  transaction: Store['transaction']
+  /** Whether the node runs: while it stops, envelopes are answered "try later". */
+  isRunning(): boolean
   sessions: Pick<SessionManager, 'open'>
   events: MessengerEvents
   receipts: ReceiptSink
@@ -58,8 +68,16 @@ export interface InboundInit {
   powDifficulty?: number
   /** How long a sender keeps retrying (a mailbox copy may be that old), in ms. @default EXPIRE_AFTER_MS (14 days) */
   expireAfterMs?: number
-  /** Spent stamps. @default a new bounded replay cache */
-  stamps?: ReplayCache
+  /**
+   * Says whether the store cannot take writes now (disk full): the retry hint
+   * in ms to answer `UNAVAILABLE` with at once, or `undefined` when healthy.
+   * @default never unavailable
+   */
+  storageUnavailable?(): number | undefined
+  /** Envelopes received at once past which more are answered `UNAVAILABLE` (overload). @default 256 */
+  maxConcurrentReceives?: number
+  /** Caps of the requests inbox (PROTOCOL.md §8.9); each field defaults separately. */
+  requestLimits?: Partial<RequestLimits>
 }
 
 /** The inbound pipeline. */
@@ -78,25 +96,30 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
   const log = components.logger.forComponent('natter:messaging:inbound')
   const clock = components.clock ?? systemClock
   const isTrusted = (peer: string): boolean => requests.isAccepted(peer)
+  const usage = (peer: string): ReturnType<RequestInbox['usage']> => requests.usage(peer)
+  const requestLimits = resolveRequestLimits(init.requestLimits)
+  const maxConcurrentReceives = init.maxConcurrentReceives ?? 256
+  const stampLedger = createStampLedger(components.stampReplay)
+  let receiving = 0
   const admit = admitStage({ rateLimiter: init.rateLimiter, isTrusted })
-  const dedupe = dedupeStage({ messages })
+  const dedupe = dedupeStage({ messages, gone: components.goneMessages })
   const authorize = authorizeStage({
     self,
     isBlocked: init.isBlocked ?? (() => false),
     isTrusted,
-    // a contact, an accepted conversation, or a pending request may write without proof of work
-    knows: (peer) => requests.isAccepted(peer) || messages.history(peer, { limit: 1 }).length > 0,
-    rateLimiter: init.rateLimiter,
-    stamps: init.stamps ?? createReplayCache()
+    usage,
+    rateLimiter: init.rateLimiter
   }, {
     powDifficulty: init.powDifficulty ?? DEFAULT_DIFFICULTY,
-    mailboxStampMaxAgeMs: (init.expireAfterMs ?? EXPIRE_AFTER_MS) + MAILBOX_STAMP_GRACE_MS
+    mailboxStampMaxAgeMs: (init.expireAfterMs ?? EXPIRE_AFTER_MS) + MAILBOX_STAMP_GRACE_MS,
+    requestLimits
   })
   const open = openStage({ sessions })
-  const store = storeStage({ messages, events, receipts, clock })
+  const store = storeStage({ messages, transaction: components.transaction, isTrusted, usage, events, receipts, clock, requestLimits })
 
-  async function receive (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
+  async function receiveOne (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
     let id: Uint8Array | undefined
+    const ticket = stampLedger.begin()
     try {
       const arrived = { bytes, via, connectedPeer }
       const refused = await admit(arrived)
@@ -105,15 +128,42 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
       }
       const verified = await verifyStage(arrived)
       id = verified.id
-      const ended = (await dedupe(verified)) ?? (await authorize(verified))
+      const ended = (await dedupe(verified)) ?? authorize(verified, ticket)
       if (ended != null) {
         return ended
       }
-      return store(await open(verified))
+      return store(await open(verified), ticket)
     } catch (err) {
+      if (isTransientStoreError(err)) {
+        // our disk or database, not the sender's envelope: "try later", never a permanent refusal
+        log.error('cannot take envelope now: %s', (err as Error).message)
+        return { ...unavailable('the recipient cannot store messages now; try later', (err as Error).name === 'StoreBusyError' ? 1_000 : 5_000), id, keep: true }
+      }
       log('rejected envelope: %s', (err as Error).message)
       const status = err instanceof MessageTooLargeError ? DmResponse.Status.TOO_LARGE : DmResponse.Status.INVALID
       return { status, error: (err as Error).message, id }
+    } finally {
+      ticket.release()
+    }
+  }
+
+  async function receive (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
+    // cannot take anything now: say so before spending any work (PROTOCOL.md §5, UNAVAILABLE)
+    if (!components.isRunning()) {
+      return { ...unavailable('the recipient is shutting down', 5_000), keep: true }
+    }
+    const storeDown = init.storageUnavailable?.()
+    if (storeDown != null) {
+      return { ...unavailable('the recipient cannot store messages now (storage full or failing)', storeDown), keep: true }
+    }
+    if (receiving >= maxConcurrentReceives) {
+      return { ...unavailable('the recipient is overloaded', 1_000), keep: true }
+    }
+    receiving++
+    try {
+      return await receiveOne(bytes, via, connectedPeer)
+    } finally {
+      receiving--
     }
   }
 

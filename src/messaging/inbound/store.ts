@@ -11,10 +11,12 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { Payload } from '../../crypto/envelope.js'
 import { DmResponse } from '../../pb/dm.js'
 import { wireUint } from '../../util/wire-int.js'
+import { requestsInboxVerdict, resolveRequestLimits } from '../inbound-limits.js'
 import { toIncoming } from '../types.js'
 import type { OpenedInbound, Verdict } from './types.js'
 import type { Clock } from '../../util/clock.js'
-import type { MessageStore } from '../../store/index.js'
+import type { MessageStore, RequestUsage } from '../../store/index.js'
+import type { RequestLimits } from '../inbound-limits.js'
 import type { MessengerEvents } from '../types.js'
 
 /** Where the store stage asks for receipts to be sent. */
@@ -26,13 +28,28 @@ export interface ReceiptSink {
 /** What {@link storeStage} needs. */
 export interface StoreComponents {
   messages: Pick<MessageStore, 'get' | 'insertIncoming' | 'setState' | 'setEnvelope'>
+  /** Runs `fn` in one store transaction. */
+  transaction<T>(fn: () => T): T
+  /** Whether a sender is a contact or accepted conversation; else its message goes to the requests inbox. */
+  isTrusted(peer: string): boolean
+  /** What a stranger's pending request holds. */
+  usage(peer: string): RequestUsage
   events: MessengerEvents
   receipts: ReceiptSink
   clock: Clock
+  /** Caps of the requests inbox. @default resolveRequestLimits() */
+  requestLimits?: RequestLimits
 }
 
-/** Applies an opened payload and returns the OK verdict. */
-export function storeStage ({ messages, events, receipts, clock }: StoreComponents): (message: OpenedInbound) => Verdict {
+/** What the stamp checked by the authorize stage needs once the message is kept. */
+export interface StampTicket {
+  /** Records the stamp as spent (inside the transaction that keeps the message). */
+  commit(): void
+}
+
+/** Applies an opened payload and returns the verdict (OK, or a full requests inbox). */
+export function storeStage ({ messages, transaction, isTrusted, usage, events, receipts, clock, requestLimits }: StoreComponents): (message: OpenedInbound, stamp: StampTicket) => Verdict {
+  const limits = requestLimits ?? resolveRequestLimits()
   function applyReceipt (from: string, payload: Payload): void {
     const state = payload.receiptState === Payload.ReceiptState.READ ? 'read' : 'delivered'
     for (const raw of payload.receiptIds) {
@@ -49,18 +66,30 @@ export function storeStage ({ messages, events, receipts, clock }: StoreComponen
     }
   }
 
-  return ({ payload, from, hexId, id, envelope, via }) => {
+  return ({ payload, from, hexId, id, envelope, via }, stamp) => {
     if (payload.type === Payload.Type.RECEIPT) {
       applyReceipt(from, payload)
+      stamp.commit()
       return { status: DmResponse.Status.OK, id }
     }
-    const result = messages.insertIncoming({
-      id: hexId,
-      peer: from,
-      text: payload.text,
-      sentAt: wireUint(envelope.body.sentAt, 'envelope sent_at'),
-      seq: wireUint(payload.seq, 'payload seq'),
-      receivedAt: clock.now()
+    if (!isTrusted(from)) {
+      const full = requestsInboxVerdict({ usage: usage(from), textBytes: Buffer.byteLength(payload.text) }, limits)
+      if (full != null) {
+        return { ...full, id }
+      }
+    }
+    // the message and its stamp's record commit together: refused for a passing fault, both can come again
+    const result = transaction(() => {
+      const inserted = messages.insertIncoming({
+        id: hexId,
+        peer: from,
+        text: payload.text,
+        sentAt: wireUint(envelope.body.sentAt, 'envelope sent_at'),
+        seq: wireUint(payload.seq, 'payload seq'),
+        receivedAt: clock.now()
+      })
+      stamp.commit()
+      return inserted
     })
     if (result.inserted) {
       const incoming = toIncoming(result.message, via, clock.now())

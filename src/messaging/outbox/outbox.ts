@@ -15,6 +15,7 @@ import { DeliveryRefusedError } from '../../base-errors.js'
 import { guard } from '../../util/guard.js'
 import { systemClock } from '../../util/clock.js'
 import { anySignal } from '../../util/signals.js'
+import { retryDelayAfterRefusal } from '../transient.js'
 import {
   ATTEMPT_TIMEOUT_MS, EXPIRE_AFTER_MS, MIN_RETRY_POLL_MS, PERMANENT_REFUSALS, PUMP_BATCH, RETRY_INITIAL_MS, RETRY_MAX_MS,
   WINDOW_PER_PEER
@@ -69,6 +70,8 @@ export interface Outbox {
   takeError(id: string): Error | undefined
   /** Retries every pending message to `peer` now (it just came online). Never throws. */
   nudge(peer: string): void
+  /** Starts every attempt that is due now (e.g. our own store takes writes again). */
+  retryNow(): void
   /** Aborted when the outbox stops: for work that belongs to its lifetime. */
   readonly signal: AbortSignal
 }
@@ -135,6 +138,7 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       setState(id, message.peer, 'failed', `cannot seal: ${(err as Error).message}`)
       return
     }
+    let hinted: number | undefined
     try {
       await direct.deliver(message, envelope, controller.signal)
       setState(id, message.peer, 'delivered')
@@ -146,6 +150,8 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       }
       lastErrors.set(id, err as Error)
       log('direct delivery of %s to %s failed: %s', id, message.peer, (err as Error).message)
+      // the recipient may say when to come back (RATE_LIMITED, UNAVAILABLE: PROTOCOL.md §5)
+      hinted = retryDelayAfterRefusal(err as Error & { retryAfterMs?: unknown })
     }
     if (controller.signal.aborted) {
       return
@@ -160,7 +166,7 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
         log('mailbox deposit of %s failed: %s', id, (err as Error).message)
       }
     }
-    retryLater(id, clock.now() + backoff(outbox.attempts(id) ?? 0))
+    retryLater(id, clock.now() + Math.max(backoff(outbox.attempts(id) ?? 0), hinted ?? 0))
   }
 
   function run (id: string, peer: string): Promise<void> {
@@ -173,7 +179,13 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       }
       const window = limit
       p = window(async () => attempt(id))
-        .catch(err => { log.error('delivery attempt of %s crashed: %s', id, (err as Error).message) })
+        .catch(err => {
+          // typically our own store failing (disk full): the message stays pending; look again later
+          log.error('delivery attempt of %s crashed: %s', id, (err as Error).message)
+          if (running) {
+            setTimeout(guard(log, 'outbox retry after a crash', () => { pump() }), Math.max(retryInitialMs, 1000)).unref?.()
+          }
+        })
         .finally(() => {
           inFlight.delete(id)
           if (window.activeCount === 0 && window.pendingCount === 0 && windows.get(peer) === window) {
@@ -248,6 +260,10 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       const err = lastErrors.get(id)
       lastErrors.delete(id)
       return err
+    },
+
+    retryNow () {
+      pump()
     },
 
     nudge (peer) {
