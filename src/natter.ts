@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { join } from 'node:path'
 import { defaultLogger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
 import { parsePeerId } from './crypto/peer.js'
@@ -21,8 +20,7 @@ import { createNetwork } from './network/libp2p.js'
 import { natterServicePolicies } from './policies.js'
 import { ensurePromiseWithResolvers } from './polyfill.js'
 import { createServices } from './services.js'
-import { createStorageHealth } from './store/health.js'
-import { openStore } from './store/index.js'
+import { openNodeStorage } from './storage.js'
 import { startAll, stopAll } from './util/startable.js'
 import type { Blocklist } from './blocklist/index.js'
 import type { Contacts } from './contacts/index.js'
@@ -35,7 +33,6 @@ import type { PresenceApi } from './presence/index.js'
 import type { Requests } from './requests/index.js'
 import type { MailboxApi, NatterComponents, StorageApi } from './services.js'
 import type { StorageStatus } from './store/health.js'
-import type { Store } from './store/index.js'
 import type { SessionManager } from './sessions/manager.js'
 import type { Startable } from './util/startable.js'
 import type { Logger } from '@libp2p/interface'
@@ -44,10 +41,6 @@ export type { NatterComponents, MailboxApi, StorageApi } from './services.js'
 export type { StorageStatus } from './store/health.js'
 export type { RequestLimits } from './messaging/inbound-limits.js'
 
-/** Settings key of the read-only store's probe write. */
-const STORAGE_PROBE_SETTING = 'storage-probe'
-/** See `NatterInit.storeBusyTimeoutMs`. */
-const STORE_BUSY_TIMEOUT_MS = 250
 export type { NatterInit } from './init.js'
 export type { NatterEvents } from './events.js'
 export type { IncomingMessage, MessageStateChange } from './messaging/types.js'
@@ -256,23 +249,7 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
       throw new InvalidArgumentError(`the libp2p node runs as ${init.libp2p.peerId.toString()}, not as natter's identity ${self.peerId.toString()}`)
     }
   }
-  // the monitor exists before the store (which reports its faults to it) and the node (which it tells):
-  // the one callback that reaches the node later, once a disk fault happens
-  const refs: { natter?: Natter, store?: Store } = {}
-  const health = createStorageHealth({
-    // a small real write: it succeeds only when the disk takes writes again
-    probe: () => { refs.store?.settings.set(STORAGE_PROBE_SETTING, Date.now()) },
-    onChange: (status) => { refs.natter?.onStorageChange(status) }
-  }, { probeIntervalMs: init.storageProbeIntervalMs })
-  const store = init.store ?? openStore({
-    path: join(dataDir as string, 'natter.db'),
-    durability: init.durability,
-    mailbox: init.mailboxQuotas,
-    logger,
-    busyTimeout: init.storeBusyTimeoutMs ?? STORE_BUSY_TIMEOUT_MS,
-    onFault: (err) => { health.report(err) }
-  })
-  refs.store = store
+  const { store, health, tell } = openNodeStorage(init, logger)
   let libp2p: NatterLibp2p
   try {
     libp2p = init.libp2p ?? await createNetwork({
@@ -293,7 +270,7 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
     throw err
   }
   const natter = new Natter({ privateKey, self, store, libp2p, logger, health }, init, { libp2p: init.libp2p == null, store: init.store == null })
-  refs.natter = natter
+  tell(natter.onStorageChange)
   await natter.start()
   return natter
 }
