@@ -7,30 +7,19 @@
  *
  * @module
  */
+import { ERROR_NAMES } from '../src/index.js'
+import type { ErrorName } from '../src/index.js'
 
 /**
- * The name of every error class the library exports, plus the platform's
+ * The library's error names (its `ErrorName`), plus the platform's
  * `TimeoutError` and `AbortError` (from aborted signals). Maps keyed by it
  * are exhaustive: a new library error fails type-checking until it is
- * mapped. `test/unit/error-names.test.ts` checks the list against the
- * library's exports.
+ * mapped (HTTP status, exit code, hint).
  */
-export const LIBRARY_ERROR_NAMES = [
-  'NatterError', 'IdentityKeyError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError',
-  'DeliveryTimeoutError', 'DeliveryRefusedError', 'InvalidMessageError', 'MessageTooLargeError', 'InvalidArgumentError',
-  'NotStartedError',
-  'StoreError', 'StoreCorruptError', 'StoreBusyError', 'StoreClosedError', 'StoreVersionError', 'MigrationError',
-  'ContactExistsError', 'ContactNotFoundError', 'InvalidContactNameError', 'NoPendingIdentityKeyError',
-  'MessageNotFoundError', 'MessageIdConflictError', 'InvalidMessageStateError', 'RequestNotFoundError',
-  'MailboxQuotaExceededError',
-  'MailboxRefusedError', 'NoMailboxError',
-  'WrongPassphraseError', 'PassphraseRequiredError', 'InvalidKeyFileError',
-  'IdentityKeyChangedError',
-  'TimeoutError', 'AbortError'
-] as const
+export const LIBRARY_ERROR_NAMES: readonly LibraryErrorName[] = Object.freeze([...ERROR_NAMES, 'TimeoutError', 'AbortError'])
 
 /** See {@link LIBRARY_ERROR_NAMES}. */
-export type LibraryErrorName = typeof LIBRARY_ERROR_NAMES[number]
+export type LibraryErrorName = ErrorName | 'TimeoutError' | 'AbortError'
 
 /** The names of the daemon's own errors (this file). */
 export type NodeErrorName = 'ConfigError' | 'DaemonRunningError' | 'ListenError' | 'HomeError' | 'PassphraseFileError' | 'IdentityExistsError'

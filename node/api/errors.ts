@@ -101,7 +101,33 @@ export const STATUS: Record<ApiErrorName, number> = {
   MailboxQuotaExceededError: 500,
   WrongPassphraseError: 500,
   PassphraseRequiredError: 500,
-  InvalidKeyFileError: 500
+  InvalidKeyFileError: 500,
+  // internal to the library (sessions, stamps, wiring): reaching the API means a bug
+  MissingServicesError: 500,
+  InvalidStampError: 500,
+  StampExpiredError: 500,
+  StampNotYetValidError: 500,
+  InsufficientWorkError: 500,
+  StampReplayedError: 500,
+  RateLimitedError: 500,
+  InvalidBundleError: 500,
+  InvalidSignatureError: 500,
+  IdentityMismatchError: 500,
+  ExpiredBundleError: 500,
+  UnknownPrekeyError: 500,
+  InvalidKeyError: 500,
+  RatchetMessageError: 500,
+  RatchetDecryptError: 500,
+  DuplicateMessageError: 500,
+  TooManySkippedMessagesError: 500,
+  RatchetNotReadyError: 500,
+  CounterExhaustedError: 500,
+  InvalidStateError: 500,
+  SessionMismatchError: 500,
+  StoredSecretError: 500,
+  DepositStampRequiredError: 500,
+  PingMismatchError: 502,
+  SettingTypeError: 500
 }
 
 const DETAIL_FIELDS = ['contact', 'peerId', 'newPeerId', 'messageId'] as const satisfies ReadonlyArray<keyof ErrorDetails>

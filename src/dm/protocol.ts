@@ -3,25 +3,18 @@
  * exchange of envelopes and replies over a long-lived stream. This file only
  * speaks the wire; what to do with an envelope is the caller's decision.
  */
-import { logger } from '@libp2p/logger'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
-import { DmRequest, DmResponse } from '../protocol/dm.js'
+import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../base-errors.js'
+import { DmRequest, DmResponse } from '../pb/dm.js'
 import { EnvelopeBody, MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, SignedEnvelope } from '../crypto/envelope.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
-import type { Connection, Stream } from '@libp2p/interface'
+import { DM_IDLE_TIMEOUT_MS, DM_PROTOCOL, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
+import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
 export { DmRequest, DmResponse }
 
-const log = logger('natter:dm')
-
-/** Protocol id of direct messages. */
-export const DM_PROTOCOL = '/natter/dm/1.0.0'
-/** Largest DM frame (a DmRequest carrying the largest envelope). */
-export const MAX_DM_FRAME_BYTES = MAX_ENVELOPE_BYTES + 16
-/** An inbound stream with no complete frame for this long is closed. */
-export const DM_IDLE_TIMEOUT_MS = 60_000
+export { DM_PROTOCOL, MAX_DM_FRAME_BYTES, DM_IDLE_TIMEOUT_MS, RATE_LIMIT_PAUSE_MS }
 
 /** The verdict on one received envelope. */
 export interface DmVerdict {
@@ -39,6 +32,8 @@ export interface DmVerdict {
 export interface DmHandlerInit {
   /** Decides on each received envelope. Must not throw. */
   onEnvelope(envelope: Uint8Array, from: string): Promise<DmVerdict>
+  /** Where the stream's end is told. @default silent */
+  log?: Logger
   /** @default DM_IDLE_TIMEOUT_MS */
   idleTimeoutMs?: number
   /**
@@ -49,9 +44,6 @@ export interface DmHandlerInit {
    */
   rateLimitPauseMs?: number
 }
-
-/** How long a DM stream stays unread after a RATE_LIMITED reply. */
-export const RATE_LIMIT_PAUSE_MS = 1000
 
 /**
  * Serves one inbound DM stream: reads requests until the remote closes,
@@ -91,7 +83,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
     }
     await stream.close()
   } catch (err) {
-    log('closing dm stream from %s: %s', from, (err as Error).message)
+    init.log?.('closing dm stream from %s: %s', from, (err as Error).message)
     stream.abort(err as Error)
   }
 }
@@ -186,7 +178,7 @@ export class DmChannel {
         })
       }
     } catch (err) {
-      if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {
+      if (options.signal?.aborted === true && !(err instanceof DeliveryRefusedError)) {
         throw new DeliveryTimeoutError('no acknowledgement from the recipient in time', { cause: err })
       }
       throw err

@@ -35,9 +35,9 @@ export function nodeFactory (defaults: Partial<NatterInit> = {}) {
  * place to adapt when the library's composition changes.
  */
 export function libp2pOf (natter: Natter): NatterLibp2p {
-  const inner = (natter as unknown as { libp2p?: NatterLibp2p }).libp2p
+  const inner = (natter as unknown as { components?: { libp2p?: NatterLibp2p } }).components?.libp2p
   if (inner == null) {
-    throw new Error('this natter node has no libp2p field; update libp2pOf in test/helpers/nodes.ts')
+    throw new Error('this natter node has no components.libp2p; update libp2pOf in test/helpers/nodes.ts')
   }
   return inner
 }

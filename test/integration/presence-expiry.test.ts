@@ -21,7 +21,7 @@ describe('presence expiry', () => {
   it('a peer killed with SIGKILL is seen offline by its watchers within the expiry', async () => {
     const watcher = await nodes.create()
     child = await startChildPeer(await nodes.tempDir(), watcher.addresses[0], TTL_MS)
-    await pWaitFor(() => watcher.presenceOf(child!.peerId)?.status === 'online', { timeout: 10_000 })
+    await pWaitFor(() => watcher.presence.get(child!.peerId)?.status === 'online', { timeout: 10_000 })
 
     // when the watcher's event arrives, by the watcher's clock (the only clock that matters here)
     const offline = new Promise<{ presence: Presence, at: number }>(resolve => {
@@ -31,7 +31,7 @@ describe('presence expiry', () => {
         }
       })
     })
-    const lastKnown = watcher.presenceOf(child.peerId)!
+    const lastKnown = watcher.presence.get(child.peerId)!
     const killedAt = Date.now()
     child.proc.kill('SIGKILL')
 
