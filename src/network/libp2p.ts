@@ -12,12 +12,14 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { PREKEY_NAMESPACE, selectPrekeyRecord, validatePrekeyRecord } from '../sessions/bundle-record.js'
+import { createDhtStore, dhtOrigin } from './dht-store.js'
 import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from '../presence/scoring.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
+import type { DhtStore, DhtStoreInit } from './dht-store.js'
+import type { Ed25519PrivateKey, Libp2p, PeerDiscovery, StreamHandler } from '@libp2p/interface'
 
 /** Kademlia protocol id: natter nodes form their own DHT, separate from IPFS's. */
 export const DHT_PROTOCOL = '/natter/kad/1.0.0'
@@ -43,10 +45,48 @@ export interface NetworkInit {
   /** Which addresses the DHT stores and hands out. */
   dhtAddresses: 'all' | 'public'
   maxConnections: number
+  /** Bounds of the DHT's store of other peers' records; see {@link DhtStoreInit}. */
+  dhtStore?: DhtStoreInit
+}
+
+/**
+ * Runs kad-dht over `store` instead of libp2p's unbounded datastore, and runs
+ * each inbound DHT stream inside {@link dhtOrigin} so the store knows which
+ * peer a PUT_VALUE or ADD_PROVIDER came from.
+ */
+function boundedDht<T> (factory: (components: any) => T, store: DhtStore): (components: any) => T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (components) => {
+    // the registrar's handle(protocol, handler, options): the one call wrapped
+    const registrar: { handle(protocol: string, handler: StreamHandler, options?: unknown): Promise<void> } = components.registrar
+    const wrapped = new Proxy(registrar, {
+      get (target, prop) {
+        if (prop === 'handle') {
+          return async (protocol: string, handler: StreamHandler, options?: unknown) => {
+            const inOrigin: StreamHandler = (stream, connection) => dhtOrigin.run({ peer: connection.remotePeer.toString() }, () => handler(stream, connection))
+            return target.handle(protocol, inOrigin, options)
+          }
+        }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    return factory(new Proxy(components, {
+      get (target, prop) {
+        if (prop === 'registrar') {
+          return wrapped
+        }
+        if (prop === 'datastore') {
+          return store
+        }
+        return Reflect.get(target, prop)
+      }
+    }))
+  }
 }
 
 /** Creates (does not start) the libp2p node. */
 export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
+  const dhtStore = createDhtStore(init.dhtStore)
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = [] // eslint-disable-line @typescript-eslint/no-explicit-any
   if (init.mdns) {
     peerDiscovery.push(mdns({ serviceTag: 'natter.local', interval: 10_000 }))
@@ -71,7 +111,7 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT({
+      dht: boundedDht(kadDHT({
         protocol: DHT_PROTOCOL,
         // every natter node serves the DHT: there are no dedicated servers
         clientMode: false,
@@ -80,7 +120,7 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
         // prekey bundles (PROTOCOL.md §6.3): only valid, signed records are stored or returned; the newest wins
         validators: { [PREKEY_NAMESPACE]: validatePrekeyRecord },
         selectors: { [PREKEY_NAMESPACE]: selectPrekeyRecord }
-      }),
+      }), dhtStore),
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
