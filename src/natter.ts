@@ -284,14 +284,17 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     }
     const rateLimiter = createRateLimiter({ limits })
     const trusted = (peer: string): boolean => store.requests.isAccepted(peer)
+    // presence is kept, and persisted, for contacts only; others' sit in the service's bounded cache (issue 9)
+    const isContact = (peer: string): boolean => store.contacts.get(peer) != null
     this.presence = createPresenceService(libp2p.services.pubsub, key, libp2p.peerId, {
       ttlMs: init.presenceTtlMs,
       republishIntervalMs: init.presenceRepublishMs,
-      initial: store.presence.list().map(p => ({ peerId: p.peerId, status: p.status as Presence['status'], note: p.note ?? '', updatedAt: p.updatedAt, expiresAt: p.expiresAt, seq: BigInt(p.seq) })),
+      initial: contactsPresence(store, isContact),
+      isContact,
       accept: (peer) => !store.blocklist.isBlocked(peer),
       admit: (peer) => rateLimiter.tryConsume(peer, 'presence', { isContact: trusted(peer) }),
       onChange: (presence, seq) => {
-        if (seq != null) {
+        if (seq != null && isContact(presence.peerId)) {
           try {
             // seq is bounded to 2^53 - 1 by the validator (PROTOCOL.md §3.3)
             store.presence.upsert({ ...presence, seq: Number(seq) })
@@ -766,6 +769,19 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   const natter = new Natter(key, libp2p, store, init)
   await natter.start()
   return natter
+}
+
+/** Contacts' cached presence; every other peer's row (left by an older version, or a removed contact) is deleted. */
+function contactsPresence (store: Store, isContact: (peer: string) => boolean): Array<Presence & { seq: bigint }> {
+  const kept: Array<Presence & { seq: bigint }> = []
+  for (const p of store.presence.list()) {
+    if (!isContact(p.peerId)) {
+      store.presence.delete(p.peerId)
+      continue
+    }
+    kept.push({ peerId: p.peerId, status: p.status as Presence['status'], note: p.note ?? '', updatedAt: p.updatedAt, expiresAt: p.expiresAt, seq: BigInt(p.seq) })
+  }
+  return kept
 }
 
 function anySignal (...signals: Array<AbortSignal | undefined>): AbortSignal {
