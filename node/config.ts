@@ -12,6 +12,7 @@ import { isIP } from 'node:net'
 import { basename, isAbsolute, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { EVENT_STREAM_MAX_BUFFERED_BYTES } from './api/routes/events.js'
 import { ConfigError } from './errors.js'
 import { LOG_LEVELS } from './log.js'
 import type { LogLevel } from './log.js'
@@ -37,6 +38,8 @@ export interface DaemonConfig {
   mdns: boolean
   /** The name this node suggests for itself in invites. */
   name: string
+  /** Most bytes of events waiting for a slow `/v1/events` client before it is dropped (config file only). */
+  eventBufferBytes: number
 }
 
 /** Daemon flags; each given one overrides the config file's field. */
@@ -90,7 +93,8 @@ const fields = {
   api: ApiString,
   logLevel: z.enum(LOG_LEVELS, { error: `not one of ${LOG_LEVELS.join(', ')}` }),
   mdns: z.boolean({ error: 'not true or false' }),
-  name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters')
+  name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters'),
+  eventBufferBytes: z.number({ error: 'not a number' }).int('not an integer').min(4096, 'below 4096').max(256 * 1024 * 1024, 'above 256 MiB')
 }
 
 /** The schema of `config.json`. Every field is optional; unknown fields are refused. */
@@ -101,7 +105,8 @@ export const ConfigFileSchema = z.strictObject({
   api: fields.api.optional(),
   logLevel: fields.logLevel.optional(),
   mdns: fields.mdns.optional(),
-  name: fields.name.optional()
+  name: fields.name.optional(),
+  eventBufferBytes: fields.eventBufferBytes.optional()
 })
 
 /** What `config.json` holds. */
@@ -244,7 +249,8 @@ export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: st
     api: parseApiAddress(overrides.api ?? file.api ?? API_DEFAULT, home),
     logLevel: overrides.logLevel ?? file.logLevel ?? 'warn',
     mdns: overrides.mdns ?? file.mdns ?? true,
-    name: overrides.name ?? file.name ?? ''
+    name: overrides.name ?? file.name ?? '',
+    eventBufferBytes: file.eventBufferBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES
   }
 }
 

@@ -238,7 +238,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         ...identityRoutes({ messenger }),
         ...messageRoutes({ messenger }),
         ...presenceRoutes({ messenger }),
-        ...eventRoutes({ messenger }),
+        ...eventRoutes({ messenger, log, maxBufferedBytes: config.eventBufferBytes }),
         ...requestRoutes({ messenger })
       ]
     })

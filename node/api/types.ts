@@ -297,6 +297,8 @@ export type EventView =
   | { type: 'heartbeat', at: number }
   /** Last line before the daemon closes the stream on shutdown. */
   | { type: 'shutdown' }
+  /** Last line before the daemon drops a client that stopped reading (its unsent events passed the buffer bound). */
+  | { type: 'overflow', reason: string }
 
 /** Fields an error reply may carry about what failed. */
 export interface ErrorDetails {
