@@ -157,6 +157,7 @@ const CODES: Record<string, number> = {
   FileExistsError: ExitCode.CONFLICT,
   NoPendingIdentityKeyError: ExitCode.NOT_FOUND,
   NoIdentityError: ExitCode.NOT_FOUND,
+  StoreMissingError: ExitCode.NOT_FOUND,
   IdentityKeyChangedError: ExitCode.KEY_CHANGED,
   PassphraseRequiredError: ExitCode.PASSPHRASE,
   WrongPassphraseError: ExitCode.PASSPHRASE,

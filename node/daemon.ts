@@ -79,6 +79,12 @@ export interface DaemonInit {
    * @default false
    */
   handleProcessFaults?: boolean
+  /**
+   * `--new-store`: begin with a new, empty store when the identity key exists
+   * but natter.db is missing or empty (otherwise `StoreMissingError`).
+   * @default false
+   */
+  newStore?: boolean
 }
 
 /** A running daemon. */
@@ -176,6 +182,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       announce: config.announce,
       bootstrap: config.bootstrap,
       mdns: config.mdns,
+      newStore: init.newStore === true,
       passphrase: keyStatus === 'plain' ? undefined : passphrase?.passphrase
     }).catch((err: Error) => {
       if (err.name === 'WrongPassphraseError') {

@@ -26,7 +26,7 @@ export type { HistoryOptions, HistoryCursor, MessageState, OutgoingState, Incomi
 export { encodeInvite, decodeInvite, isInvite, INVITE_PREFIX } from './invite.js'
 export type { Invite } from './invite.js'
 export {
-  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
+  StoreError, StoreCorruptError, StoreMissingError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
   ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
   InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError
 } from './store/index.js'
