@@ -2,6 +2,7 @@
  * The natter node: ties identity, network, store, presence, direct messages
  * and mailboxes together behind a small, typed, evented API.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
@@ -11,7 +12,8 @@ import { createDmSender } from './dm/sender.js'
 import { InvalidArgumentError, MessageTooLargeError, NotStartedError } from './errors.js'
 import { guard } from './util/guard.js'
 import { MAX_TEXT_BYTES } from './crypto/envelope.js'
-import { loadOrCreateIdentity } from './identity/index.js'
+import { IDENTITY_FILE, loadOrCreateIdentity } from './identity/index.js'
+import { assertStoreNotLost } from './store/lost.js'
 import { createBackup } from './keys/backup.js'
 import { acceptContactKey, observeContactKey, rejectContactKey } from './sessions/key-change.js'
 import { createSessionManager } from './sessions/manager.js'
@@ -35,7 +37,7 @@ import type { ContactKeyChange } from './sessions/key-change.js'
 import type { SessionManager } from './sessions/manager.js'
 import type { SafetyNumber } from './sessions/safety-number.js'
 import type { Bootstrapper } from './network/connectivity.js'
-import type { NatterLibp2p } from './network/libp2p.js'
+import type { NatterLibp2p, NetworkInit } from './network/libp2p.js'
 import type { Presence, PresenceService } from './presence/service.js'
 import type { Status } from './presence/record.js'
 import type { MailboxQuotasInit, BlockedPeer, Contact, ConversationSummary, HistoryOptions, Message, MessageRequest, OutgoingMessage, Store } from './store/index.js'
@@ -69,8 +71,26 @@ export interface NatterInit {
    * @default 'all'
    */
   dhtAddresses?: 'all' | 'public'
-  /** Connection limit. @default 300 */
+  /**
+   * Connections shared by peers that are not contacts, accepted peers or
+   * bootstrap peers; those get `connectionLimits.reserve` more slots of their
+   * own, so a flood of throwaway identities cannot lock them out. @default 300
+   */
   maxConnections?: number
+  /**
+   * Per-address limits on unprotected peers' connections and the reserve for
+   * protected ones (see `ConnectionLimitsInit`): 8 per IP, 32 per /24 (IPv6:
+   * /64 and /48), 32 reserved; loopback and private addresses are exempt from
+   * the per-address limits unless `limitPrivate`.
+   */
+  connectionLimits?: NetworkInit['connectionLimits']
+  /**
+   * Begin with a new, empty store even though an identity key exists and the
+   * store file is missing or empty. Without it that case throws
+   * `StoreMissingError` rather than silently losing contacts and history.
+   * @default false
+   */
+  newStore?: boolean
   /** Lifetime of this node's presence records, in ms. @default 90_000 */
   presenceTtlMs?: number
   /** Presence republish period, in ms. @default presenceTtlMs / 3 */
@@ -746,7 +766,13 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   for (const address of init.bootstrap ?? []) {
     parsePeerAddress(address)
   }
+  // an existing identity whose store is gone is an error, not a first start (issue 9)
+  const identityFile = join(init.dataDir, IDENTITY_FILE)
+  const identityExisted = existsSync(identityFile)
   const key = await loadOrCreateIdentity(init.dataDir, { passphrase: init.passphrase })
+  if (identityExisted && init.newStore !== true) {
+    assertStoreNotLost(join(init.dataDir, 'natter.db'), identityFile)
+  }
   const store = openStore({
     path: join(init.dataDir, 'natter.db'),
     durability: init.durability,
@@ -760,7 +786,9 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
       announce: init.announce,
       mdns: init.mdns ?? false,
       dhtAddresses: init.dhtAddresses ?? 'all',
-      maxConnections: init.maxConnections ?? 300
+      maxConnections: init.maxConnections ?? 300,
+      connectionLimits: init.connectionLimits,
+      isProtected: protectedPeers(store, init)
     })
   } catch (err) {
     store.close()
@@ -769,6 +797,26 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   const natter = new Natter(key, libp2p, store, init)
   await natter.start()
   return natter
+}
+
+/** Peers the connection limits always admit: contacts, accepted peers and bootstrap peers (issue 9, Sybil floods). */
+function protectedPeers (store: Store, init: NatterInit): (peerId: string) => boolean {
+  const bootstrap = new Set<string>()
+  const remembered = (store.settings.get(BOOTSTRAP_SETTING) as string[] | undefined) ?? []
+  for (const address of [...(init.bootstrap ?? []), ...remembered]) {
+    const id = parsePeerAddress(address).getComponents().findLast(c => c.name === 'p2p')?.value
+    if (id != null) {
+      bootstrap.add(id)
+    }
+  }
+  return (peerId) => {
+    try {
+      return bootstrap.has(peerId) || store.contacts.get(peerId) != null || store.requests.isAccepted(peerId)
+    } catch {
+      // a store fault must not decide who may connect: treat the peer as unknown
+      return false
+    }
+  }
 }
 
 /** Contacts' cached presence; every other peer's row (left by an older version, or a removed contact) is deleted. */

@@ -12,12 +12,14 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { PREKEY_NAMESPACE, selectPrekeyRecord, validatePrekeyRecord } from '../sessions/bundle-record.js'
+import { createConnectionLimits } from './connection-limits.js'
 import { createDhtStore, dhtOrigin } from './dht-store.js'
 import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from '../presence/scoring.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
+import type { ConnectionLimitsInit } from './connection-limits.js'
 import type { DhtStore, DhtStoreInit } from './dht-store.js'
 import type { Ed25519PrivateKey, Libp2p, PeerDiscovery, StreamHandler } from '@libp2p/interface'
 
@@ -44,7 +46,12 @@ export interface NetworkInit {
   mdns: boolean
   /** Which addresses the DHT stores and hands out. */
   dhtAddresses: 'all' | 'public'
+  /** Connections shared by peers that are not protected; protected peers get a reserve above it. */
   maxConnections: number
+  /** Per-address limits and the reserve for protected peers; see {@link ConnectionLimitsInit}. */
+  connectionLimits?: Omit<ConnectionLimitsInit, 'maxConnections'>
+  /** Whether a peer is protected from the connection limits (contacts, bootstrap peers). @default none is */
+  isProtected?: (peerId: string) => boolean
   /** Bounds of the DHT's store of other peers' records; see {@link DhtStoreInit}. */
   dhtStore?: DhtStoreInit
 }
@@ -87,11 +94,19 @@ function boundedDht<T> (factory: (components: any) => T, store: DhtStore): (comp
 /** Creates (does not start) the libp2p node. */
 export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
   const dhtStore = createDhtStore(init.dhtStore)
+  const limits = createConnectionLimits({
+    maxConnections: init.maxConnections,
+    reserve: init.connectionLimits?.reserve,
+    maxPerIp: init.connectionLimits?.maxPerIp,
+    maxPerSubnet: init.connectionLimits?.maxPerSubnet,
+    limitPrivate: init.connectionLimits?.limitPrivate,
+    idleMs: init.connectionLimits?.idleMs
+  })
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = [] // eslint-disable-line @typescript-eslint/no-explicit-any
   if (init.mdns) {
     peerDiscovery.push(mdns({ serviceTag: 'natter.local', interval: 10_000 }))
   }
-  return createLibp2p({
+  const node = await createLibp2p({
     start: false,
     privateKey: init.privateKey,
     addresses: {
@@ -102,8 +117,10 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    connectionGater: limits.gater,
     connectionManager: {
-      maxConnections: init.maxConnections,
+      // the shared slots plus a reserve only protected peers may use (connection-limits.ts)
+      maxConnections: limits.libp2pMaxConnections,
       // many peers may share one IP (a LAN behind NAT, or loopback): the defaults (5/s, 10 pending) refuse them
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 50
@@ -132,4 +149,6 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
       })
     }
   })
+  limits.attach(node, init.isProtected ?? (() => false))
+  return node
 }
