@@ -21,6 +21,9 @@ export const DHT_PUT_RATE = Object.freeze({ rate: 0.5, burst: 20 })
 /** ADD_PROVIDER requests one peer may make: 1 every 2 s sustained, 20 at once. */
 export const DHT_PROVIDE_RATE = Object.freeze({ rate: 0.5, burst: 20 })
 
+/** Peers whose DHT rate-limit buckets are remembered. */
+export const DHT_RATE_LIMIT_MAX_PEERS = 2048
+
 /** Connections to peers that are not contacts, mailbox or bootstrap peers, per IP address (IPv6: per /64). */
 export const MAX_CONNECTIONS_PER_IP = 8
 /** Connections to unprotected peers per subnet (IPv4 /24, IPv6 /48). */

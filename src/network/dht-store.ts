@@ -26,7 +26,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { createRateLimiter } from '../abuse/rate-limit.js'
 import { PREKEY_KEY_PREFIX, prekeyRecordPublishedAt } from '../sessions/bundle-record.js'
 import {
-  DHT_MAX_BYTES, DHT_MAX_PER_PEER, DHT_MAX_PROVIDERS, DHT_MAX_RECORDS, DHT_MAX_RECORD_BYTES, DHT_PROVIDE_RATE, DHT_PUT_RATE
+  DHT_MAX_BYTES, DHT_MAX_PER_PEER, DHT_MAX_PROVIDERS, DHT_MAX_RECORDS, DHT_MAX_RECORD_BYTES, DHT_PROVIDE_RATE, DHT_PUT_RATE, DHT_RATE_LIMIT_MAX_PEERS
 } from './constants.js'
 import { DhtQuotaError, StaleDhtRecordError } from './errors.js'
 import type { RateLimitRule } from '../abuse/rate-limit.js'
@@ -103,6 +103,8 @@ export class DhtStore extends MemoryDatastore {
     const put = init.putRate ?? DHT_PUT_RATE
     const provide = init.provideRate ?? DHT_PROVIDE_RATE
     this.limiter = createRateLimiter({
+      // a peer forgotten past this many starts with a fresh bucket; the totals still bound the store
+      maxPeers: DHT_RATE_LIMIT_MAX_PEERS,
       limits: {
         'dht-put': { contact: put, stranger: put },
         'dht-provide': { contact: provide, stranger: provide }
