@@ -79,4 +79,24 @@ describe('Sybil connection flood', () => {
     await pWaitFor(() => held() <= 3, { timeout: 10_000 })
     expect(held()).toBe(3)
   })
+
+  it('when the shared slots are full, an idle unknown peer makes room for a newcomer', async () => {
+    const idleMs = 300
+    const bob = await nodes.create({ maxConnections: 4, connectionLimits: { idleMs } })
+    for (let i = 0; i < 4; i++) {
+      flood.push(await throwaway())
+    }
+    await Promise.all(flood.map(async n => n.dial(multiaddr(bob.addresses[0]!))))
+    const open = (n: Libp2p): boolean => n.getConnections().some(c => c.status === 'open' && c.remotePeer.toString() === bob.peerId)
+    await pWaitFor(() => flood.every(open), { timeout: 10_000 })
+    const first = Date.now()
+    // identify's stream closes soon after connecting; after idleMs without a stream a connection is idle
+    await pWaitFor(() => Date.now() - first > idleMs * 2, { interval: 50 })
+
+    const newcomer = await throwaway()
+    flood.push(newcomer)
+    await newcomer.dial(multiaddr(bob.addresses[0]!))
+    await pWaitFor(() => open(newcomer) && flood.filter(open).length === 4, { timeout: 10_000 })
+    expect(flood.slice(0, 4).filter(open)).toHaveLength(3)
+  })
 })
