@@ -13,7 +13,7 @@ import { InvalidArgumentError, MessageTooLargeError, NotStartedError } from './e
 import { guard } from './util/guard.js'
 import { MAX_TEXT_BYTES } from './crypto/envelope.js'
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity/index.js'
-import { assertStoreNotLost } from './store/lost.js'
+import { STORE_MARKER, assertStoreNotLost, markStoreCreated } from './store/lost.js'
 import { createBackup } from './keys/backup.js'
 import { acceptContactKey, observeContactKey, rejectContactKey } from './sessions/key-change.js'
 import { createSessionManager } from './sessions/manager.js'
@@ -770,14 +770,21 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   const identityFile = join(init.dataDir, IDENTITY_FILE)
   const identityExisted = existsSync(identityFile)
   const key = await loadOrCreateIdentity(init.dataDir, { passphrase: init.passphrase })
+  const markerFile = join(init.dataDir, STORE_MARKER)
   if (identityExisted && init.newStore !== true) {
-    assertStoreNotLost(join(init.dataDir, 'natter.db'), identityFile)
+    assertStoreNotLost(join(init.dataDir, 'natter.db'), identityFile, markerFile)
   }
   const store = openStore({
     path: join(init.dataDir, 'natter.db'),
     durability: init.durability,
     mailbox: init.mailboxQuotas
   })
+  try {
+    markStoreCreated(markerFile)
+  } catch (err) {
+    store.close()
+    throw err
+  }
   let libp2p: NatterLibp2p
   try {
     libp2p = await createNetwork({

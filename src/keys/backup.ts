@@ -154,10 +154,9 @@ export async function importIdentity (dataDir: string, backup: string, passphras
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   await writeSecretFile(file, bytes, { overwrite: options.overwrite === true })
   let restored = 0
-  // the store is created even with no contact to restore: an identity with no store is a lost store (StoreMissingError)
-  const store = openStore({ path: join(dataDir, 'natter.db') })
-  try {
-    if (options.contacts !== false) {
+  if (options.contacts !== false && contents.contacts.length > 0) {
+    const store = openStore({ path: join(dataDir, 'natter.db') })
+    try {
       for (const contact of contents.contacts) {
         if (store.contacts.get(contact.peerId) != null || store.contacts.getByName(contact.name) != null || contact.peerId === contents.peerId) {
           continue
@@ -173,9 +172,9 @@ export async function importIdentity (dataDir: string, backup: string, passphras
           // a contact this version cannot hold (bad name or peer id): the identity matters, not it
         }
       }
+    } finally {
+      store.close()
     }
-  } finally {
-    store.close()
   }
   return { peerId: contents.peerId, contacts: restored }
 }
