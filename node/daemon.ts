@@ -23,16 +23,18 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { ensureToken } from './api/auth.js'
 import { homeFiles, resolveHome, resolveRendezvousDir } from './api/discovery.js'
+import { configRoutes } from './api/routes/config.js'
 import { contactKeyRoutes } from './api/routes/contact-keys.js'
 import { contactRoutes } from './api/routes/contacts.js'
 import { eventRoutes } from './api/routes/events.js'
 import { identityRoutes } from './api/routes/identity.js'
+import { inboxRoutes } from './api/routes/inbox.js'
 import { messageRoutes } from './api/routes/messages.js'
 import { nodeRoutes } from './api/routes/node.js'
 import { presenceRoutes } from './api/routes/presence.js'
 import { requestRoutes } from './api/routes/requests.js'
 import { createApiServer } from './api/server.js'
-import { formatBanner, formatBannerJson, shellQuote } from './banner.js'
+import { cliCommand, formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
 import { HomeError, ListenError } from './errors.js'
 import { installLastResort } from './last-resort.js'
@@ -162,7 +164,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     }
     lock = await acquireLock(files.lock)
 
-    const { file, created } = await loadConfigFile(files.config)
+    const { file, created } = await loadConfigFile(files.config, overrides)
     const config = resolveConfig(file, overrides, home)
     log = createLog({ level: config.logLevel, stream: init.stderr })
     const token = await ensureToken(files.token)
@@ -183,6 +185,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       bootstrap: config.bootstrap,
       mdns: config.mdns,
       newStore: init.newStore === true,
+      readReceipts: config.readReceipts,
       passphrase: keyStatus === 'plain' ? undefined : passphrase?.passphrase
     }).catch((err: Error) => {
       if (err.name === 'WrongPassphraseError') {
@@ -246,7 +249,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         ...messageRoutes({ messenger }),
         ...presenceRoutes({ messenger }),
         ...eventRoutes({ messenger, log, maxBufferedBytes: config.eventBufferBytes }),
-        ...requestRoutes({ messenger })
+        ...requestRoutes({ messenger }),
+        ...inboxRoutes({ messenger }),
+        ...configRoutes({ path: files.config, apply: (next) => { messenger.setReadReceipts(next.readReceipts ?? false) } })
       ]
     })
     let endpoint: ApiEndpoint
@@ -283,7 +288,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       encrypted: keyStatus === 'encrypted' || (keyStatus === 'missing' && passphrase != null),
       mdns: config.mdns,
       rendezvousDir,
-      homeFlag: init.home
+      homeFlag: init.home,
+      listen: config.listen,
+      ...cliCommand(env)
     }
     init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
 

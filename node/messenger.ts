@@ -58,6 +58,10 @@ export interface Messenger {
   history(peer: string, options: { before?: number, limit?: number }): MessageView[]
   /** Marks the conversation read; returns how many messages changed. */
   markRead(peer: string): Promise<number>
+  /** Conversations with their last message and unread count, the most recent first. */
+  conversations(): Array<{ peer: string, unread: number, last: MessageView }>
+  /** Turns read receipts on or off while the node runs. */
+  setReadReceipts(on: boolean): void
   setPresence(status: StatusView, note: string): Promise<PresenceView>
   ownPresence(): PresenceView
   presences(): PresenceView[]
@@ -170,6 +174,8 @@ export function createMessenger (natter: Natter): Messenger {
     send: async (peer, text, options) => toMessageView(await natter.send(peer, text, options)),
     history: (peer, options) => natter.history(peer, options).map(toMessageView),
     markRead: async (peer) => natter.markRead(peer),
+    conversations: () => natter.conversations().map(c => ({ peer: c.peer, unread: c.unread, last: toMessageView(c.lastMessage) })),
+    setReadReceipts: (on) => { natter.setReadReceipts(on) },
     setPresence: async (status, note) => presenceView(await natter.setPresence({ status, note })),
     ownPresence: () => presenceView(natter.ownPresence),
     presences: () => natter.presences().map(presenceView),

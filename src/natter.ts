@@ -3,6 +3,7 @@
  * and mailboxes together behind a small, typed, evented API.
  */
 import { existsSync } from 'node:fs'
+import { pingRtt } from './network/ping-rtt.js'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
@@ -490,6 +491,15 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     return this.messenger.markRead(this.resolvePeer(peer).peerId.toString())
   }
 
+  /**
+   * Turns read receipts on or off while the node runs (the `readReceipts`
+   * init option sets the starting value): when on, {@link Natter.markRead}
+   * tells the sender that its messages were read.
+   */
+  setReadReceipts (on: boolean): void {
+    this.messenger.setReadReceipts(on)
+  }
+
   /** Strangers who sent messages that wait for acceptance. */
   requests (): MessageRequest[] {
     return this.store.requests.list()
@@ -569,13 +579,14 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     await connectToPeer(this.libp2p, this.resolvePeer(target).peerId, { signal })
   }
 
-  /** Round-trip time to a peer in ms (libp2p ping), connecting first if needed. */
+  /** Round-trip time to a peer in ms, fractional (libp2p ping), connecting first if needed. */
   async ping (peer: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.assertRunning()
     const target = this.resolvePeer(peer).peerId
     const signal = anySignal(options.signal, AbortSignal.timeout(this.sendTimeoutMs))
     await connectToPeer(this.libp2p, target, { signal })
-    return this.libp2p.services.ping.ping(target, { signal })
+    // term: timed with a sub-millisecond clock (@libp2p/ping reports whole ms: 0 on a LAN)
+    return pingRtt(this.libp2p, target, { signal })
   }
 
   /** Fetches messages held for this node by mailbox peers now (it also happens on connect and periodically). */

@@ -5,7 +5,7 @@
  */
 import { Argument } from 'commander'
 import { UsageError } from '../errors.js'
-import { formatStatus, print, printJson, styleFor } from '../output.js'
+import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import type { StatusView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
@@ -15,7 +15,7 @@ import type { Command } from 'commander'
 export function registerStatus (program: Command, ctx: Context): void {
   program
     .command('status')
-    .description('show or set your presence (seen by your contacts)')
+    .description('show or set your presence (public: every peer subscribed to the presence topic sees it, not only your contacts)')
     .addArgument(new Argument('[status]', 'your new status').choices(['online', 'away', 'busy']))
     .option('--note <text>', 'a short note (up to 140 bytes); "" clears it')
     .addHelpText('after', examples(
@@ -23,7 +23,12 @@ export function registerStatus (program: Command, ctx: Context): void {
       ['natter status away --note "lunch, back at 2"', 'away, with a note'],
       ['natter status --note "on a train"', 'change the note only'],
       ['natter status online --note ""', 'online, no note']
-    ))
+    ) + `
+Who sees it: your status and note are published on the network's presence
+topic (PROTOCOL.md §3), signed by your key, so every peer subscribed to that
+topic can read them, contacts or not. Put nothing in a note you would not
+post publicly.
+`)
     .action(async (status: StatusView | undefined, options: { note?: string }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
       let presence
@@ -42,6 +47,6 @@ export function registerStatus (program: Command, ctx: Context): void {
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
-      print(ctx, `${formatStatus(style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`)
+      print(ctx, `${formatStatus(style, presence.status)}${formatNote(style, presence.note)}`)
     })
 }

@@ -51,6 +51,7 @@ export class PayloadTooLargeError extends Error {
 const STATUS: Record<string, number> = {
   BadRequestError: 400,
   InvalidArgumentError: 400,
+  ConfigError: 400,
   InvalidPeerIdError: 400,
   InvalidContactNameError: 400,
   InvalidMessageError: 400,

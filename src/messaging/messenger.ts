@@ -104,6 +104,8 @@ export interface Messenger {
   receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
   /** Marks a conversation read (and sends a read receipt when enabled); returns how many messages changed. */
   markRead(peer: string): Promise<number>
+  /** Turns read receipts on or off from now on (the user changed the setting). */
+  setReadReceipts(on: boolean): void
   /** Retries every pending message to `peer` now (it just came online). */
   nudge(peer: string): void
 }
@@ -118,7 +120,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const retryInitialMs = init.retryInitialMs ?? 1000
   const retryMaxMs = init.retryMaxMs ?? 300_000
   const expireAfterMs = init.expireAfterMs ?? 14 * DAY
-  const readReceipts = init.readReceipts ?? false
+  // term: mutable, so the setting can change while the node runs (setReadReceipts)
+  let readReceipts = init.readReceipts ?? false
   const powDifficulty = init.powDifficulty ?? DEFAULT_DIFFICULTY
   const stampCache = createReplayCache()
   const inFlight = new Map<string, Promise<void>>()
@@ -495,6 +498,10 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         sendReceipt(peer, unread, Payload.ReceiptState.READ)
       }
       return changed
+    },
+
+    setReadReceipts (on) {
+      readReceipts = on
     },
 
     nudge (peer) {
