@@ -213,6 +213,13 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         log.warn('IDENTITY KEY CHANGED for contact %s: known as %s, now presented as %s. This may be a reinstall, or someone impersonating them. Messages to %s are held until `%s contacts accept-key %s` (or `reject-key %s`); compare safety numbers first with `%s verify %s --pending`',
           name, event.peerId, event.newPeerId, name, natter, q, q, natter, q)
       }
+      if (event.type === 'storage') {
+        if (event.storage.state === 'read-only') {
+          log.warn('STORAGE READ-ONLY: the store cannot take writes (%s). The daemon keeps running: history can be read, peers are told to try later, nothing stored is lost. Free some disk space; it resumes by itself.', event.storage.reason ?? 'the disk refused a write')
+        } else {
+          log.warn('storage writable again: taking messages')
+        }
+      }
     })
 
     let fault: DaemonFaultError | undefined

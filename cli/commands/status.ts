@@ -7,7 +7,7 @@ import { Argument } from 'commander'
 import { UsageError } from '../errors.js'
 import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
-import type { StatusView } from '../../node/api/types.js'
+import type { NodeInfo, StatusView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
@@ -32,8 +32,11 @@ post publicly.
     .action(async (status: StatusView | undefined, options: { note?: string }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
       let presence
+      let storage: NodeInfo['storage'] | undefined
       if (status == null && options.note == null) {
-        presence = (await client.id()).presence
+        const info = await client.id()
+        presence = info.presence
+        storage = info.storage
       } else {
         const current = status == null ? (await client.id()).presence : undefined
         const next = status ?? current?.status
@@ -43,10 +46,14 @@ post publicly.
         presence = (await client.setPresence({ status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' })).presence
       }
       if (globals(cmd).json === true) {
-        printJson(ctx, { presence })
+        printJson(ctx, storage == null ? { presence } : { presence, storage })
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
       print(ctx, `${formatStatus(style, presence.status)}${formatNote(style, presence.note)}`)
+      if (storage != null && storage.state !== 'ok') {
+        // loud: the daemon keeps running, but takes no new messages until its disk has room
+        print(ctx, `storage: READ-ONLY since ${new Date(storage.since).toISOString()} (${storage.reason ?? 'the disk refused a write'}); peers are told to try later and nothing stored is lost; free some disk space`)
+      }
     })
 }

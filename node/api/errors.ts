@@ -75,6 +75,7 @@ const STATUS: Record<string, number> = {
   NoMailboxError: 502,
   NotStartedError: 503,
   StoreBusyError: 503,
+  StoreError: 503,
   DeliveryTimeoutError: 504,
   TimeoutError: 504,
   AbortError: 504

@@ -39,6 +39,17 @@ export interface NodeInfo {
   home: string
   /** Peers connected now. */
   connections: number
+  /** Whether the store takes writes; `read-only` while its disk is full or failing (messages are refused "try later"). */
+  storage: StorageView
+}
+
+/** The store's writability. */
+export interface StorageView {
+  state: 'ok' | 'read-only'
+  /** With `read-only`: why (e.g. `SQLITE_FULL: …`). */
+  reason?: string
+  /** Since when, ms since the epoch. */
+  since: number
 }
 
 /** A contact. */
@@ -341,6 +352,8 @@ export type EventView =
    * to it are held until the user accepts or rejects the new key.
    */
   | { type: 'contact:key-changed', contact: ContactView, peerId: string, newPeerId: string }
+  /** The store went read-only (disk full or failing) or became writable again. */
+  | { type: 'storage', storage: StorageView }
   /** Sent every 15 s so clients notice a dead connection. */
   | { type: 'heartbeat', at: number }
   /** Last line before the daemon closes the stream on shutdown. */

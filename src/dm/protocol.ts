@@ -31,6 +31,8 @@ export interface DmVerdict {
   id?: Uint8Array
   /** With POW_REQUIRED: the difficulty wanted. */
   requiredDifficulty?: number
+  /** With RATE_LIMITED or UNAVAILABLE: when the sender may sensibly retry, in ms. */
+  retryAfterMs?: number
 }
 
 /** Options of {@link handleDmStream}. */
@@ -70,7 +72,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
           break
         }
         if ((err as Error).name === 'InvalidDataLengthError') {
-          await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.TOO_LARGE, error: 'frame exceeds the size limit', requiredDifficulty: 0 })
+          await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.TOO_LARGE, error: 'frame exceeds the size limit', requiredDifficulty: 0, retryAfterMs: 0 })
         }
         throw err
       }
@@ -78,11 +80,11 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
       try {
         request = DmRequest.decode(frame)
       } catch (err) {
-        await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.INVALID, error: 'malformed DmRequest frame', requiredDifficulty: 0 })
+        await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.INVALID, error: 'malformed DmRequest frame', requiredDifficulty: 0, retryAfterMs: 0 })
         throw err
       }
       const verdict = await init.onEnvelope(request.envelope, from)
-      await reply(lp, { id: verdict.id ?? envelopeId(request.envelope), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0 })
+      await reply(lp, { id: verdict.id ?? envelopeId(request.envelope), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs) })
       if (verdict.status === DmResponse.Status.RATE_LIMITED) {
         await new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
       }
@@ -108,6 +110,10 @@ function envelopeId (envelope: Uint8Array): Uint8Array {
   } catch {
     return new Uint8Array(0)
   }
+}
+
+function clampRetryAfter (ms: number | undefined): number {
+  return ms == null || !Number.isFinite(ms) || ms <= 0 ? 0 : Math.min(Math.ceil(ms), 0xffff_ffff)
 }
 
 async function reply (lp: LengthPrefixedStream<Stream>, response: DmResponse): Promise<void> {
@@ -174,7 +180,10 @@ export class DmChannel {
       const response = await waiter.promise
       if (response.status !== DmResponse.Status.OK) {
         const status = DmResponse.Status[response.status] ?? String(response.status)
-        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), { requiredDifficulty: response.requiredDifficulty })
+        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), {
+          requiredDifficulty: response.requiredDifficulty,
+          retryAfterMs: response.retryAfterMs > 0 ? response.retryAfterMs : undefined
+        })
       }
     } catch (err) {
       if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {
