@@ -13,6 +13,7 @@ import { basename, isAbsolute, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { NatterOptionsSchema } from '../src/index.js'
+import { EVENT_STREAM_MAX_BUFFERED_BYTES } from './api/routes/events.js'
 import { ConfigError } from './errors.js'
 import { LOG_LEVELS } from './log.js'
 import type { LogLevel } from './log.js'
@@ -39,6 +40,8 @@ export interface DaemonConfig {
   mdns: boolean
   /** The name this node suggests for itself in invites. */
   name: string
+  /** Most bytes of events waiting for a slow `/v1/events` client before it is dropped (config file only). */
+  eventBufferBytes: number
   /** Tell senders when their messages were read (when a chat or history shows them). */
   readReceipts: boolean
   /** How the chat screen tells about a new message while its terminal is not focused. */
@@ -108,6 +111,7 @@ const fields = {
   logLevel: z.enum(LOG_LEVELS, { error: `not one of ${LOG_LEVELS.join(', ')}` }),
   mdns: z.boolean({ error: 'not true or false' }),
   name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters'),
+  eventBufferBytes: z.number({ error: 'not a number' }).int('not an integer').min(4096, 'below 4096').max(256 * 1024 * 1024, 'above 256 MiB'),
   readReceipts: z.boolean({ error: 'not true or false' }),
   notify: z.enum(NOTIFY_MODES, { error: `not one of ${NOTIFY_MODES.join(', ')}` })
 }
@@ -128,6 +132,7 @@ export const ConfigFileSchema = z.strictObject({
   mdns: fields.mdns.optional(),
   name: fields.name.optional(),
   ...NatterOptionsSchema.shape,
+  eventBufferBytes: fields.eventBufferBytes.optional(),
   readReceipts: fields.readReceipts.optional(),
   notify: fields.notify.optional()
 })
@@ -275,6 +280,7 @@ export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: st
     logLevel: overrides.logLevel ?? file.logLevel ?? 'warn',
     mdns: overrides.mdns ?? file.mdns ?? true,
     name: overrides.name ?? file.name ?? '',
+    eventBufferBytes: file.eventBufferBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES,
     readReceipts: file.readReceipts ?? false,
     notify: file.notify ?? 'bell',
     options: pickOptions(file)
@@ -359,7 +365,10 @@ async function freePort (): Promise<number> {
 /** Settings that apply to a running daemon at once; the others wait for its next start. */
 export const LIVE_SETTINGS: ReadonlySet<keyof ConfigFile> = new Set(['readReceipts', 'notify'])
 
-/** The fields of `config.json` with defaults filled in, as `natter config` shows them. */
+/**
+ * The fields of `config.json` with defaults filled in, as `natter config` shows them
+ * (`eventBufferBytes`, a file-only tuning knob, is not among them).
+ */
 export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen' | 'announce' | 'bootstrap' | 'api' | 'logLevel' | 'mdns' | 'name' | 'readReceipts' | 'notify'>> {
   return {
     listen: file.listen ?? ['/ip4/0.0.0.0/tcp/0'],

@@ -72,6 +72,12 @@ export interface DaemonInit {
    * @default false
    */
   handleProcessFaults?: boolean
+  /**
+   * `--new-store`: begin with a new, empty store when the identity key exists
+   * but natter.db is missing or empty (otherwise `StoreMissingError`).
+   * @default false
+   */
+  newStore?: boolean
 }
 
 /** A running daemon. */
@@ -170,6 +176,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       announce: config.announce,
       bootstrap: config.bootstrap,
       mdns: config.mdns,
+      newStore: init.newStore === true,
       readReceipts: config.readReceipts,
       passphrase: keyStatus === 'plain' ? undefined : passphrase?.passphrase
     }).catch((err: Error) => {
@@ -238,6 +245,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         home,
         name: config.name,
         log,
+        eventBufferBytes: config.eventBufferBytes,
         requestStop: () => { void stop() },
         configPath: files.config,
         applyConfig: (next) => { facade.setReadReceipts(next.readReceipts ?? false) }

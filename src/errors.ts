@@ -28,7 +28,7 @@ import { DepositStampRequiredError, MailboxRefusedError, NoMailboxError } from '
 import { IdentityKeyChangedError } from './sessions/errors.js'
 import { PingMismatchError } from './network/ping-rtt.js'
 import {
-  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
+  StoreError, StoreCorruptError, StoreMissingError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
   ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
   InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError, SettingTypeError
 } from './store/errors.js'
@@ -45,7 +45,7 @@ export {
   MailboxRefusedError, NoMailboxError, DepositStampRequiredError,
   IdentityKeyChangedError,
   PingMismatchError,
-  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
+  StoreError, StoreCorruptError, StoreMissingError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
   ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
   InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError, SettingTypeError
 }
@@ -100,6 +100,7 @@ export const ERRORS = {
   StoreError,
   StoreCorruptError,
   StoreBusyError,
+  StoreMissingError,
   StoreClosedError,
   StoreVersionError,
   MigrationError,

@@ -4,6 +4,7 @@
  * @module
  */
 import { DEFAULT_RATE_LIMITS } from './abuse/constants.js'
+import type { NetworkInit } from './network/libp2p.js'
 import type { RateLimitTiers } from './abuse/index.js'
 import type { Passphrase } from './keys/identity.js'
 import type { RequestLimits } from './messaging/inbound-limits.js'
@@ -71,8 +72,26 @@ export interface NatterInit {
    * @default 'all'
    */
   dhtAddresses?: 'all' | 'public'
-  /** Connection limit. @default 300 */
+  /**
+   * Connections shared by peers that are not contacts, accepted peers or
+   * bootstrap peers; those get `connectionLimits.reserve` more slots of their
+   * own, so a flood of throwaway identities cannot lock them out. @default 300
+   */
   maxConnections?: number
+  /**
+   * Per-address limits on unprotected peers' connections and the reserve for
+   * protected ones (see `ConnectionLimitsInit`): 8 per IP, 32 per /24 (IPv6:
+   * /64 and /48), 32 reserved; loopback and private addresses are exempt from
+   * the per-address limits unless `limitPrivate`.
+   */
+  connectionLimits?: NetworkInit['connectionLimits']
+  /**
+   * Begin with a new, empty store even though an identity key exists and the
+   * store file is missing or empty. Without it that case throws
+   * `StoreMissingError` rather than silently losing contacts and history.
+   * @default false
+   */
+  newStore?: boolean
   /** Lifetime of this node's presence records, in ms. @default 90_000 */
   presenceTtlMs?: number
   /** Presence republish period, in ms. @default presenceTtlMs / 3 */

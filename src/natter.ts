@@ -15,12 +15,14 @@ import { loadOrCreateIdentity } from './keys/identity.js'
 import { encodeInvite } from './invite.js'
 import { createBackup } from './keys/backup.js'
 import { checkLibp2p } from './network/check.js'
+import { protectedPeers } from './network/peer-book.js'
 import { parsePeerAddress } from './network/connectivity.js'
 import { createNetwork } from './network/libp2p.js'
 import { natterServicePolicies } from './policies.js'
 import { ensurePromiseWithResolvers } from './polyfill.js'
 import { createServices } from './services.js'
 import { openNodeStorage } from './storage.js'
+import { lostStoreCheck } from './store/lost.js'
 import { startAll, stopAll } from './util/startable.js'
 import type { Blocklist } from './blocklist/index.js'
 import type { Contacts } from './contacts/index.js'
@@ -241,7 +243,10 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   }
   ensurePromiseWithResolvers()
   const logger = init.logger ?? defaultLogger()
+  // an existing identity whose store is gone is an error, not a first start (issue 9)
+  const lost = init.store == null && dataDir != null && dataDir !== '' ? lostStoreCheck(dataDir, init.newStore === true) : undefined
   const privateKey = init.privateKey ?? await loadOrCreateIdentity(dataDir as string, { passphrase: init.passphrase })
+  lost?.check()
   const self = parsePeerId(privateKey.publicKey.toString())
   if (init.libp2p != null) {
     checkLibp2p(init.libp2p)
@@ -250,6 +255,13 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
     }
   }
   const { store, health, tell } = openNodeStorage(init, logger)
+  try {
+    lost?.mark()
+  } catch (err) {
+    health.stop()
+    store.close()
+    throw err
+  }
   let libp2p: NatterLibp2p
   try {
     libp2p = init.libp2p ?? await createNetwork({
@@ -259,6 +271,8 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
       mdns: init.mdns,
       dhtAddresses: init.dhtAddresses,
       maxConnections: init.maxConnections,
+      connectionLimits: init.connectionLimits,
+      isProtected: protectedPeers(store, init),
       logger,
       ...natterServicePolicies()
     })
@@ -274,4 +288,5 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
   await natter.start()
   return natter
 }
+
 

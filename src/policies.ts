@@ -7,7 +7,7 @@
  * @module
  */
 import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from './presence/scoring.js'
-import { PREKEY_NAMESPACE, selectPrekeyRecord, validatePrekeyRecord } from './sessions/bundle-record.js'
+import { PREKEY_NAMESPACE, prekeyRecordPublishedAt, selectPrekeyRecord, validatePrekeyRecord } from './sessions/bundle-record.js'
 import type { ServicePolicies } from './network/libp2p.js'
 
 /**
@@ -20,6 +20,8 @@ export function natterServicePolicies (): Required<ServicePolicies> {
     // prekey bundles: only valid, signed records are stored or returned; the newest wins
     dhtValidators: { [PREKEY_NAMESPACE]: validatePrekeyRecord },
     dhtSelectors: { [PREKEY_NAMESPACE]: selectPrekeyRecord },
+    // and an older one never replaces a stored newer one (no rollback by a PUT)
+    dhtRecordAge: { [PREKEY_NAMESPACE]: prekeyRecordPublishedAt },
     scoreParams: presenceScoreParams(),
     scoreThresholds: PRESENCE_SCORE_THRESHOLDS,
     maxInboundDataLength: MAX_GOSSIP_RPC_BYTES

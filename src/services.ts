@@ -169,6 +169,8 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     peerId: libp2p.peerId,
     logger,
     cache: store.presence,
+    // presence is kept, and persisted, for contacts only; others' sit in the service's bounded cache (issue 9)
+    isContact: (peer) => store.contacts.get(peer) != null,
     isBlocked,
     isTrusted,
     rateLimiter,

@@ -21,6 +21,7 @@ interface DaemonOptions {
   mdns?: boolean
   name?: string
   passphraseFile?: string
+  newStore?: boolean
 }
 
 /** A second signal while stopping: give up waiting. */
@@ -45,6 +46,7 @@ export function registerDaemon (program: Command, ctx: Context): void {
     .option('--no-mdns', 'do not use mDNS (no multicast traffic)')
     .option('--name <name>', 'the name your invites suggest for you')
     .option('--passphrase-file <path>', 'the identity key\'s passphrase is the first line of this file (else NATTER_PASSPHRASE, else asked on the terminal)')
+    .option('--new-store', 'begin with a new, empty message store when natter.db is missing or empty next to an existing identity (otherwise the daemon refuses to start)')
     .addHelpText('after', examples(
       ['natter daemon', 'run with the home\'s config.json (created on first run)'],
       ['natter --home ~/alt daemon --no-mdns', 'a second node on this machine, no multicast'],
@@ -61,6 +63,10 @@ An identity key encrypted with \`natter passphrase set\` needs its passphrase:
 from --passphrase-file, else NATTER_PASSPHRASE, else asked on the terminal
 (without a terminal the daemon exits with code 9). On first start, a
 passphrase given by file or NATTER_PASSPHRASE encrypts the new key.
+
+If natter.db is missing or empty while the identity key exists, the contacts
+and history were lost: the daemon refuses to start (exit code 4) rather than
+begin again silently. Restore natter.db from a backup, or pass --new-store.
 `)
     .action(async (options: DaemonOptions, cmd: Command) => {
       const g = globals(cmd)
@@ -91,6 +97,7 @@ passphrase given by file or NATTER_PASSPHRASE encrypts the new key.
           stdout: ctx.stdout,
           stderr: ctx.stderr,
           passphraseFile: options.passphraseFile,
+          newStore: options.newStore === true,
           handleProcessFaults: true,
           askPassphrase: canPrompt(ctx) ? async (prompt) => askSecret(ctx, prompt) : undefined,
           overrides: {

@@ -62,6 +62,7 @@ export type ApiErrorName = LibraryErrorName | ApiOwnErrorName | Extract<NodeErro
  */
 export const STATUS: Record<ApiErrorName, number> = {
   BadRequestError: 400,
+  StoreMissingError: 500,
   InvalidArgumentError: 400,
   ConfigError: 400,
   InvalidPeerIdError: 400,

@@ -24,10 +24,14 @@ import {
 } from './constants.js'
 import type { GossipSub, GossipSubComponents } from '@libp2p/gossipsub'
 import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
+import { createConnectionLimits } from './connection-limits.js'
+import { createDhtStore, dhtOrigin } from './dht-store.js'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { ComponentLogger, Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
+import type { ConnectionLimitsInit } from './connection-limits.js'
+import type { DhtStore, DhtStoreInit } from './dht-store.js'
+import type { ComponentLogger, Ed25519PrivateKey, Libp2p, PeerDiscovery, StreamHandler } from '@libp2p/interface'
 
 export { DHT_PROTOCOL }
 
@@ -49,6 +53,11 @@ export interface ServicePolicies {
   dhtValidators?: Record<string, ValidateFn>
   /** DHT record selectors (which of several records wins) by key namespace. @default none */
   dhtSelectors?: Record<string, SelectFn>
+  /**
+   * When a record under a key namespace was published, by namespace: the bounded DHT store refuses to
+   * replace a stored record with an older one (no rollback; PROTOCOL.md §6.3). @default none
+   */
+  dhtRecordAge?: Record<string, (value: Uint8Array) => number | bigint>
   /** Gossipsub peer-score parameters. @default gossipsub's */
   scoreParams?: Partial<PeerScoreParams>
   /** Gossipsub peer-score thresholds. @default gossipsub's */
@@ -117,16 +126,71 @@ export interface NetworkInit extends NatterServicesInit {
   maxConnections?: number
   /** Where libp2p logs. @default libp2p's default logger */
   logger?: ComponentLogger
+  /** Per-address limits and the reserve for protected peers; see {@link ConnectionLimitsInit}. */
+  connectionLimits?: Omit<ConnectionLimitsInit, 'maxConnections'>
+  /** Whether a peer is protected from the connection limits (contacts, bootstrap peers). @default none is */
+  isProtected?: (peerId: string) => boolean
+  /** Bounds of the DHT's store of other peers' records; see {@link DhtStoreInit}. */
+  dhtStore?: DhtStoreInit
+}
+
+/**
+ * Runs kad-dht over `store` instead of libp2p's unbounded datastore, and runs
+ * each inbound DHT stream inside {@link dhtOrigin} so the store knows which
+ * peer a PUT_VALUE or ADD_PROVIDER came from.
+ */
+function boundedDht<T> (factory: (components: any) => T, store: DhtStore): (components: any) => T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (components) => {
+    // the registrar's handle(protocol, handler, options): the one call wrapped
+    const registrar: { handle(protocol: string, handler: StreamHandler, options?: unknown): Promise<void> } = components.registrar
+    const wrapped = new Proxy(registrar, {
+      get (target, prop) {
+        if (prop === 'handle') {
+          return async (protocol: string, handler: StreamHandler, options?: unknown) => {
+            const inOrigin: StreamHandler = (stream, connection) => dhtOrigin.run({ peer: connection.remotePeer.toString() }, () => handler(stream, connection))
+            return target.handle(protocol, inOrigin, options)
+          }
+        }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    return factory(new Proxy(components, {
+      get (target, prop) {
+        if (prop === 'registrar') {
+          return wrapped
+        }
+        if (prop === 'datastore') {
+          return store
+        }
+        return Reflect.get(target, prop)
+      }
+    }))
+  }
+}
+
+/** natter's services with kad-dht over the bounded store (see {@link boundedDht}). */
+function boundedServices (services: ReturnType<typeof natterServices>, store: DhtStore): ReturnType<typeof natterServices> {
+  return { ...services, dht: boundedDht(services.dht, store) }
 }
 
 /** Creates (does not start) the libp2p node. */
 export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
   ensurePromiseWithResolvers()
+  const dhtStore = createDhtStore({ ...init.dhtStore, recordAge: init.dhtStore?.recordAge ?? init.dhtRecordAge })
+  const limits = createConnectionLimits({
+    maxConnections: init.maxConnections ?? MAX_CONNECTIONS,
+    reserve: init.connectionLimits?.reserve,
+    maxPerIp: init.connectionLimits?.maxPerIp,
+    maxPerSubnet: init.connectionLimits?.maxPerSubnet,
+    limitPrivate: init.connectionLimits?.limitPrivate,
+    idleMs: init.connectionLimits?.idleMs
+  })
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = [] // eslint-disable-line @typescript-eslint/no-explicit-any
   if (init.mdns === true) {
     peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: MDNS_INTERVAL_MS }))
   }
-  return createLibp2p({
+  const node = await createLibp2p({
     start: false,
     privateKey: init.privateKey,
     logger: init.logger,
@@ -138,12 +202,16 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    connectionGater: limits.gater,
     connectionManager: {
-      maxConnections: init.maxConnections ?? MAX_CONNECTIONS,
+      // the shared slots plus a reserve only protected peers may use (connection-limits.ts)
+      maxConnections: limits.libp2pMaxConnections,
       // many peers may share one IP (a LAN behind NAT, or loopback): the defaults (5/s, 10 pending) refuse them
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS
     },
-    services: natterServices(init)
+    services: boundedServices(natterServices(init), dhtStore)
   })
+  limits.attach(node, init.isProtected ?? (() => false))
+  return node
 }

@@ -7,7 +7,7 @@
  */
 import { parsePeerAddress } from './connectivity.js'
 import type { Bootstrapper, Dialer } from './connectivity.js'
-import type { Settings } from '../store/index.js'
+import type { Settings, Store } from '../store/index.js'
 import type { Logger, PeerId } from '@libp2p/interface'
 
 /** Settings key of the remembered bootstrap addresses. */
@@ -59,6 +59,26 @@ export function createPeerBook ({ settings, bootstrapper, libp2p, log }: PeerBoo
 
     join () {
       void bootstrapper.dialAll()
+    }
+  }
+}
+
+/** Peers the connection limits always admit: contacts, accepted peers and bootstrap peers (issue 9, Sybil floods). */
+export function protectedPeers (store: Pick<Store, 'settings' | 'contacts' | 'requests'>, init: { bootstrap?: string[] }): (peerId: string) => boolean {
+  const bootstrap = new Set<string>()
+  const remembered = (store.settings.get(BOOTSTRAP_SETTING) as string[] | undefined) ?? []
+  for (const address of [...(init.bootstrap ?? []), ...remembered]) {
+    const id = parsePeerAddress(address).getComponents().findLast(c => c.name === 'p2p')?.value
+    if (id != null) {
+      bootstrap.add(id)
+    }
+  }
+  return (peerId) => {
+    try {
+      return bootstrap.has(peerId) || store.contacts.get(peerId) != null || store.requests.isAccepted(peerId)
+    } catch {
+      // a store fault must not decide who may connect: treat the peer as unknown
+      return false
     }
   }
 }

@@ -1,5 +1,8 @@
 /**
- * Defaults of presence over gossipsub (PROTOCOL.md §3).
+ * Defaults of presence over gossipsub (PROTOCOL.md §3), and bounds of the
+ * presence state a node keeps about others (issue 9): contacts' presence is
+ * kept (and persisted by the node); everyone else's lives in a small in-memory
+ * cache that forgets a record some time after it lapses.
  *
  * @module
  */
@@ -19,3 +22,10 @@ export const MAX_NOTE_BYTES = 140
 export const MAX_PRESENCE_TTL_MS = 10 * 60 * 1000
 /** How far ahead of the receiver's clock issued_at may be. */
 export const MAX_PRESENCE_SKEW_MS = 60 * 1000
+
+/** Most presence records of non-contacts held in memory; the least recently updated goes first. */
+export const PRESENCE_MAX_STRANGERS = 1000
+/** How long a non-contact's lapsed record is still shown (as `offline`) before it is forgotten, in ms. */
+export const PRESENCE_FORGET_STRANGER_MS = 10 * 60 * 1000
+/** Most non-contacts listed by one presence read (`list()`), most recently updated first. */
+export const PRESENCE_MAX_STRANGERS_LISTED = 200

@@ -35,7 +35,9 @@ export interface PresenceApi {
 
 /** What the presence service needs beyond the gossip service's components. */
 export interface PresenceComponents extends PresenceServiceComponents {
-  cache: Pick<PresenceCache, 'list' | 'upsert'>
+  cache: Pick<PresenceCache, 'list' | 'upsert' | 'delete'>
+  /** Whether a peer is a contact: only contacts' presence is kept and cached; others' sit in a bounded memory cache (issue 9). */
+  isContact(peer: string): boolean
   isBlocked(peer: string): boolean
   /** Whether a publisher gets the contact tier of the limits. */
   isTrusted(peer: string): boolean
@@ -54,15 +56,16 @@ export interface PresenceServiceWithApi extends PresenceApi {
 
 /** Creates the presence service. */
 export function createPresence (components: PresenceComponents, init: Omit<PresenceServiceInit, 'initial' | 'accept' | 'admit' | 'onChange'> = {}): PresenceServiceWithApi {
-  const { cache, isBlocked, isTrusted, rateLimiter, resolve, onChange } = components
+  const { cache, isContact, isBlocked, isTrusted, rateLimiter, resolve, onChange } = components
   const log = components.logger.forComponent('natter:presence')
   const service: PresenceService = createPresenceService(components, {
     ...init,
-    initial: cache.list().map(p => ({ peerId: p.peerId, status: p.status as Presence['status'], note: p.note ?? '', updatedAt: p.updatedAt, expiresAt: p.expiresAt, seq: BigInt(p.seq) })),
+    initial: contactsPresence(cache, isContact),
+    isContact,
     accept: (peer) => !isBlocked(peer),
     admit: (peer) => rateLimiter.tryConsume(peer, 'presence', { isContact: isTrusted(peer) }),
     onChange: (presence, seq) => {
-      if (seq != null) {
+      if (seq != null && isContact(presence.peerId)) {
         try {
           // seq is bounded to 2^53 - 1 by the validator (PROTOCOL.md §3.3)
           cache.upsert({ ...presence, seq: Number(seq) })
@@ -82,4 +85,17 @@ export function createPresence (components: PresenceComponents, init: Omit<Prese
     get: (peer) => service.get(resolve(peer).peerId.toString()),
     list: () => service.list()
   }
+}
+
+/** Contacts' cached presence; every other peer's row (left by an older version, or a removed contact) is deleted. */
+function contactsPresence (cache: Pick<PresenceCache, 'list' | 'delete'>, isContact: (peer: string) => boolean): Array<Presence & { seq: bigint }> {
+  const kept: Array<Presence & { seq: bigint }> = []
+  for (const p of cache.list()) {
+    if (!isContact(p.peerId)) {
+      cache.delete(p.peerId)
+      continue
+    }
+    kept.push({ peerId: p.peerId, status: p.status as Presence['status'], note: p.note ?? '', updatedAt: p.updatedAt, expiresAt: p.expiresAt, seq: BigInt(p.seq) })
+  }
+  return kept
 }

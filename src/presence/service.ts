@@ -8,7 +8,7 @@ import { repeatingTask } from '@libp2p/utils'
 import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { systemClock } from '../util/clock.js'
-import { ANNOUNCE_DEBOUNCE_MS, DEFAULT_TTL_MS } from './constants.js'
+import { ANNOUNCE_DEBOUNCE_MS, DEFAULT_TTL_MS, PRESENCE_FORGET_STRANGER_MS, PRESENCE_MAX_STRANGERS, PRESENCE_MAX_STRANGERS_LISTED } from './constants.js'
 import { PRESENCE_TOPIC, checkPresenceInput, signPresence, verifyPresence } from './record.js'
 import type { PresenceStatus, Status, VerifiedPresence } from './record.js'
 import type { Clock } from '../util/clock.js'
@@ -47,6 +47,16 @@ export interface PresenceServiceInit {
   accept?: (peerId: string) => boolean
   /** Called in the validator for a new record; return false to ignore it without forwarding (rate limits). */
   admit?: (peerId: string) => boolean
+  /**
+   * Whether a peer is a contact: contacts' records are kept (a lapsed one as
+   * `offline`); anyone else's sit in a bounded cache and are forgotten
+   * {@link PRESENCE_FORGET_STRANGER_MS} after they lapse. @default every peer is a stranger
+   */
+  isContact?: (peerId: string) => boolean
+  /** Most non-contacts' records held; the least recently updated is dropped first. @default PRESENCE_MAX_STRANGERS (1000) */
+  maxStrangers?: number
+  /** Most non-contacts returned by `list()`, most recently updated first. @default PRESENCE_MAX_STRANGERS_LISTED (200) */
+  maxStrangersListed?: number
 }
 
 /** What the presence service needs. */
@@ -79,7 +89,10 @@ export function createPresenceService (components: PresenceServiceComponents, in
   const republishIntervalMs = init.republishIntervalMs ?? Math.floor(ttlMs / 3)
   const ownId = peerId.toString()
   const ownBytes = peerId.toMultihash().bytes
-  const known = new Map<string, Presence & { seq: bigint }>()
+  const isContact = init.isContact ?? (() => false)
+  const maxStrangers = init.maxStrangers ?? PRESENCE_MAX_STRANGERS
+  const maxStrangersListed = init.maxStrangersListed ?? PRESENCE_MAX_STRANGERS_LISTED
+  const known = boundedPresence(isContact, maxStrangers)
   for (const p of init.initial ?? []) {
     known.set(p.peerId, p.expiresAt > clock.now() ? p : { ...p, status: 'offline' })
   }
@@ -153,7 +166,12 @@ export function createPresenceService (components: PresenceServiceComponents, in
 
   const sweep = (): void => {
     const now = clock.now()
-    for (const [id, p] of known) {
+    for (const [id, p] of known.entries()) {
+      if (p.expiresAt + PRESENCE_FORGET_STRANGER_MS <= now && !isContact(id)) {
+        // a stranger's long-lapsed record is forgotten: an expired record cannot be replayed (§3.3)
+        known.delete(id)
+        continue
+      }
       if (p.status !== 'offline' && p.expiresAt <= now) {
         const lapsed = { ...p, status: 'offline' as const, updatedAt: p.expiresAt }
         known.set(id, lapsed)
@@ -228,7 +246,44 @@ export function createPresenceService (components: PresenceServiceComponents, in
       return p == null || init.accept?.(id) === false ? undefined : strip(p)
     },
 
-    list: () => [...known.values()].filter(p => init.accept?.(p.peerId) !== false).map(strip)
+    list: () => known.list(maxStrangersListed).filter(p => init.accept?.(p.peerId) !== false).map(strip)
+  }
+}
+
+type Known = Presence & { seq: bigint }
+
+/** Contacts' records (as many as there are contacts) and an LRU of at most `maxStrangers` others. */
+function boundedPresence (isContact: (peerId: string) => boolean, maxStrangers: number) {
+  const contacts = new Map<string, Known>()
+  const strangers = new Map<string, Known>()
+  return {
+    get: (id: string): Known | undefined => contacts.get(id) ?? strangers.get(id),
+    set (id: string, p: Known): void {
+      // re-checked on every update: a stranger who becomes a contact moves over, and back
+      contacts.delete(id)
+      strangers.delete(id)
+      if (isContact(id)) {
+        contacts.set(id, p)
+        return
+      }
+      strangers.set(id, p)
+      for (const oldest of strangers.keys()) {
+        if (strangers.size <= maxStrangers) {
+          break
+        }
+        strangers.delete(oldest)
+      }
+    },
+    delete (id: string): void {
+      contacts.delete(id)
+      strangers.delete(id)
+    },
+    entries: (): Array<[string, Known]> => [...contacts.entries(), ...strangers.entries()],
+    /** Contacts, then at most `maxListed` strangers, most recently updated first. */
+    list: (maxListed: number): Known[] => [...contacts.values(), ...[...strangers.values()].reverse().slice(0, maxListed)],
+    get size (): number {
+      return contacts.size + strangers.size
+    }
   }
 }
 

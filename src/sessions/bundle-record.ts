@@ -142,6 +142,14 @@ export function selectPrekeyRecord (_key: Uint8Array, records: Uint8Array[]): nu
   return best
 }
 
+/**
+ * The `published_at` of an encoded SignedPrekeyRecord, unverified (-1 when it
+ * does not decode): what the selector, and the DHT store's rollback check, compare.
+ */
+export function prekeyRecordPublishedAt (value: Uint8Array): bigint {
+  return publishedAtOf(value)
+}
+
 function publishedAtOf (value: Uint8Array): bigint {
   try {
     return PrekeyRecord.decode(SignedPrekeyRecord.decode(value).record).publishedAt

@@ -35,6 +35,22 @@ export class StoreCorruptError extends StoreError {
   }
 }
 
+/**
+ * The store file is missing or empty (0 bytes, no write-ahead log) while the
+ * identity key next to it exists: contacts and messages were lost or the file
+ * was truncated. natter does not silently begin again with an empty store; ask
+ * for one explicitly (`newStore`, `natter daemon --new-store`).
+ */
+export class StoreMissingError extends StoreError {
+  /** Path of the missing or empty file. */
+  readonly path: string
+  constructor (message: string, options: ErrorOptions & { path: string }) {
+    super(message, options)
+    this.name = 'StoreMissingError'
+    this.path = options.path
+  }
+}
+
 /** Another process held the database lock for longer than the store's `busyTimeout`. */
 export class StoreBusyError extends StoreError {
   constructor (message: string, options?: ErrorOptions & { code?: string }) {

@@ -41,6 +41,8 @@ export interface PresenceCache {
   list(): PresenceRecord[]
   /** Deletes records that lapsed at or before `now`; returns how many. */
   prune(now?: number): number
+  /** Deletes the peer's record; returns whether there was one. */
+  delete(peerId: string): boolean
 }
 
 /** What the presence cache needs. */
@@ -73,6 +75,7 @@ export function presenceCache (components: PresenceCacheComponents): PresenceCac
   const selectOne = db.prepare<[string], PresenceRow>(`SELECT ${COLUMNS} FROM presence WHERE peer_id = ?`)
   const selectAll = db.prepare<[], PresenceRow>(`SELECT ${COLUMNS} FROM presence ORDER BY peer_id`)
   const prune = db.prepare('DELETE FROM presence WHERE expires_at <= ?')
+  const deleteOne = db.prepare('DELETE FROM presence WHERE peer_id = ?')
 
   return {
     upsert (record) {
@@ -104,6 +107,9 @@ export function presenceCache (components: PresenceCacheComponents): PresenceCac
     prune (at = now()) {
       assertTimestamp('now', at)
       return prune.run(at).changes
+    },
+    delete (peerId) {
+      return deleteOne.run(peerId).changes > 0
     }
   }
 }

@@ -63,10 +63,13 @@ describe('hostile presence records', () => {
     attacker = await stockAttacker()
     await attacker.join(b.info.addresses[0]!, b.info.peerId)
 
+    // only contacts' presence is written to the store (issue 9): the record comes from a contact
+    const first = await generateKeyPair('Ed25519')
+    const added = await h.natter(['contacts', 'add', 'first', peerIdFromPrivateKey(first).toString()], { home: b.home })
+    expect(added.code).toBe(0)
     const locker = new Database(join(b.home, 'natter.db'), { timeout: 1000 })
     try {
       locker.exec('BEGIN EXCLUSIVE')
-      const first = await generateKeyPair('Ed25519')
       await attacker.publish(await forgePresence(first))
       // the daemon waits out its busy timeout (5 s), fails to cache the record and must carry on
       await eventually(() => /presence of \S+ not cached: .*locked/.test(b.stderr()), 20_000, 'the daemon to report the locked store')

@@ -82,6 +82,7 @@ describe('presence service', () => {
       peerId: peerIdFromPrivateKey(key),
       logger: recordingLogger(),
       cache: store.presence,
+      isContact: () => true,
       isBlocked: (p) => blocked.has(p),
       isTrusted: () => false,
       rateLimiter: { tryConsume: () => allow },

@@ -30,7 +30,9 @@ export const EventViewSchema = z.discriminatedUnion('type', [
   /** Sent every 15 s so clients notice a dead connection. */
   z.strictObject({ type: z.literal('heartbeat'), at: z.number() }),
   /** Last line before the daemon closes the stream on shutdown. */
-  z.strictObject({ type: z.literal('shutdown') })
+  z.strictObject({ type: z.literal('shutdown') }),
+  /** Last line before the daemon drops a client that stopped reading (more than `eventBufferBytes` unsent). */
+  z.strictObject({ type: z.literal('overflow'), reason: z.string() })
 ])
 export type EventView = z.infer<typeof EventViewSchema>
 

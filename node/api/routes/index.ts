@@ -31,6 +31,8 @@ export interface ApiHandlersComponents {
   /** Starts the daemon's shutdown (after the reply is sent). */
   requestStop(): void
   log?: Log
+  /** Most bytes of events a slow event-stream client may leave unread before it is dropped. */
+  eventBufferBytes?: number
   /** Path of `config.json`. */
   configPath: string
   /** Applies the live settings of a changed `config.json`. */
@@ -47,7 +49,7 @@ export function apiHandlers (components: ApiHandlersComponents): Handlers {
     ...identityHandlers({ facade }),
     ...messageHandlers({ facade }),
     ...presenceHandlers({ facade }),
-    ...eventHandlers({ facade }),
+    ...eventHandlers({ facade, log: components.log, maxBufferedBytes: components.eventBufferBytes }),
     ...requestHandlers({ facade }),
     ...inboxHandlers({ facade }),
     ...configHandlers({ path: components.configPath, apply: components.applyConfig })
