@@ -137,6 +137,7 @@ const CODES: Record<string, number> = {
   InvalidContactNameError: ExitCode.USAGE,
   MessageTooLargeError: ExitCode.USAGE,
   ConfigError: ExitCode.USAGE,
+  InvalidTargetError: ExitCode.USAGE,
   DaemonNotRunningError: ExitCode.NO_DAEMON,
   ContactNotFoundError: ExitCode.NOT_FOUND,
   PeerNotFoundError: ExitCode.NOT_FOUND,

@@ -15,6 +15,7 @@ import { Command, CommanderError } from 'commander'
 import { registerBlock } from './commands/block.js'
 import { registerBlocked } from './commands/blocked.js'
 import { registerChat } from './commands/chat.js'
+import { registerConformance } from './commands/conformance.js'
 import { registerConnect } from './commands/connect.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
@@ -104,6 +105,7 @@ export function buildProgram (ctx: Context): Command {
   registerBlocked(program, ctx)
   registerPassphrase(program, ctx)
   registerStop(program, ctx)
+  registerConformance(program, ctx)
   return program
 }
 

@@ -7,9 +7,9 @@ import { logger } from '@libp2p/logger'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
 import { DmRequest, DmResponse } from '../protocol/dm.js'
-import { EnvelopeBody, MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, SignedEnvelope } from '../crypto/envelope.js'
+import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES } from '../crypto/envelope.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
-import { isWellFormedProtobuf, protobufWireError } from '../util/protobuf-wire.js'
+import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
@@ -129,7 +129,9 @@ export function parseDmRequest (frame: Uint8Array): ParsedDmRequest {
   if (wireError == null) {
     try {
       request = DmRequest.decode(frame)
-    } catch {}
+    } catch {
+      // undecodable: answered below
+    }
   }
   if (request == null || request.envelope.byteLength === 0) {
     return { status: DmResponse.Status.INVALID, error: `undecodable DmRequest frame${wireError != null ? `: ${wireError}` : ''}` }
@@ -180,19 +182,10 @@ async function closeGracefully (stream: Stream): Promise<void> {
  * far as a 16-byte id; the stream then ends (§5).
  */
 export function envelopeId (envelope: Uint8Array): Uint8Array {
-  try {
-    if (!isWellFormedProtobuf(envelope)) {
-      return new Uint8Array(0)
-    }
-    const body = SignedEnvelope.decode(envelope).body
-    if (!isWellFormedProtobuf(body)) {
-      return new Uint8Array(0)
-    }
-    const id = EnvelopeBody.decode(body).id
-    return id.byteLength === MESSAGE_ID_BYTES ? id : new Uint8Array(0)
-  } catch {
-    return new Uint8Array(0)
-  }
+  // read from the wire, not by decoding: an envelope with an unknown enum value still has its id echoed
+  const body = protobufBytesField(envelope, 1)
+  const id = body != null ? protobufBytesField(body, 2) : undefined
+  return id?.byteLength === MESSAGE_ID_BYTES ? id : new Uint8Array(0)
 }
 
 async function reply (lp: LengthPrefixedStream<Stream>, response: DmResponse): Promise<void> {

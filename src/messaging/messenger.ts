@@ -318,9 +318,21 @@ export function createMessenger (components: MessengerComponents, init: Messenge
 
   async function sendControl (peer: Ed25519Peer, payload: Payload): Promise<void> {
     // in the peer's session if there is one; a receipt never looks up a bundle
-    const sealed = await sessions.seal(peer, payload, { newSession: false })
+    let sealed = await sessions.seal(peer, payload, { newSession: false })
     try {
-      await sender.deliver(peer, sealed.id, sealed.bytes, AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]))
+      try {
+        await sender.deliver(peer, sealed.id, sealed.bytes, AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]))
+      } catch (err) {
+        const e = err as Error & { status?: string, requiredDifficulty?: number }
+        if (e.name !== 'DeliveryRefusedError' || e.status !== 'POW_REQUIRED') {
+          throw err
+        }
+        // PROTOCOL.md §8.5.2 (1.1): a receipt never needs a stamp, but a 1.0 peer reading the old rule literally
+        // may ask; pay once rather than leave an unstamped receipt in mailboxes where it would stay unread
+        const stamp = await stampFor(peer, Math.max(powDifficulty, e.requiredDifficulty ?? 0), true)
+        sealed = await sessions.seal(peer, payload, { newSession: false, id: sealed.id, stamp })
+        await sender.deliver(peer, sealed.id, sealed.bytes, AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]))
+      }
     } catch {
       await mailboxes.deposit(peer, sealed.bytes, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs)]) })
     }

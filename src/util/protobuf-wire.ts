@@ -72,6 +72,56 @@ export function protobufWireError (bytes: Uint8Array): string | undefined {
   return undefined
 }
 
+/** One top-level field as it is on the wire. */
+export interface WireField {
+  field: number
+  /** varint (as a bigint), fixed64/fixed32 (raw bytes) or length-delimited (the bytes). */
+  value: bigint | Uint8Array
+}
+
+/**
+ * The top-level fields of a well-formed message, in wire order, without a
+ * schema: so a value can be read from a message whose other fields a strict
+ * decoder refuses (an unknown enum value, say). Undefined when the bytes are
+ * not well formed.
+ */
+export function protobufFields (bytes: Uint8Array): WireField[] | undefined {
+  if (protobufWireError(bytes) != null) {
+    return undefined
+  }
+  const fields: WireField[] = []
+  let pos = 0
+  const varint = (): bigint => {
+    let value = 0n
+    for (let i = 0n; ; i++) {
+      const byte = bytes[pos++]!
+      value += BigInt(byte & 0x7f) << (7n * i)
+      if (byte < 0x80) {
+        return value
+      }
+    }
+  }
+  while (pos < bytes.length) {
+    const key = Number(varint())
+    const field = Math.floor(key / 8)
+    const wireType = key % 8
+    if (wireType === 0) {
+      fields.push({ field, value: varint() })
+    } else {
+      const length = wireType === 1 ? 8 : wireType === 5 ? 4 : Number(varint())
+      fields.push({ field, value: bytes.subarray(pos, pos + length) })
+      pos += length
+    }
+  }
+  return fields
+}
+
+/** The last value (protobuf's "last one wins") of length-delimited field `field`, or undefined. */
+export function protobufBytesField (bytes: Uint8Array, field: number): Uint8Array | undefined {
+  const value = protobufFields(bytes)?.findLast(f => f.field === field && f.value instanceof Uint8Array)?.value
+  return value instanceof Uint8Array ? value : undefined
+}
+
 /** True when `bytes` are a well-formed protobuf message (see {@link protobufWireError}). */
 export function isWellFormedProtobuf (bytes: Uint8Array): boolean {
   return protobufWireError(bytes) === undefined
