@@ -8,6 +8,7 @@ import { parsePeerId } from '../crypto/peer.js'
 import { fullProbe, lightProbe, pubsubProbe } from './probe.js'
 import { summarize } from './report.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
+import type { PrekeyBundle } from '../crypto/ratchet/index.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { LightLibp2p, Probe, PubsubLibp2p } from './probe.js'
 import type { ConformanceReport, RuleLevel, RuleOutcome, RuleResult } from './report.js'
@@ -50,7 +51,11 @@ export interface Kit {
   /** Records a rule the kit does not check this run (`skip`) or cannot see (`unobservable`). */
   note(section: string, level: RuleLevel, rule: string, outcome: 'skip' | 'unobservable', evidence: string): void
   /** Facts one group learns for another (e.g. the proof-of-work difficulty the target wants). */
-  facts: { requiredDifficulty?: number }
+  facts: {
+    requiredDifficulty?: number
+    /** The target's prekey bundle, as its DHT record gave it (§6.3). */
+    bundle?: PrekeyBundle
+  }
 }
 
 /** A group of checks. */

@@ -75,6 +75,7 @@ export async function dhtChecks (kit: Kit): Promise<void> {
       const value = await get(kit, probe, kit.peer.bytes).catch(() => undefined) ?? await viaProbe(probe, key)
       if (value != null) {
         const verified = await verifyPrekeyRecord(key, value)
+        kit.facts.bundle = verified.bundle
         return [true, `record of ${value.byteLength} bytes, published ${new Date(verified.publishedAt).toISOString()}, ${verified.bundle.oneTimePrekeys.length} one-time prekeys, signed prekey id ${verified.bundle.signedPrekey.id}`]
       }
       await new Promise(resolve => setTimeout(resolve, 200))

@@ -14,6 +14,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { MAX_ENVELOPE_AGE_MS, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, envelopeAssociatedData, envelopeSigningBytes } from '../../crypto/envelope.js'
 import { DM_PROTOCOL, MAX_DM_FRAME_BYTES } from '../../dm/protocol.js'
 import { encodeStamp, mintStamp } from '../../abuse/index.js'
+import { encodeRatchetMessage, startSession } from '../../crypto/ratchet/index.js'
 import { DmRequest, DmResponse } from '../../protocol/dm.js'
 import { EnvelopeBody, Payload, SignedEnvelope } from '../../protocol/envelope.js'
 import { openRaw, varint } from '../probe.js'
@@ -35,6 +36,8 @@ export interface EnvelopeSpec {
   stamp?: Uint8Array
   /** Bytes appended to the encoded body before signing (e.g. an unknown enum value, which encoders refuse to write). */
   bodySuffix?: Uint8Array
+  /** Replaces the SEALED encryption: `RATCHET` with this ratchet message as the ciphertext (§6.7). */
+  ratchet?: Uint8Array
   /** Changes the body after encryption, before signing. */
   tamper?(body: EnvelopeBody): EnvelopeBody
   /** Flips a bit of the signature. */
@@ -67,6 +70,9 @@ export async function kitEnvelope (kit: Kit, probe: Probe, spec: EnvelopeSpec = 
     nonce,
     ciphertext,
     stamp: spec.stamp ?? new Uint8Array(0)
+  }
+  if (spec.ratchet != null) {
+    body = { ...body, scheme: EnvelopeBody.Scheme.RATCHET, ephemeralKey: new Uint8Array(0), nonce: new Uint8Array(0), ciphertext: spec.ratchet }
   }
   if (spec.tamper != null) {
     body = spec.tamper(body)
@@ -274,5 +280,49 @@ export async function dmChecks (kit: Kit): Promise<void> {
   kit.note('§4.3', 'MUST', 'delivers each (sender, id) at most once to its user', 'unobservable', 'needs a control hook into the target (natter tests it in test/integration/dm-wire.test.ts)')
   kit.note('§5', 'MUST', 'a blocked sender\'s message is answered OK and dropped', 'unobservable', 'needs a control hook into the target')
   kit.note('§5', 'SHOULD', 'closes a stream idle for 60 s', 'skip', 'takes a minute; not run')
-  kit.note('§6.8', 'MUST', 'INVALID for a RATCHET message it cannot decrypt (replayed, tampered, unknown prekey)', 'skip', 'not checked by this kit version')
+  await ratchetChecks(kit)
+}
+
+/**
+ * §6: a session from the target's DHT bundle (X3DH), its first RATCHET
+ * message, and the refusals of §6.8: a message key used twice, and a
+ * tampered ratchet message.
+ */
+async function ratchetChecks (kit: Kit): Promise<void> {
+  const bundle = kit.facts.bundle
+  if (bundle == null || kit.facts.requiredDifficulty == null) {
+    for (const rule of ['OK for a first RATCHET message from the target\'s DHT bundle', 'INVALID for a ratchet message replayed in a new envelope', 'INVALID for a tampered ratchet message']) {
+      kit.note('§6', 'MUST', rule, 'skip', bundle == null ? 'no prekey bundle of the target was found (§6.3)' : 'the target asked for no stamp')
+    }
+    return
+  }
+  const d = await dmProbe(kit)
+  const identity = { publicKey: d.probe.key.publicKey.raw, secretKey: d.probe.key.raw }
+  const opk = bundle.oneTimePrekeys[Math.floor(Math.random() * bundle.oneTimePrekeys.length)]
+  const session = startSession(identity, bundle, { expectedIdentityKey: kit.peer.publicKey.raw, oneTimePrekeyId: opk?.id })
+  const seal = async (text: string, seq: bigint, stamp?: Uint8Array): Promise<{ id: Uint8Array, ratchet: Uint8Array, bytes: Uint8Array }> => {
+    const id = randomBytes(16)
+    const ratchet = encodeRatchetMessage(session.encrypt(textPayload(text, seq), { associatedData: envelopeAssociatedData(d.probe.bytes, kit.peer.bytes, id) }))
+    return { ratchet, ...(await kitEnvelope(kit, d.probe, { id, ratchet, stamp })) }
+  }
+  const first = await seal('ratchet one', 1n, await kitStamp(kit, d.probe, kit.facts.requiredDifficulty))
+  const ok = await d.request(first.bytes)
+  const started = await kit.check('§6.5', 'MUST', 'OK for a first RATCHET message (X3DH from the target\'s DHT bundle)', async () =>
+    [isStatus(ok, DmResponse.Status.OK) && echoes(ok, first.id), `${describe(ok)}; signed prekey ${bundle.signedPrekey.id}, ${opk != null ? `one-time prekey ${opk.id}` : 'no one-time prekey'}`])
+  if (!started) {
+    return
+  }
+  await kit.check('§6.8', 'MUST', 'INVALID for a ratchet message replayed in a new envelope (its message key was used)', async () => {
+    // the same ratchet message under a new id: its message key is spent (and its associated data names the old id)
+    const id = randomBytes(16)
+    const replay = await kitEnvelope(kit, d.probe, { id, ratchet: first.ratchet })
+    const reply = await d.request(replay.bytes)
+    return [isStatus(reply, DmResponse.Status.INVALID) && echoes(reply, id), describe(reply)]
+  })
+  await kit.check('§6.6', 'MUST', 'INVALID for a tampered ratchet message (ciphertext changed, re-signed)', async () => {
+    const next = await seal('ratchet two', 2n)
+    const tampered = await kitEnvelope(kit, d.probe, { id: next.id, ratchet: next.ratchet.map((b, i) => i === next.ratchet.length - 1 ? b ^ 1 : b) })
+    const reply = await d.request(tampered.bytes)
+    return [isStatus(reply, DmResponse.Status.INVALID) && echoes(reply, next.id), describe(reply)]
+  })
 }

@@ -113,8 +113,15 @@ export async function presenceChecks (kit: Kit): Promise<void> {
     kit.check('§3.3', 'MUST', rule, async () => {
       const p = await publisher()
       const data = await make(await generateKeyPair('Ed25519'))
-      const ok = await forwarded(p, data)
-      return [ok && onlyThroughTarget(), ok ? `forwarded to the observer (${data.byteLength} bytes, signed by a key other than the publishing node's)` : 'not forwarded within 10 s']
+      let ok = await forwarded(p, data)
+      let again = ''
+      if (!ok) {
+        // gossip is best effort: publish it once more (a new gossipsub message, the same record) before failing it
+        ok = await forwarded(p, data)
+        again = ', after a second publication'
+      }
+      const state = `observer ${observer.libp2p.getConnections(kit.peer.peerId).length > 0 ? 'connected' : 'disconnected'}, target ${observer.libp2p.services.pubsub.getSubscribers(PRESENCE_TOPIC).some(p => p.toString() === targetId) ? 'still' : 'no longer'} subscribed`
+      return [ok && onlyThroughTarget(), ok ? `forwarded to the observer (${data.byteLength} bytes, signed by a key other than the publishing node's${again})` : `not forwarded within 2 × 10 s (${state})`]
     })
   const rejects = async (rule: string, make: (key: Ed25519PrivateKey) => Promise<Uint8Array>): Promise<void> => {
     await kit.check('§3.3', 'MUST', rule, async () => {
