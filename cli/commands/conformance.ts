@@ -58,8 +58,8 @@ seen on the wire is listed as unobservable. Exit code 1 when a MUST rule fails.
         invite: options.invite,
         groups: options.group as Parameters<typeof runConformance>[0]['groups'],
         quotas: options.quotas,
-        // progress on stderr, one line per rule as it is known
-        onResult: json ? undefined : (result) => { ctx.stderr.write(ctx.stderr.isTTY === true ? `${formatResult(result)}\n` : '') }
+        // progress on a terminal's stderr, one line per rule as it is known (the report follows on stdout)
+        onResult: json || ctx.stderr.isTTY !== true ? undefined : (result) => { ctx.stderr.write(`${formatResult(result)}\n`) }
       })
       if (json) {
         printJson(ctx, report)
