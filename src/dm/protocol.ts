@@ -8,6 +8,7 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
 import { DmRequest, DmResponse } from '../protocol/dm.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES } from '../crypto/envelope.js'
+import { closeAfterReply, CLOSE_GRACE_MS } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
 import type { Connection, Stream } from '@libp2p/interface'
@@ -53,7 +54,7 @@ export interface DmHandlerInit {
 export const RATE_LIMIT_PAUSE_MS = 1000
 
 /** After a refusal that ends a stream, how long the remote has to close its side before the stream is reset. */
-export const DM_CLOSE_GRACE_MS = 10_000
+export const DM_CLOSE_GRACE_MS = CLOSE_GRACE_MS
 
 /**
  * Serves one inbound DM stream: reads requests until the remote closes,
@@ -105,7 +106,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         await new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
       }
     }
-    await closeGracefully(stream)
+    await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
   } catch (err) {
     log('resetting dm stream from %s: %s', from, (err as Error).message)
     stream.abort(err as Error)
@@ -149,31 +150,9 @@ export function parseDmRequest (frame: Uint8Array): ParsedDmRequest {
 async function refuse (lp: LengthPrefixedStream<Stream>, stream: Stream, from: string, status: DmResponse.Status, error: string): Promise<void> {
   log('refusing a frame from %s (%s): %s', from, DmResponse.Status[status], error)
   await reply(lp, { id: new Uint8Array(0), status, error, requiredDifficulty: 0 })
-  await closeGracefully(stream)
+  await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
 }
 
-/**
- * Half-closes the write side once what was written has gone out, then gives the
- * remote {@link DM_CLOSE_GRACE_MS} to close its side before resetting the stream
- * (so a peer that never closes cannot hold one of its stream slots for ever).
- */
-async function closeGracefully (stream: Stream): Promise<void> {
-  try {
-    await stream.close({ signal: AbortSignal.timeout(DM_CLOSE_GRACE_MS) })
-  } catch (err) {
-    stream.abort(err as Error)
-    return
-  }
-  if (stream.status !== 'closed') {
-    const timer = setTimeout(() => {
-      if (stream.status !== 'closed') {
-        stream.abort(new Error('the remote did not close the stream'))
-      }
-    }, DM_CLOSE_GRACE_MS)
-    timer.unref?.()
-    stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
-  }
-}
 
 /**
  * The id an envelope claims, for matching the reply to the request whatever

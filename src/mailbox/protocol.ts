@@ -10,6 +10,7 @@ import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, verifyEnvelope } from '../crypto/envelope.js'
 import { peerFromBytes } from '../crypto/peer.js'
+import { closeAfterReply } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
 import { MailboxRequest, MailboxResponse } from '../protocol/mailbox.js'
@@ -84,6 +85,9 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
         }
         if (name === 'InvalidDataLengthError') {
           await send({ status: MailboxResponse.Status.TOO_LARGE, error: 'request exceeds the size limit' })
+          // §9.2 (1.1): close after the reply, never reset right after it
+          await closeAfterReply(stream)
+          return
         }
         throw err
       }
@@ -91,8 +95,10 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
       try {
         request = MailboxRequest.decode(frame, { limits: { ids: MAX_ACK_IDS } })
       } catch (err) {
+        log('undecodable mailbox request from %s: %s', remote, (err as Error).message)
         await send({ status: MailboxResponse.Status.INVALID, error: 'malformed MailboxRequest' })
-        throw err
+        await closeAfterReply(stream)
+        return
       }
       if (!backend.enabled()) {
         await send({ status: MailboxResponse.Status.DISABLED, error: 'this node does not serve as a mailbox' })

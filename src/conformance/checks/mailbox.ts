@@ -123,6 +123,16 @@ export function mailboxChecks (init: MailboxChecksInit = {}) {
       return [reply.status === 'INVALID', show(reply)]
     })
     await raw.close()
+    await kit.check('§9.2', 'MUST', 'INVALID, then close (not reset), for an undecodable request', async () => {
+      const d = await kit.light()
+      const stream = await openRaw(d.libp2p, kit.target, MAILBOX_PROTOCOL)
+      // field 2 (envelope) says 5 bytes follow, and none do
+      await stream.send(Uint8Array.of(0x12, 0x05))
+      const r = await stream.read()
+      const reply = r.kind === 'frame' ? parseReply(r.bytes) : undefined
+      const after = reply != null ? await stream.read(5000) : undefined
+      return [reply?.status === 'INVALID' && after?.kind === 'eof', `${reply != null ? show(reply) : `no reply (${r.kind})`}${after != null ? `, then ${after.kind === 'eof' ? 'closed the stream (EOF)' : after.kind === 'reset' ? `reset the stream (${after.error})` : 'kept the stream open'}` : ''}`]
+    })
 
     // the recipient fetches on a stream of its own
     const intruder = await kit.light()
