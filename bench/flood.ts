@@ -219,7 +219,8 @@ function lengthPrefixed (data: Uint8Array): Uint8Array {
 
 /**
  * Envelopes from a stranger to `recipient`: `count` of them with distinct
- * ids, the first stamped at `difficulty` (after it, the stranger is known).
+ * ids, the first stamped at `difficulty` (a pending request then takes 3 unstamped
+ * follow-ups; the rest are refused POW_REQUIRED or RATE_LIMITED, PROTOCOL.md §8.5.2).
  */
 export async function strangerEnvelopes (recipient: string, count: number, difficulty: number): Promise<{ sender: string, envelopes: Uint8Array[] }> {
   const key = await generateKeyPair('Ed25519')

@@ -26,11 +26,14 @@ import type {
   AddContactResponse,
   ApiErrorBody,
   BlockedResponse,
+  ConfigResponse,
+  ConfigView,
   ContactView,
   EventView,
   ExportIdentityRequest,
   ExportIdentityResponse,
   HistoryResponse,
+  InboxResponse,
   NodeInfo,
   PeersResponse,
   PingResponse,
@@ -225,6 +228,9 @@ export class ApiClient {
     this.request('POST', `/v1/requests/${encodeURIComponent(peer)}/decline`, { block })
 
   markRead = async (peer: string): Promise<ReadResponse> => this.request('POST', '/v1/read', { peer })
+  inbox = async (): Promise<InboxResponse> => this.request('GET', '/v1/inbox')
+  config = async (): Promise<ConfigResponse> => this.request('GET', '/v1/config')
+  setConfig = async (patch: Partial<ConfigView>): Promise<ConfigResponse> => this.request('PATCH', '/v1/config', patch)
 
   blocked = async (): Promise<BlockedResponse> => this.request('GET', '/v1/blocked')
   block = async (peer: string): Promise<{ peerId: string }> => this.request('POST', '/v1/block', { peer })

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { safeText } from './safe-text.js'
 import type { ErrorDetails } from '../node/api/types.js'
 
 /** Exit codes; documented in `natter --help` and node/API.md. */
@@ -180,11 +181,15 @@ const HINTS: Record<string, string> = {
   NoPendingIdentityKeyError: ' (see `natter contacts list`)'
 }
 
-/** The one-line message for an error. */
+/**
+ * The one-line message for an error, safe to print: a daemon's error message
+ * may quote what a peer sent (a name, a reason), so control characters and
+ * invisible formatting are shown escaped.
+ */
 export function messageFor (err: unknown): string {
   if (!(err instanceof Error)) {
-    return String(err)
+    return safeText(String(err))
   }
   const text = err.message.split('\n')[0] ?? err.name
-  return text + (HINTS[err.name] ?? '')
+  return safeText(text) + (HINTS[err.name] ?? '')
 }

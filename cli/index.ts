@@ -15,12 +15,14 @@ import { Command, CommanderError } from 'commander'
 import { registerBlock } from './commands/block.js'
 import { registerBlocked } from './commands/blocked.js'
 import { registerChat } from './commands/chat.js'
+import { registerConfig } from './commands/config.js'
 import { registerConformance } from './commands/conformance.js'
 import { registerConnect } from './commands/connect.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerHistory } from './commands/history.js'
 import { registerId } from './commands/id.js'
+import { registerInbox } from './commands/inbox.js'
 import { registerPassphrase } from './commands/passphrase.js'
 import { registerPeers } from './commands/peers.js'
 import { registerPing } from './commands/ping.js'
@@ -92,6 +94,7 @@ export function buildProgram (ctx: Context): Command {
   registerContacts(program, ctx)
   registerVerify(program, ctx)
   registerSend(program, ctx)
+  registerInbox(program, ctx)
   registerChat(program, ctx)
   registerHistory(program, ctx)
   registerStatus(program, ctx)
@@ -104,9 +107,17 @@ export function buildProgram (ctx: Context): Command {
   registerUnblock(program, ctx)
   registerBlocked(program, ctx)
   registerPassphrase(program, ctx)
+  registerConfig(program, ctx)
   registerStop(program, ctx)
   registerConformance(program, ctx)
   return program
+}
+
+/** Whether `--json` was given (before a `--`), even when parsing failed before options were read. */
+function wantsJson (argv: string[]): boolean {
+  const args = argv.slice(2)
+  const end = args.indexOf('--')
+  return (end < 0 ? args : args.slice(0, end)).includes('--json')
 }
 
 /** Runs the CLI; resolves with the exit code. Never throws. */
@@ -118,7 +129,15 @@ export async function main (argv: string[], ctx: Context): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander printed the problem (or the help / version) already
-      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE
+      if (err.exitCode === 0) {
+        return ExitCode.OK
+      }
+      if (wantsJson(argv)) {
+        // still exactly one JSON document on stdout for a usage error
+        const message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')
+        printJson(ctx, { error: { name: 'UsageError', message, exitCode: ExitCode.USAGE } })
+      }
+      return ExitCode.USAGE
     }
     const code = exitCodeFor(err)
     const e = err instanceof Error ? err : new Error(String(err))
@@ -133,6 +152,14 @@ export async function main (argv: string[], ctx: Context): Promise<number> {
     return code
   }
 }
+
+// `natter … | head -1`: the reader went away; stop quietly instead of a stack trace
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') {
+    process.exit(0)
+  }
+  throw err
+})
 
 const code = await main(process.argv, processContext())
 process.exitCode = code

@@ -7,7 +7,7 @@
  * @module
  */
 import { IdentityKeyChangedError } from './errors.js'
-import { shellQuote } from './output.js'
+import { safeText, shellQuote } from './safe-text.js'
 import type { Style } from './output.js'
 
 /** A contact whose identity key changed. */
@@ -22,7 +22,7 @@ export interface KeyChange {
 
 /** The warning, as lines (for stderr, or the chat screen). `natter` is the command prefix to suggest. */
 export function keyChangeWarning (style: Style, change: KeyChange, natter = 'natter'): string[] {
-  const name = change.contact
+  const name = safeText(change.contact)
   const q = shellQuote(name)
   return [
     style.red(style.bold(`WARNING: the identity key of ${name} has changed`)),
@@ -40,9 +40,10 @@ export function keyChangeWarning (style: Style, change: KeyChange, natter = 'nat
 export function heldError (change: KeyChange & { messageId?: string }, options: { natter?: string, jsonPrinted?: boolean, count?: number } = {}): IdentityKeyChangedError {
   const natter = options.natter ?? 'natter'
   const q = shellQuote(change.contact)
+  const name = safeText(change.contact)
   const what = options.count != null && options.count !== 1
-    ? `${options.count} messages to ${change.contact} are held`
-    : `the message${change.messageId == null ? '' : ` ${change.messageId}`} to ${change.contact} is held`
+    ? `${options.count} messages to ${name} are held`
+    : `the message${change.messageId == null ? '' : ` ${change.messageId}`} to ${name} is held`
   return new IdentityKeyChangedError(
     `${what} because their identity key changed; run \`${natter} contacts accept-key ${q}\` or \`${natter} contacts reject-key ${q}\``,
     { details: { contact: change.contact, peerId: change.peerId, newPeerId: change.newPeerId, ...(change.messageId == null ? {} : { messageId: change.messageId }) }, jsonPrinted: options.jsonPrinted }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { safeLines, safeText } from './safe-text.js'
 import type { Context, Output } from './context.js'
 import type { MessageView, PresenceView } from '../node/api/types.js'
 
@@ -18,6 +19,8 @@ export interface Style {
   yellow(s: string): string
   cyan(s: string): string
   magenta(s: string): string
+  /** How an escaped control character in peer text is shown (reverse video when colour is on). */
+  escape(s: string): string
 }
 
 /** Whether `stream` should get colour (a TTY, NO_COLOR unset or empty, TERM not dumb). */
@@ -37,7 +40,8 @@ export function styleFor (stream: Output, env: NodeJS.ProcessEnv): Style {
     green: sgr(32, 39),
     yellow: sgr(33, 39),
     cyan: sgr(36, 39),
-    magenta: sgr(35, 39)
+    magenta: sgr(35, 39),
+    escape: sgr(7, 27)
   }
 }
 
@@ -56,9 +60,22 @@ export function shortPeer (peerId: string): string {
   return peerId.length > 20 ? `${peerId.slice(0, 10)}…${peerId.slice(-6)}` : peerId
 }
 
-/** `bob` or the short peer id. */
+/** `bob` or the short peer id; the name made safe to print (it may come from a peer's invite). */
 export function who (peerId: string, name?: string): string {
-  return name ?? shortPeer(peerId)
+  return name == null ? shortPeer(peerId) : safeText(name)
+}
+
+/**
+ * Peer-controlled text for one line of human output: control characters,
+ * escape sequences and invisible formatting shown escaped (see safe-text.ts).
+ */
+export function peerText (style: Style | undefined, text: string): string {
+  return safeText(text, style?.escape)
+}
+
+/** ` — note` (made safe), or nothing for an empty note. */
+export function formatNote (style: Style | undefined, note: string): string {
+  return note === '' ? '' : ` — ${peerText(style, note)}`
 }
 
 function pad (n: number): string {
@@ -86,34 +103,58 @@ export function formatStatus (style: Style, status: PresenceView['status']): str
   }
 }
 
+/** Delivery marks: … queued, ✓ sent (to a mailbox), ✓✓ delivered, ✓✓ read, ✗ failed. */
 const STATE_MARKS: Record<MessageView['state'], string> = {
   queued: '…',
-  sent: '→',
-  delivered: '✓',
-  read: '✓✓',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓ read',
   failed: '✗',
   received: ''
 }
 
-/** One history line: `[14:05] bob: hi` / `[14:06] me: hello ✓`. */
-export function formatMessage (style: Style, m: MessageView, name?: string): string {
-  const time = style.dim(`[${formatTime(m.sentAt)}]`)
-  if (m.direction === 'in') {
-    return `${time} ${style.cyan(who(m.peer, name))}: ${m.text}`
-  }
+/** The delivery mark of an outgoing message: ` …`, ` ✓`, ` ✗ reason`; empty for incoming ones. */
+export function formatMark (style: Style, m: Pick<MessageView, 'state' | 'failReason'>): string {
   const mark = STATE_MARKS[m.state]
-  const state = m.state === 'failed' ? style.red(` ${mark} ${m.failReason ?? 'not delivered'}`) : (mark === '' ? '' : style.dim(` ${mark}`))
-  return `${time} ${style.magenta('me')}: ${m.text}${state}`
+  if (m.state === 'failed') {
+    return style.red(` ${mark} ${peerText(style, m.failReason ?? 'not delivered')}`)
+  }
+  if (m.state === 'read') {
+    return style.cyan(` ${mark}`)
+  }
+  return mark === '' ? '' : style.dim(` ${mark}`)
+}
+
+/**
+ * A message as lines: `[14:05] bob: hi` / `[14:06] me: hello ✓`. The text is
+ * made safe; each line after the first is indented under the text and marked
+ * with `┆`, so a message cannot draw a line that looks like another sender's.
+ * The delivery mark follows the last line.
+ */
+export function formatMessageLines (style: Style, m: MessageView, name?: string): string[] {
+  const timeText = `[${formatTime(m.sentAt)}]`
+  const label = m.direction === 'in' ? who(m.peer, name) : 'me'
+  const head = `${style.dim(timeText)} ${m.direction === 'in' ? style.cyan(label) : style.magenta('me')}: `
+  const [first = '', ...rest] = safeLines(m.text, style.escape)
+  const indent = ' '.repeat(Math.max(2, timeText.length + 1)) + style.dim('┆') + ' '
+  const lines = [head + first, ...rest.map(l => indent + l)]
+  if (m.direction === 'out') {
+    lines[lines.length - 1] += formatMark(style, m)
+  }
+  return lines
+}
+
+/** One message, its lines joined (see {@link formatMessageLines}). */
+export function formatMessage (style: Style, m: MessageView, name?: string): string {
+  return formatMessageLines(style, m, name).join('\n')
 }
 
 /** Pads to `width` visible characters (ignoring colour codes). */
 export function padEnd (s: string, width: number): string {
   // eslint-disable-next-line no-control-regex
-  const visible = s.replace(/\u001b\[\d+m/g, '').length
+  const visible = [...s.replace(/\u001b\[\d+m/g, '')].length
   return s + ' '.repeat(Math.max(0, width - visible))
 }
 
-/** `value` quoted for a POSIX shell when it needs to be, for commands we suggest. */
-export function shellQuote (value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`
-}
+/** `value` quoted for a POSIX shell when it needs to be, for commands we suggest (see safe-text.ts). */
+export { shellQuote } from './safe-text.js'

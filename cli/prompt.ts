@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { passphraseWeakness } from './passphrase-strength.js'
 import { readPassphraseFile, requirePassphrase } from '../node/passphrase.js'
 import { PromptError, UsageError } from './errors.js'
 import type { Context, Input } from './context.js'
@@ -108,11 +109,17 @@ export async function keyPassphrase (ctx: Context, file: string | undefined, key
  * {@link UsageError} naming the flag when there is no terminal.
  */
 export async function chosenSecret (ctx: Context, options: { file?: string, flag: string, what: string }): Promise<string> {
+  let secret: string
   if (options.file != null) {
-    return readPassphraseFile(options.file)
-  }
-  if (!canPrompt(ctx)) {
+    secret = await readPassphraseFile(options.file)
+  } else if (!canPrompt(ctx)) {
     throw new UsageError(`give the ${options.what} with ${options.flag} <path> (or run on a terminal to be asked for it)`)
+  } else {
+    secret = await askNewSecret(ctx, options.what)
   }
-  return askNewSecret(ctx, options.what)
+  const weakness = passphraseWeakness(secret)
+  if (weakness != null) {
+    ctx.stderr.write(`warning: this ${options.what} is weak: ${weakness}; anyone who gets the file can try guesses offline. Four or five random words (or 12+ mixed characters) are far stronger.\n`)
+  }
+  return secret
 }

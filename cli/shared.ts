@@ -7,7 +7,9 @@
 import { InvalidArgumentError } from 'commander'
 import { resolveHome } from '../node/api/discovery.js'
 import { connectClient } from './client.js'
+import { UsageError } from './errors.js'
 import { shellQuote } from './output.js'
+import { didYouMean } from './suggest.js'
 import type { ApiClient } from './client.js'
 import type { Context, GlobalOptions } from './context.js'
 import type { Command } from 'commander'
@@ -56,4 +58,21 @@ export async function readAll (ctx: Context): Promise<string> {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * For the default subcommand of a group (`contacts` → `list`): a word left
+ * over is a mistyped subcommand (`natter contacts lst`), so say so, with the
+ * closest name. Call first in the default subcommand's action; it must
+ * `allowExcessArguments()`.
+ */
+export function rejectStrayWord (cmd: Command): void {
+  const stray = cmd.args[0]
+  const parent = cmd.parent
+  if (stray == null || parent == null) {
+    return
+  }
+  const names = parent.commands.flatMap(c => [c.name(), ...c.aliases()])
+  const near = didYouMean(stray, names)
+  throw new UsageError(`unknown command '${stray}' for 'natter ${parent.name()}'${near == null ? '' : ` (did you mean ${near}?)`}; see \`natter ${parent.name()} --help\``)
 }

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { realpathSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
 import { formatEndpoint } from './api/discovery.js'
 import type { ApiEndpoint } from './api/discovery.js'
 
@@ -23,6 +25,15 @@ export interface BannerInfo {
   rendezvousDir: string
   /** Set when the user chose the home with `--home`: hints repeat it. */
   homeFlag?: string
+  /** Listen addresses from the config (to tell whether all interfaces are used). */
+  listen?: string[]
+  /**
+   * How to run the CLI: `natter` when it is on the PATH, else the exact
+   * command (`node /…/dist/cli/index.js`). @default 'natter'
+   */
+  command?: string
+  /** Set when `natter` is not on the PATH: the package directory where `npm link` puts it there. */
+  linkDir?: string
 }
 
 /** `value` quoted for a POSIX shell when it needs to be. */
@@ -40,9 +51,30 @@ function created (info: BannerInfo): string {
   return ''
 }
 
+/** Whether a listen address takes every interface (`0.0.0.0`, `::`). */
+function allInterfaces (address: string): boolean {
+  return /^\/ip[46]\/(0\.0\.0\.0|::)\//.test(address)
+}
+
+/** Lines saying who can reach this node, and how to change it. */
+function exposure (info: BannerInfo, natter: string): string[] {
+  const lines: string[] = []
+  const wide = (info.listen ?? []).filter(allInterfaces)
+  if (wide.length > 0) {
+    const port = /\/tcp\/(\d+)/.exec(wide[0]!)?.[1] ?? '0'
+    lines.push('  note         listening on all interfaces: other machines on your networks can connect;',
+      `               to stay on this machine: ${natter} config set listen /ip4/127.0.0.1/tcp/${port}`)
+  }
+  if (info.mdns) {
+    lines.push(`  note         mDNS announces this node on the local network; to stop: ${natter} config set mdns off`)
+  }
+  return lines
+}
+
 /** The banner as text (ends in a newline). */
 export function formatBanner (info: BannerInfo): string {
-  const natter = info.homeFlag == null ? 'natter' : `natter --home ${shellQuote(info.homeFlag)}`
+  const command = info.command ?? 'natter'
+  const natter = info.homeFlag == null ? command : `${command} --home ${shellQuote(info.homeFlag)}`
   const [first, ...rest] = info.addresses
   const lines = [
     `natter daemon running (pid ${process.pid})`,
@@ -53,11 +85,13 @@ export function formatBanner (info: BannerInfo): string {
     `  home         ${info.home}${created(info)}`,
     `  identity key ${info.encrypted ? 'encrypted with a passphrase' : 'not encrypted (see `natter passphrase --help`)'}`,
     `  discovery    mDNS ${info.mdns ? 'on' : 'off'}; same-machine rendezvous in ${info.rendezvousDir}`,
+    ...exposure(info, natter),
     '',
+    ...(info.linkDir == null ? [] : [`natter is not on your PATH: run \`npm link\` in ${info.linkDir} to put it there; until then:`]),
     'Next, in another terminal:',
     `  ${natter} id                            show your invite and its QR code`,
-    `  ${natter} contacts add <name> <invite>  add a friend from their invite`,
-    `  ${natter} chat <name>                   chat with them`,
+    `  ${natter} contacts add <invite>         add a friend from their invite`,
+    `  ${natter} chat <name>                   chat with them (\`chat\` alone: your conversations)`,
     `  ${natter} stop                          stop this daemon (or press Ctrl-C here)`,
     ''
   ]
@@ -78,4 +112,36 @@ export function formatBannerJson (info: BannerInfo): string {
     mdns: info.mdns,
     rendezvousDir: info.rendezvousDir
   }) + '\n'
+}
+
+/**
+ * How the user runs the CLI that started this daemon: `natter` when the
+ * `natter` on the PATH is this very file, else `node <path>` and the package
+ * directory where `npm link` would put it on the PATH.
+ */
+export function cliCommand (env: NodeJS.ProcessEnv, entry = process.argv[1]): { command: string, linkDir?: string } {
+  if (entry == null) {
+    return { command: 'natter' }
+  }
+  let self: string
+  try {
+    self = realpathSync(entry)
+  } catch {
+    return { command: 'natter' }
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') {
+      continue
+    }
+    try {
+      if (realpathSync(join(dir, 'natter')) === self) {
+        return { command: 'natter' }
+      }
+    } catch {
+      // not in this directory
+    }
+  }
+  // dist/cli/index.js → the package directory
+  const pkg = dirname(dirname(dirname(self)))
+  return { command: `node ${shellQuote(self)}`, linkDir: pkg }
 }

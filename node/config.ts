@@ -37,7 +37,16 @@ export interface DaemonConfig {
   mdns: boolean
   /** The name this node suggests for itself in invites. */
   name: string
+  /** Tell senders when their messages were read (when a chat or history shows them). */
+  readReceipts: boolean
+  /** How the chat screen tells about a new message while its terminal is not focused. */
+  notify: NotifyMode
 }
+
+/** `bell`: the terminal bell; `desktop`: notify-send when installed (else the bell); `off`. */
+export type NotifyMode = 'bell' | 'desktop' | 'off'
+/** The notify modes. */
+export const NOTIFY_MODES = ['bell', 'desktop', 'off'] as const
 
 /** Daemon flags; each given one overrides the config file's field. */
 export interface ConfigOverrides {
@@ -90,7 +99,9 @@ const fields = {
   api: ApiString,
   logLevel: z.enum(LOG_LEVELS, { error: `not one of ${LOG_LEVELS.join(', ')}` }),
   mdns: z.boolean({ error: 'not true or false' }),
-  name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters')
+  name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters'),
+  readReceipts: z.boolean({ error: 'not true or false' }),
+  notify: z.enum(NOTIFY_MODES, { error: `not one of ${NOTIFY_MODES.join(', ')}` })
 }
 
 /** The schema of `config.json`. Every field is optional; unknown fields are refused. */
@@ -101,7 +112,9 @@ export const ConfigFileSchema = z.strictObject({
   api: fields.api.optional(),
   logLevel: fields.logLevel.optional(),
   mdns: fields.mdns.optional(),
-  name: fields.name.optional()
+  name: fields.name.optional(),
+  readReceipts: fields.readReceipts.optional(),
+  notify: fields.notify.optional()
 })
 
 /** What `config.json` holds. */
@@ -244,7 +257,9 @@ export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: st
     api: parseApiAddress(overrides.api ?? file.api ?? API_DEFAULT, home),
     logLevel: overrides.logLevel ?? file.logLevel ?? 'warn',
     mdns: overrides.mdns ?? file.mdns ?? true,
-    name: overrides.name ?? file.name ?? ''
+    name: overrides.name ?? file.name ?? '',
+    readReceipts: file.readReceipts ?? false,
+    notify: file.notify ?? 'bell'
   }
 }
 
@@ -256,11 +271,13 @@ export interface LoadedConfig {
 }
 
 /**
- * Reads `config.json`, creating it with defaults on first run: listening on
- * all IPv4 interfaces on a port picked now and kept, so invites handed out
- * stay valid across restarts.
+ * Reads `config.json`, creating it on first run from the flags given to that
+ * run (`overrides`: `--listen`, `--no-mdns`, `--name`, `--bootstrap`, …, so
+ * later runs keep them) and defaults for the rest: listening on all IPv4
+ * interfaces on a port picked now and kept, so invites handed out stay valid
+ * across restarts.
  */
-export async function loadConfigFile (path: string): Promise<LoadedConfig> {
+export async function loadConfigFile (path: string, overrides: ConfigFile = {}): Promise<LoadedConfig> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -269,13 +286,15 @@ export async function loadConfigFile (path: string): Promise<LoadedConfig> {
       throw new ConfigError(`${basename(path)}: cannot be read (${(err as Error).message})`, { cause: err })
     }
     const file: ConfigFile = {
-      listen: [`/ip4/0.0.0.0/tcp/${await freePort()}`],
-      announce: [],
-      bootstrap: [],
-      api: API_DEFAULT,
-      logLevel: 'warn',
-      mdns: true,
-      name: ''
+      listen: overrides.listen ?? [`/ip4/0.0.0.0/tcp/${await freePort()}`],
+      announce: overrides.announce ?? [],
+      bootstrap: overrides.bootstrap ?? [],
+      api: overrides.api ?? API_DEFAULT,
+      logLevel: overrides.logLevel ?? 'warn',
+      mdns: overrides.mdns ?? true,
+      name: overrides.name ?? '',
+      readReceipts: false,
+      notify: 'bell'
     }
     await writeConfigFile(path, file)
     return { file, created: true }
@@ -306,4 +325,71 @@ async function freePort (): Promise<number> {
       server.close(() => { resolve(port) })
     })
   })
+}
+
+/** Settings that apply to a running daemon at once; the others wait for its next start. */
+export const LIVE_SETTINGS: ReadonlySet<keyof ConfigFile> = new Set(['readReceipts', 'notify'])
+
+/** The fields of `config.json` with defaults filled in, as `natter config` shows them. */
+export function configView (file: ConfigFile): Required<ConfigFile> {
+  return {
+    listen: file.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    announce: file.announce ?? [],
+    bootstrap: file.bootstrap ?? [],
+    api: file.api ?? API_DEFAULT,
+    logLevel: file.logLevel ?? 'warn',
+    mdns: file.mdns ?? true,
+    name: file.name ?? '',
+    readReceipts: file.readReceipts ?? false,
+    notify: file.notify ?? 'bell'
+  }
+}
+
+/** Result of {@link updateConfigFile}. */
+export interface ConfigUpdate {
+  file: ConfigFile
+  /** The keys whose value changed. */
+  changed: Array<keyof ConfigFile>
+}
+
+/**
+ * Validates `patch` (fields of `config.json`), merges it into the file at
+ * `path` and writes it atomically. Nothing is written when a field is bad
+ * ({@link ConfigError} names it) or nothing changes.
+ */
+export async function updateConfigFile (path: string, patch: unknown): Promise<ConfigUpdate> {
+  const result = ConfigFileSchema.safeParse(patch)
+  if (!result.success) {
+    throw firstProblem('setting', result.error)
+  }
+  const { file } = await loadExistingConfigFile(path)
+  const next: Record<string, unknown> = { ...file }
+  const changed: Array<keyof ConfigFile> = []
+  for (const [key, value] of Object.entries(result.data) as Array<[keyof ConfigFile, unknown]>) {
+    if (value === undefined) {
+      continue
+    }
+    if (JSON.stringify(next[key]) !== JSON.stringify(value)) {
+      changed.push(key)
+    }
+    next[key] = value
+  }
+  if (changed.length > 0) {
+    await writeConfigFile(path, next as ConfigFile)
+  }
+  return { file: next as ConfigFile, changed }
+}
+
+/** Reads `config.json` without creating it (an empty config when there is none yet). */
+export async function loadExistingConfigFile (path: string): Promise<{ file: ConfigFile, exists: boolean }> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { file: {}, exists: false }
+    }
+    throw new ConfigError(`${basename(path)}: cannot be read (${(err as Error).message})`, { cause: err })
+  }
+  return { file: parseConfigFile(text, basename(path)), exists: true }
 }

@@ -23,16 +23,18 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { ensureToken } from './api/auth.js'
 import { homeFiles, resolveHome, resolveRendezvousDir } from './api/discovery.js'
+import { configRoutes } from './api/routes/config.js'
 import { contactKeyRoutes } from './api/routes/contact-keys.js'
 import { contactRoutes } from './api/routes/contacts.js'
 import { eventRoutes } from './api/routes/events.js'
 import { identityRoutes } from './api/routes/identity.js'
+import { inboxRoutes } from './api/routes/inbox.js'
 import { messageRoutes } from './api/routes/messages.js'
 import { nodeRoutes } from './api/routes/node.js'
 import { presenceRoutes } from './api/routes/presence.js'
 import { requestRoutes } from './api/routes/requests.js'
 import { createApiServer } from './api/server.js'
-import { formatBanner, formatBannerJson, shellQuote } from './banner.js'
+import { cliCommand, formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
 import { HomeError, ListenError } from './errors.js'
 import { installLastResort } from './last-resort.js'
@@ -156,7 +158,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     }
     lock = await acquireLock(files.lock)
 
-    const { file, created } = await loadConfigFile(files.config)
+    const { file, created } = await loadConfigFile(files.config, overrides)
     const config = resolveConfig(file, overrides, home)
     log = createLog({ level: config.logLevel, stream: init.stderr })
     const token = await ensureToken(files.token)
@@ -176,6 +178,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       announce: config.announce,
       bootstrap: config.bootstrap,
       mdns: config.mdns,
+      readReceipts: config.readReceipts,
       passphrase: keyStatus === 'plain' ? undefined : passphrase?.passphrase
     }).catch((err: Error) => {
       if (err.name === 'WrongPassphraseError') {
@@ -202,6 +205,13 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         const q = shellQuote(name)
         log.warn('IDENTITY KEY CHANGED for contact %s: known as %s, now presented as %s. This may be a reinstall, or someone impersonating them. Messages to %s are held until `%s contacts accept-key %s` (or `reject-key %s`); compare safety numbers first with `%s verify %s --pending`',
           name, event.peerId, event.newPeerId, name, natter, q, q, natter, q)
+      }
+      if (event.type === 'storage') {
+        if (event.storage.state === 'read-only') {
+          log.warn('STORAGE READ-ONLY: the store cannot take writes (%s). The daemon keeps running: history can be read, peers are told to try later, nothing stored is lost. Free some disk space; it resumes by itself.', event.storage.reason ?? 'the disk refused a write')
+        } else {
+          log.warn('storage writable again: taking messages')
+        }
       }
     })
 
@@ -239,7 +249,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         ...messageRoutes({ messenger }),
         ...presenceRoutes({ messenger }),
         ...eventRoutes({ messenger }),
-        ...requestRoutes({ messenger })
+        ...requestRoutes({ messenger }),
+        ...inboxRoutes({ messenger }),
+        ...configRoutes({ path: files.config, apply: (next) => { messenger.setReadReceipts(next.readReceipts ?? false) } })
       ]
     })
     let endpoint: ApiEndpoint
@@ -276,7 +288,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       encrypted: keyStatus === 'encrypted' || (keyStatus === 'missing' && passphrase != null),
       mdns: config.mdns,
       rendezvousDir,
-      homeFlag: init.home
+      homeFlag: init.home,
+      listen: config.listen,
+      ...cliCommand(env)
     }
     init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
 

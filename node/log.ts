@@ -6,6 +6,7 @@
  */
 import { format } from 'node:util'
 import { enable } from '@libp2p/logger'
+import { safeText } from '../src/util/safe-text.js'
 
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
@@ -40,7 +41,8 @@ export function createLog (init: LogInit): Log {
   }
   const line = (at: LogLevel) => (message: string, ...args: unknown[]): void => {
     if (LOG_LEVELS.indexOf(at) <= threshold) {
-      init.stream.write(`natter daemon: ${at}: ${format(message, ...args)}\n`)
+      // arguments may quote peers (names, reasons): no control character reaches the terminal
+      init.stream.write(`natter daemon: ${at}: ${safeText(format(message, ...args)).replace(/\\n/g, '\n  ')}\n`)
     }
   }
   return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') }

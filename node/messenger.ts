@@ -7,8 +7,8 @@
  */
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import type { BlockedView, ContactView, EventView, MessageView, PresenceView, RequestView, SafetyNumberResponse, SendWait, StatusView } from './api/types.js'
-import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence } from '../src/index.js'
+import type { BlockedView, ContactView, EventView, MessageView, PresenceView, RequestView, SafetyNumberResponse, SendWait, StatusView, StorageView } from './api/types.js'
+import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence, StorageStatus } from '../src/index.js'
 
 /** Contacts, addressed by name or peer id. */
 export interface ContactsApi {
@@ -58,8 +58,14 @@ export interface Messenger {
   history(peer: string, options: { before?: number, limit?: number }): MessageView[]
   /** Marks the conversation read; returns how many messages changed. */
   markRead(peer: string): Promise<number>
+  /** Conversations with their last message and unread count, the most recent first. */
+  conversations(): Array<{ peer: string, unread: number, last: MessageView }>
+  /** Turns read receipts on or off while the node runs. */
+  setReadReceipts(on: boolean): void
   setPresence(status: StatusView, note: string): Promise<PresenceView>
   ownPresence(): PresenceView
+  /** Whether the store takes writes (read-only while the disk is full). */
+  storage(): StorageView
   presences(): PresenceView[]
   connect(address: string, options: { bootstrap?: boolean, signal?: AbortSignal }): Promise<void>
   ping(peer: string, options: { signal?: AbortSignal }): Promise<number>
@@ -170,8 +176,11 @@ export function createMessenger (natter: Natter): Messenger {
     send: async (peer, text, options) => toMessageView(await natter.send(peer, text, options)),
     history: (peer, options) => natter.history(peer, options).map(toMessageView),
     markRead: async (peer) => natter.markRead(peer),
+    conversations: () => natter.conversations().map(c => ({ peer: c.peer, unread: c.unread, last: toMessageView(c.lastMessage) })),
+    setReadReceipts: (on) => { natter.setReadReceipts(on) },
     setPresence: async (status, note) => presenceView(await natter.setPresence({ status, note })),
     ownPresence: () => presenceView(natter.ownPresence),
+    storage: () => storageView(natter.storageStatus()),
     presences: () => natter.presences().map(presenceView),
     connect: async (address, options) => { await natter.connect(address, options) },
     ping: async (peer, options) => natter.ping(peer, options),
@@ -206,8 +215,13 @@ export function createMessenger (natter: Natter): Messenger {
       natter.addEventListener('request', onRequest)
       natter.addEventListener('message:state', onState)
       natter.addEventListener('presence', onPresence)
+      const onStorage = (e: CustomEvent<StorageStatus>): void => {
+        listener({ type: 'storage', storage: storageView(e.detail) })
+      }
       natter.addEventListener('contact:key-changed', onKeyChanged)
+      natter.addEventListener('storage', onStorage)
       return () => {
+        natter.removeEventListener('storage', onStorage)
         natter.removeEventListener('message', onMessage)
         natter.removeEventListener('request', onRequest)
         natter.removeEventListener('message:state', onState)
@@ -218,4 +232,8 @@ export function createMessenger (natter: Natter): Messenger {
 
     stop: async () => { await natter.stop() }
   }
+}
+
+function storageView (status: StorageStatus): StorageView {
+  return status.reason == null ? { state: status.state, since: status.since } : { state: status.state, reason: status.reason, since: status.since }
 }

@@ -59,11 +59,14 @@ export class DeliveryRefusedError extends NatterError {
   readonly status: string
   /** With `POW_REQUIRED`: the proof-of-work difficulty (bits) the recipient wants. */
   readonly requiredDifficulty?: number
-  constructor (message: string, status: string, options?: ErrorOptions & { requiredDifficulty?: number }) {
+  /** With `RATE_LIMITED` or `UNAVAILABLE`: the recipient's hint of when to retry, in ms (absent: no hint). */
+  readonly retryAfterMs?: number
+  constructor (message: string, status: string, options?: ErrorOptions & { requiredDifficulty?: number, retryAfterMs?: number }) {
     super(message, options)
     this.name = 'DeliveryRefusedError'
     this.status = status
     this.requiredDifficulty = options?.requiredDifficulty
+    this.retryAfterMs = options?.retryAfterMs
   }
 }
 

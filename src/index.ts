@@ -20,7 +20,7 @@ import './polyfill.js'
 export { createNatter, Natter } from './natter.js'
 export type {
   NatterInit, NatterEvents, IncomingMessage, SentMessage, SendOptions, Presence, Contacts, Contact, Message,
-  MessageRequest, MessageStateChange, ConversationSummary, BlockedPeer
+  MessageRequest, MessageStateChange, ConversationSummary, BlockedPeer, StorageStatus, RequestLimits
 } from './natter.js'
 export type { HistoryOptions, HistoryCursor, MessageState, OutgoingState, IncomingState } from './store/index.js'
 export { encodeInvite, decodeInvite, isInvite, INVITE_PREFIX } from './invite.js'

@@ -2,6 +2,7 @@
  * The natter node: ties identity, network, store, presence, direct messages
  * and mailboxes together behind a small, typed, evented API.
  */
+import { pingRtt } from './network/ping-rtt.js'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from 'main-event'
@@ -26,6 +27,9 @@ import { createPresenceService } from './presence/service.js'
 import { createRateLimiter } from './abuse/index.js'
 import type { RateLimitTiers } from './abuse/index.js'
 import { openStore } from './store/index.js'
+import { createStorageHealth } from './store/health.js'
+import type { StorageHealth, StorageStatus } from './store/health.js'
+import type { RequestLimits } from './messaging/inbound-limits.js'
 import type { Ed25519Peer } from './crypto/peer.js'
 import type { DmSender } from './dm/sender.js'
 import type { MailboxService } from './mailbox/service.js'
@@ -113,6 +117,23 @@ export interface NatterInit {
    */
   powDifficulty?: number
   /**
+   * How long a store write waits for another process's lock, in ms. SQLite
+   * waits synchronously, so the whole node (every stream, timer and API call)
+   * stalls meanwhile: the wait is kept short, and an envelope that meets a
+   * longer lock is answered `UNAVAILABLE` so its sender retries.
+   * @default 250
+   */
+  storeBusyTimeoutMs?: number
+  /**
+   * Caps of the requests inbox: unstamped follow-ups a stranger may send
+   * after its stamped first message, and the most messages and text bytes one
+   * stranger's request and all requests together may hold (PROTOCOL.md §8.5.2).
+   * @default { unstampedAllowance: 3, maxMessagesPerPeer: 50, maxBytesPerPeer: 262144, maxMessagesTotal: 1000, maxBytesTotal: 4194304 }
+   */
+  requestLimits?: Partial<RequestLimits>
+  /** How often a store in read-only mode (disk full) tries a write to see if space returned, in ms. @default 2000 */
+  storageProbeIntervalMs?: number
+  /**
    * Per-peer rate limits by kind (`dm`, `mailbox`, `presence`), with a
    * `contact` and a stricter `stranger` tier of `{ rate (per second), burst }`.
    * Unset fields keep {@link DEFAULT_NATTER_RATE_LIMITS}.
@@ -186,6 +207,13 @@ export interface NatterEvents {
    * (or {@link Contacts.rejectKey}). Warn the user loudly.
    */
   'contact:key-changed': CustomEvent<ContactKeyChange>
+  /**
+   * The store switched to read-only (its disk refused a write: full, failing)
+   * or back to writable. While read-only the node keeps running: history and
+   * contacts can be read, peers are told to try later, and nothing stored
+   * before is lost. Tell the user loudly.
+   */
+  storage: CustomEvent<StorageStatus>
 }
 
 /** Options of {@link Natter.send}. */
@@ -234,10 +262,14 @@ export interface Contacts {
   rejectKey(nameOrPeerId: string): Contact
 }
 
+export type { StorageStatus, RequestLimits }
 export type { Presence, MessageStateChange, Contact, Message, MessageRequest, ConversationSummary, BlockedPeer, ContactKeyChange, SafetyNumber }
 
 const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 const BOOTSTRAP_SETTING = 'bootstrap'
+const STORAGE_PROBE_SETTING = 'storage-probe'
+/** See {@link NatterInit.storeBusyTimeoutMs}. */
+const STORE_BUSY_TIMEOUT_MS = 250
 
 /**
  * A running natter node. Create one with {@link createNatter}.
@@ -266,11 +298,13 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   private readonly sessions: SessionManager
   private readonly sendTimeoutMs: number
   private readonly rateLimitPauseMs: number | undefined
+  private readonly health: StorageHealth
   private running = false
 
   /** @internal use {@link createNatter} */
-  constructor (key: Ed25519PrivateKey, libp2p: NatterLibp2p, store: Store, init: NatterInit) {
+  constructor (key: Ed25519PrivateKey, libp2p: NatterLibp2p, store: Store, init: NatterInit, health?: StorageHealth) {
     super()
+    this.health = health ?? createStorageHealth({ probe: () => {}, onChange: () => {} })
     this.key = key
     this.libp2p = libp2p
     this.store = store
@@ -323,7 +357,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       ttlMs: init.mailboxTtlMs,
       fetchIntervalMs: init.mailboxFetchIntervalMs,
       isBlocked: (peer) => store.blocklist.isBlocked(peer),
-      admit: (peer) => { rateLimiter.consume(peer, 'mailbox', { isContact: trusted(peer) }) }
+      admit: (peer) => { rateLimiter.consume(peer, 'mailbox', { isContact: trusted(peer) }) },
+      trusted,
+      powDifficulty: init.powDifficulty
     })
     const toIncoming = (m: Message, via: 'direct' | 'mailbox'): IncomingMessage => ({
       id: m.id, from: m.peer, text: m.text, seq: m.seq, sentAt: m.sentAt, receivedAt: m.receivedAt ?? Date.now(), via
@@ -352,7 +388,9 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
       readReceipts: init.readReceipts,
       isBlocked: (peer) => store.blocklist.isBlocked(peer),
       rateLimiter,
-      powDifficulty: init.powDifficulty
+      powDifficulty: init.powDifficulty,
+      storageUnavailable: () => this.health.retryAfterMs(),
+      requestLimits: init.requestLimits
     })
     this.contacts = this.createContacts()
   }
@@ -413,7 +451,40 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     await this.mailboxes.stop().catch(err => { log('mailbox stop: %s', (err as Error).message) })
     await this.sender.close()
     await this.libp2p.stop()
+    this.health.stop()
     this.store.close()
+  }
+
+  /**
+   * What this node holds as a mailbox for others (PROTOCOL.md §9): envelopes
+   * and bytes for one recipient (peer id), or in total.
+   */
+  mailboxUsage (recipient?: string): { envelopes: number, bytes: number } {
+    if (recipient != null) {
+      return this.store.mailbox.usageOf(recipient)
+    }
+    const { envelopes, bytes } = this.store.mailbox.usage()
+    return { envelopes, bytes }
+  }
+
+  /**
+   * Whether the store takes writes: `ok`, or `read-only` (with the reason)
+   * after the disk refused a write, until a probe write succeeds again.
+   */
+  storageStatus (): StorageStatus {
+    return this.health.status()
+  }
+
+  /** @internal the store monitor's change, told to the host. */
+  onStorageChange (status: StorageStatus): void {
+    if (status.state === 'read-only') {
+      log.error('STORAGE READ-ONLY: the store cannot take writes (%s); messages are refused with "try later" until space returns', status.reason)
+    } else {
+      log.error('storage writable again: accepting messages')
+      // whatever waited on our own disk goes out now
+      this.messenger.retryNow()
+    }
+    this.safeDispatch('storage', status)
   }
 
   /**
@@ -465,6 +536,15 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   /** Marks a conversation read (sending a read receipt if enabled); returns how many messages changed. */
   async markRead (peer: string): Promise<number> {
     return this.messenger.markRead(this.resolvePeer(peer).peerId.toString())
+  }
+
+  /**
+   * Turns read receipts on or off while the node runs (the `readReceipts`
+   * init option sets the starting value): when on, {@link Natter.markRead}
+   * tells the sender that its messages were read.
+   */
+  setReadReceipts (on: boolean): void {
+    this.messenger.setReadReceipts(on)
   }
 
   /** Strangers who sent messages that wait for acceptance. */
@@ -546,13 +626,14 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     await connectToPeer(this.libp2p, this.resolvePeer(target).peerId, { signal })
   }
 
-  /** Round-trip time to a peer in ms (libp2p ping), connecting first if needed. */
+  /** Round-trip time to a peer in ms, fractional (libp2p ping), connecting first if needed. */
   async ping (peer: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.assertRunning()
     const target = this.resolvePeer(peer).peerId
     const signal = anySignal(options.signal, AbortSignal.timeout(this.sendTimeoutMs))
     await connectToPeer(this.libp2p, target, { signal })
-    return this.libp2p.services.ping.ping(target, { signal })
+    // term: timed with a sub-millisecond clock (@libp2p/ping reports whole ms: 0 on a LAN)
+    return pingRtt(this.libp2p, target, { signal })
   }
 
   /** Fetches messages held for this node by mailbox peers now (it also happens on connect and periodically). */
@@ -744,11 +825,21 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
     parsePeerAddress(address)
   }
   const key = await loadOrCreateIdentity(init.dataDir, { passphrase: init.passphrase })
+  // the monitor exists before the store (which reports to it) and the node (which it tells)
+  const refs: { natter?: Natter, store?: Store } = {}
+  const health = createStorageHealth({
+    // a small real write: it succeeds only when the disk takes writes again
+    probe: () => { refs.store?.settings.set(STORAGE_PROBE_SETTING, Date.now()) },
+    onChange: (status) => { refs.natter?.onStorageChange(status) }
+  }, { probeIntervalMs: init.storageProbeIntervalMs })
   const store = openStore({
     path: join(init.dataDir, 'natter.db'),
     durability: init.durability,
-    mailbox: init.mailboxQuotas
+    mailbox: init.mailboxQuotas,
+    busyTimeout: init.storeBusyTimeoutMs ?? STORE_BUSY_TIMEOUT_MS,
+    onFault: (err) => { health.report(err) }
   })
+  refs.store = store
   let libp2p: NatterLibp2p
   try {
     libp2p = await createNetwork({
@@ -763,7 +854,8 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
     store.close()
     throw err
   }
-  const natter = new Natter(key, libp2p, store, init)
+  const natter = new Natter(key, libp2p, store, init, health)
+  refs.natter = natter
   await natter.start()
   return natter
 }

@@ -1,7 +1,13 @@
 /**
- * `natter chat <contact>`: an interactive conversation. Shows the last
- * messages, the contact's presence and live incoming messages above a prompt
- * that keeps what you are typing; each line you enter is sent.
+ * `natter chat [contact]`: the chat screen. Shows earlier messages between
+ * separators, the contact's presence (a line only when it changes), live
+ * incoming messages above a prompt that keeps what you are typing, and your
+ * own messages with delivery marks that change in place (… queued, ✓ sent,
+ * ✓✓ delivered, ✓✓ read, ✗ failed with the reason). Paste keeps lines
+ * together, Alt+Enter starts a new line, ↑/↓ recall what you sent, PgUp
+ * shows older messages, and a bell (or a desktop notification) tells about a
+ * new message while the terminal is not focused. Without a contact it opens
+ * the conversation list; `/open` switches conversations without leaving.
  *
  * Not on a terminal it reads lines from stdin and prints plain lines; with
  * `--json` it prints nothing while running and one JSON document (the
@@ -12,45 +18,99 @@
  *
  * @module
  */
-import { clearLine, createInterface, cursorTo, moveCursor } from 'node:readline'
+import { createInterface } from 'node:readline'
 import type { Interface } from 'node:readline'
-import { DaemonNotRunningError } from '../errors.js'
+import stringWidth from 'string-width'
+import { ChatKeys, NEWLINE_MARK, terminalModes } from '../chat/keys.js'
+import { createNotifier } from '../chat/notify.js'
+import { createScreen } from '../chat/screen.js'
+import { DaemonNotRunningError, UsageError } from '../errors.js'
+import { formatInboxLine, truncate } from '../inbox-view.js'
 import { heldError, keyChangeWarning } from '../key-change.js'
-import { formatMessage, formatStatus, formatTime, printJson, styleFor, who } from '../output.js'
+import { formatMark, formatMessageLines, formatNote, formatStatus, peerText, printJson, styleFor, who } from '../output.js'
+import { safeText } from '../safe-text.js'
 import { clientFor, examples, globals, natterCommand, positiveInt } from '../shared.js'
+import { didYouMean } from '../suggest.js'
+import type { Notifier } from '../chat/notify.js'
+import type { Screen } from '../chat/screen.js'
 import type { ApiClient } from '../client.js'
 import type { Context } from '../context.js'
 import type { KeyChange } from '../key-change.js'
-import type { EventView, MessageView, PresenceView, StatusView } from '../../node/api/types.js'
+import type { ConversationView, EventView, MessageStateView, MessageView, PresenceView, StatusView } from '../../node/api/types.js'
 import type { Style } from '../output.js'
 import type { Command } from 'commander'
 
 const STATUSES = new Set(['online', 'away', 'busy'])
+const COMMANDS = ['status', 'history', 'list', 'open', 'help', 'quit']
 
 const HELP = [
-  'type a message and press Enter to send it; lines starting with / are commands:',
-  '  /status <online|away|busy> [note]   set your presence',
-  '  /history [n]                        show the last n messages (default 20)',
+  'type a message and press Enter to send it; Alt+Enter (or a paste) adds a line; ↑/↓ recall earlier input',
+  'lines starting with / are commands:',
+  '  /status [online|away|busy] [note]   show or set your presence',
+  '  /history [n]                        show the last n messages (default 20); PgUp shows older ones',
+  '  /list                               your conversations, with unread counts',
+  '  /open <name|number>                 switch to another conversation',
   '  /quit                               leave (also Ctrl-C or Ctrl-D)',
   '  //text                              send a line that starts with /'
 ]
 
+/** Ids remembered per kind (shown, own messages, early states): a long session stays bounded. */
+const REMEMBER_MAX = 5000
+
+/** Adds to a map or set kept in insertion order, dropping the oldest past {@link REMEMBER_MAX}. */
+function remember<K, V> (store: Map<K, V>, key: K, value: V): void {
+  store.delete(key)
+  store.set(key, value)
+  if (store.size > REMEMBER_MAX) {
+    const oldest = store.keys().next()
+    if (oldest.done !== true) {
+      store.delete(oldest.value)
+    }
+  }
+}
+
+/** Order of delivery states: a later event never moves a mark back. */
+const STATE_ORDER: Record<MessageStateView, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4, received: 0 }
+
 interface ChatOptions {
   last: number
+}
+
+/** The conversation on screen. */
+interface Current {
+  peerId: string
+  name?: string
+  /** status and note last shown, so presence lines appear only on change */
+  presence?: string
+  /** The oldest message shown, for PgUp. */
+  oldest?: MessageView
 }
 
 /** One chat session's state. */
 interface Session {
   client: ApiClient
   style: Style
-  peerId: string
-  name?: string
+  interactive: boolean
+  json: boolean
+  current?: Current
   /** What was sent and received (for --json). */
   transcript: MessageView[]
   /** Ids already shown, so history and live events never repeat a message. */
-  shown: Set<string>
-  /** Writes a line above the prompt. */
-  say(line: string): void
+  shown: Map<string, true>
+  /** Own messages on screen, by id, with their latest state. */
+  outgoing: Map<string, MessageView>
+  /** States seen in events before the send call returned. */
+  early: Map<string, { state: MessageStateView, reason?: string }>
+  /** The conversation list last shown (for `/open <number>`). */
+  list: ConversationView[]
+  screen?: Screen
+  notifier?: Notifier
+  /** Whether the terminal is focused; unknown until it reports. */
+  focused?: boolean
+  /** A conversation whose new messages arrived while the terminal was not focused: read once it is. */
+  unseen?: string
+  /** Writes lines above the prompt. */
+  say(lines: string | string[], key?: string): void
   /** Shows a warning: on the screen when interactive, else on stderr. */
   warn(lines: string[]): void
   /** `natter` (with --home when given), for suggested commands. */
@@ -70,77 +130,233 @@ function warnKeyChange (s: Session, change: KeyChange): void {
   s.warn(keyChangeWarning(s.style, change, s.natter))
 }
 
-function describePresence (s: Session, p: PresenceView | undefined): string {
-  const label = who(s.peerId, s.name)
+function describePresence (s: Session, c: Current, p: PresenceView | undefined): string {
+  const label = who(c.peerId, c.name)
   if (p == null) {
     return `${label} has not been seen yet`
   }
-  return `${label} is ${formatStatus(s.style, p.status)}${p.note === '' ? '' : ` — ${p.note}`}`
+  return `${label} is ${formatStatus(s.style, p.status)}${formatNote(s.style, p.note)}`
 }
 
-async function showHistory (s: Session, limit: number): Promise<void> {
-  const { messages } = await s.client.history(s.peerId, { limit })
+/** A dim rule with a label: separates history from live messages. */
+function separator (s: Session, label: string): string {
+  return s.style.dim(`──── ${label} ${'─'.repeat(Math.max(4, 40 - stringWidth(label)))}`)
+}
+
+/** Shows one message; own messages are keyed by id, so their mark can change in place. */
+function showMessage (s: Session, m: MessageView): void {
+  remember(s.shown, m.id, true)
+  if (m.direction === 'out') {
+    const early = s.early.get(m.id)
+    if (early != null && STATE_ORDER[early.state] > STATE_ORDER[m.state]) {
+      m = { ...m, state: early.state, ...(early.reason == null ? {} : { failReason: early.reason }) }
+    }
+    s.early.delete(m.id)
+    remember(s.outgoing, m.id, m)
+    s.say(formatMessageLines(s.style, m, s.current?.name), m.id)
+    return
+  }
+  s.say(formatMessageLines(s.style, m, s.current?.name))
+}
+
+async function showHistory (s: Session, limit: number, options: { before?: number, label?: string } = {}): Promise<void> {
+  const c = s.current
+  if (c == null) {
+    return
+  }
+  const { messages } = await s.client.history(c.peerId, { limit, before: options.before })
+  if (messages.length === 0) {
+    if (options.before != null) {
+      s.say(s.style.dim('* no older messages'))
+    }
+    return
+  }
+  if (s.interactive) {
+    s.say(separator(s, options.label ?? `earlier messages (${messages.length})`))
+  }
   for (const m of messages) {
-    s.shown.add(m.id)
-    s.say(formatMessage(s.style, m, s.name))
+    showMessage(s, m)
+  }
+  if (s.interactive) {
+    s.say(separator(s, 'now'))
+  }
+  if (c.oldest == null || messages[0]!.sentAt <= c.oldest.sentAt) {
+    c.oldest = messages[0]
   }
   if (messages.some(m => m.direction === 'in' && m.state === 'received')) {
-    await markRead(s)
+    await markRead(s, c.peerId)
   }
 }
 
 /** Marks the conversation read: the messages were on screen. */
-async function markRead (s: Session): Promise<void> {
-  await s.client.markRead(s.peerId).catch(() => {})
+async function markRead (s: Session, peer: string): Promise<void> {
+  await s.client.markRead(peer).catch(() => {})
+}
+
+/** An own message's state changed: change its mark where it is shown, or say so below. */
+function onState (s: Session, event: Extract<EventView, { type: 'message:state' }>): void {
+  const m = s.outgoing.get(event.id)
+  if (m == null) {
+    if (event.peer === s.current?.peerId) {
+      const early = s.early.get(event.id)
+      if (early == null || STATE_ORDER[event.state] > STATE_ORDER[early.state]) {
+        remember(s.early, event.id, { state: event.state, ...(event.reason == null ? {} : { reason: event.reason }) })
+      }
+    }
+    return
+  }
+  if (STATE_ORDER[event.state] <= STATE_ORDER[m.state] && event.state !== 'failed') {
+    return
+  }
+  const next: MessageView = { ...m, state: event.state, ...(event.reason == null ? {} : { failReason: event.reason }) }
+  remember(s.outgoing, m.id, next)
+  const lines = formatMessageLines(s.style, next, s.current?.name)
+  if (s.screen?.update(m.id, lines[lines.length - 1]!) === true) {
+    return
+  }
+  if (event.state === 'sent') {
+    return
+  }
+  const preview = truncate(safeText(m.text), 40)
+  s.say(`${s.style.dim('  ↳')}${formatMark(s.style, next)} ${s.style.dim(`“${preview}”`)}`)
 }
 
 function onEvent (s: Session, event: EventView): void {
+  const c = s.current
   switch (event.type) {
     case 'message': {
-      if (event.message.peer !== s.peerId || s.shown.has(event.message.id)) {
+      const m = event.message
+      if (c == null || m.peer !== c.peerId) {
+        // another conversation: a one-line notice, and the bell when not focused
+        const label = event.name == null ? who(m.peer) : who(m.peer, event.name)
+        // a contact is opened by name; anyone else by the full peer id (the short one does not resolve)
+        const target = event.name == null ? m.peer : label
+        s.say(s.style.yellow(`* new message from ${label}: ${truncate(safeText(m.text), 40)}  (/open ${target})`))
+        if (s.focused !== true) {
+          s.notifier?.message(event.name ?? m.peer, m.text)
+        }
         return
       }
-      s.shown.add(event.message.id)
-      s.transcript.push(event.message)
-      s.say(formatMessage(s.style, event.message, s.name))
-      void markRead(s)
+      if (s.shown.has(m.id)) {
+        return
+      }
+      if (!s.interactive) {
+        s.transcript.push(m)
+      }
+      showMessage(s, m)
+      if (s.focused !== true) {
+        s.notifier?.message(c.name ?? c.peerId, m.text)
+      }
+      if (s.focused === false) {
+        // on screen but nobody is looking: read (and a read receipt) when the terminal gets focus back
+        s.unseen = c.peerId
+      } else {
+        void markRead(s, c.peerId)
+      }
       return
     }
+    case 'request':
+      s.say(s.style.yellow(`* a message request from ${who(event.message.peer)}; see \`${s.natter} requests\``))
+      return
     case 'message:state':
-      if (event.peer === s.peerId && event.state === 'failed') {
-        s.say(s.style.red(`✗ a message was not delivered${event.reason == null ? '' : `: ${event.reason}`}`))
-      }
+      onState(s, event)
       return
-    case 'presence':
-      if (event.presence.peerId === s.peerId) {
-        s.say(s.style.dim(`* ${describePresence(s, event.presence)}`))
+    case 'presence': {
+      if (c == null || event.presence.peerId !== c.peerId) {
+        return
       }
+      const key = `${event.presence.status}\n${event.presence.note}`
+      if (key === c.presence) {
+        return
+      }
+      c.presence = key
+      s.say(s.style.dim(`* ${describePresence(s, c, event.presence)}`))
       return
+    }
     case 'contact:key-changed':
-      if (event.peerId === s.peerId) {
+      if (event.peerId === c?.peerId) {
         warnKeyChange(s, { contact: event.contact.name, peerId: event.peerId, newPeerId: event.newPeerId })
       }
   }
 }
 
 async function send (s: Session, text: string): Promise<void> {
+  const c = s.current
+  if (c == null) {
+    s.say(s.style.dim('no conversation is open: /list shows them, /open <name> opens one'))
+    return
+  }
   try {
-    const { message, held } = await s.client.send({ to: s.peerId, text, wait: 'queued' })
-    s.shown.add(message.id)
-    s.transcript.push(message)
+    const { message, held } = await s.client.send({ to: c.peerId, text, wait: 'queued' })
+    if (!s.interactive) {
+      s.transcript.push(message)
+    }
+    if (s.current?.peerId === c.peerId) {
+      showMessage(s, message)
+    }
     if (held != null) {
       s.held++
       s.lastHeld = held
       warnKeyChange(s, held)
-      s.say(s.style.red(`✗ held: ${held.contact}'s identity key changed (accept or reject it first)`))
+      s.say(s.style.red(`✗ held: ${who(held.peerId, held.contact)}'s identity key changed (accept or reject it first)`))
     }
   } catch (err) {
-    s.say(s.style.red(`✗ not sent: ${(err as Error).message}`))
+    s.say(s.style.red(`✗ not sent: ${peerText(s.style, (err as Error).message)}`))
   }
 }
 
-async function command (s: Session, line: string): Promise<'quit' | undefined> {
-  const [cmd = '', ...args] = line.slice(1).trim().split(/\s+/)
+/** Opens a conversation: header, presence, earlier messages. */
+async function open (s: Session, key: string, last: number): Promise<void> {
+  const target = await s.client.resolve(key)
+  const current: Current = { peerId: target.peerId, name: target.name }
+  s.current = current
+  s.shown.clear()
+  s.outgoing.clear()
+  s.early.clear()
+  if (s.json) {
+    return
+  }
+  const presence = (await s.client.presence()).peers.find(p => p.peerId === target.peerId)
+  current.presence = presence == null ? undefined : `${presence.status}\n${presence.note}`
+  s.say([
+    s.style.bold(`chatting with ${who(target.peerId, target.name)}`) + s.style.dim(` (${target.peerId})`),
+    s.style.dim(`* ${describePresence(s, current, presence)}`)
+  ])
+  const contact = target.name == null ? undefined : (await s.client.getContact(target.peerId)).contact
+  if (contact?.pendingPeerId != null) {
+    warnKeyChange(s, { contact: contact.name, peerId: contact.peerId, newPeerId: contact.pendingPeerId })
+  }
+  await showHistory(s, last)
+}
+
+async function showList (s: Session): Promise<void> {
+  const inbox = await s.client.inbox()
+  s.list = inbox.conversations
+  if (inbox.conversations.length === 0) {
+    s.say(s.style.dim(`no conversations yet; add a contact with \`${s.natter} contacts add <invite>\``))
+    return
+  }
+  s.say([separator(s, 'conversations'), ...inbox.conversations.map((c, i) => formatInboxLine(s.style, c, { index: i + 1, columns: 100 }))])
+  if (inbox.requests > 0) {
+    s.say(s.style.dim(`${inbox.requests} message request${inbox.requests === 1 ? '' : 's'} from strangers: \`${s.natter} requests\``))
+  }
+  s.say(s.style.dim('/open <number or name> to chat'))
+}
+
+/** `/open 2` → the second conversation of the last list; otherwise a name or peer id. */
+function pick (s: Session, arg: string): string {
+  if (/^\d+$/.test(arg)) {
+    const c = s.list[Number(arg) - 1]
+    if (c != null) {
+      return c.peer
+    }
+  }
+  return arg
+}
+
+async function command (s: Session, line: string, options: ChatOptions): Promise<'quit' | undefined> {
+  const words = line.slice(1).trim().split(/\s+/)
+  const [cmd = '', ...args] = words
   switch (cmd) {
     case 'quit':
     case 'exit':
@@ -148,16 +364,21 @@ async function command (s: Session, line: string): Promise<'quit' | undefined> {
       return 'quit'
     case 'status': {
       const status = args[0]
-      if (status == null || !STATUSES.has(status)) {
-        s.say('usage: /status <online|away|busy> [note]')
+      if (status == null) {
+        const own = (await s.client.id()).presence
+        s.say(s.style.dim(`* you are ${formatStatus(s.style, own.status)}${formatNote(s.style, own.note)}`))
         return
       }
-      const note = line.slice(1).trim().split(/\s+/).slice(2).join(' ')
+      if (!STATUSES.has(status)) {
+        s.say('usage: /status [online|away|busy] [note]')
+        return
+      }
+      const note = args.slice(1).join(' ')
       try {
         const { presence } = await s.client.setPresence({ status: status as StatusView, note })
-        s.say(s.style.dim(`* you are ${formatStatus(s.style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`))
+        s.say(s.style.dim(`* you are ${formatStatus(s.style, presence.status)}${formatNote(s.style, presence.note)}`))
       } catch (err) {
-        s.say(s.style.red(`✗ ${(err as Error).message}`))
+        s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
       }
       return
     }
@@ -167,105 +388,177 @@ async function command (s: Session, line: string): Promise<'quit' | undefined> {
         s.say('usage: /history [n]')
         return
       }
-      s.shown.clear()
-      await showHistory(s, Math.min(n, 1000))
+      if (s.current == null) {
+        s.say(s.style.dim('no conversation is open: /open <name> first'))
+        return
+      }
+      s.current.oldest = undefined
+      await showHistory(s, Math.min(n, 1000), { label: `last ${Math.min(n, 1000)} messages` })
       return
     }
-    default:
-      for (const l of HELP) {
-        s.say(l)
+    case 'list':
+    case 'inbox':
+      await showList(s)
+      return
+    case 'open':
+    case 'chat':
+    case 'switch': {
+      if (args[0] == null) {
+        s.say('usage: /open <name|number>')
+        return
       }
+      try {
+        await open(s, pick(s, args.join(' ')), options.last)
+      } catch (err) {
+        s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
+      }
+      return
+    }
+    case 'help':
+    case '?':
+    case '':
+      s.say(HELP)
+      return
+    default: {
+      const near = didYouMean(cmd, COMMANDS)
+      s.say(s.style.dim(`unknown command /${safeText(cmd)}${near == null ? '' : ` (did you mean /${near}?)`}; /help lists commands`))
+    }
   }
+}
+
+/** PgUp: the page before the oldest message shown; PgDn: back to the latest messages. */
+async function page (s: Session, direction: 'up' | 'down', rows: number): Promise<void> {
+  const c = s.current
+  if (c == null) {
+    return
+  }
+  const size = Math.max(5, rows - 4)
+  if (direction === 'up') {
+    if (c.oldest == null) {
+      s.say(s.style.dim('* no older messages'))
+      return
+    }
+    await showHistory(s, size, { before: c.oldest.sentAt, label: `older messages (${size} before ${new Date(c.oldest.sentAt).toLocaleString()})` })
+    return
+  }
+  c.oldest = undefined
+  await showHistory(s, size, { label: 'latest messages' })
 }
 
 /** Registers `natter chat`. */
 export function registerChat (program: Command, ctx: Context): void {
   program
     .command('chat')
-    .description('chat interactively: live messages, presence, history; each line you type is sent')
-    .argument('<contact>', 'contact name or peer id')
+    .description('chat interactively: live messages, delivery marks, presence, history; without a contact, pick a conversation')
+    .argument('[contact]', 'contact name or peer id (on a terminal, leave it out to pick from your conversations)')
     .option('-n, --last <n>', 'how many earlier messages to show on entry', positiveInt, 20)
     .addHelpText('after', examples(
       ['natter chat bob', 'chat with bob (/quit to leave, /status away lunch, /history 50)'],
+      ['natter chat', 'your conversations; /open <name> to chat, /list to come back'],
       ['printf "hi\\nbye\\n" | natter chat bob --json', 'send lines from stdin; print the transcript as JSON']
-    ))
-    .action(async (key: string, options: ChatOptions, cmd: Command) => {
+    ) + `
+Keys: Enter sends; Alt+Enter starts a new line (a pasted block stays one
+message); ↑/↓ recall earlier input; PgUp shows older messages, PgDn the
+latest; Ctrl-C or Ctrl-D leaves. Marks on your messages: … queued, ✓ sent
+(to a mailbox), ✓✓ delivered, ✓✓ read (when the reader allows it), ✗ failed.
+A new message rings the bell while the terminal is not focused (change with
+\`natter config set notify desktop|bell|off\`).
+`)
+    .action(async (key: string | undefined, options: ChatOptions, cmd: Command) => {
       const g = globals(cmd)
-      const client = await clientFor(ctx, cmd)
-      const target = await client.resolve(key)
       const interactive = g.json !== true && ctx.stdin.isTTY === true && ctx.stdout.isTTY === true
+      if (key == null && !interactive) {
+        throw new UsageError('give a contact (or run `natter chat` on a terminal to pick a conversation)')
+      }
+      const client = await clientFor(ctx, cmd)
       const style = styleFor(ctx.stdout, g.json === true ? { ...ctx.env, NO_COLOR: '1' } : ctx.env)
-
-      // created once the screen is set up (and then read at once: lines are not buffered before that)
-      const screen: { rl?: Interface } = {}
+      const screen = interactive ? createScreen(ctx.stdout) : undefined
 
       const session: Session = {
         client,
         style,
-        peerId: target.peerId,
-        name: target.name,
+        interactive,
+        json: g.json === true,
         transcript: [],
-        shown: new Set(),
+        shown: new Map(),
+        outgoing: new Map(),
+        early: new Map(),
+        list: [],
+        screen,
         natter: natterCommand(cmd),
         held: 0,
         warn: (lines) => {
           if (interactive) {
-            for (const line of lines) {
-              session.say(line)
-            }
+            session.say(lines)
           } else {
             ctx.stderr.write(lines.join('\n') + '\n')
           }
         },
-        say: (line) => {
+        say: (lines, id) => {
           if (g.json === true) {
             return
           }
-          const rl = screen.rl
-          if (!interactive || rl == null) {
-            ctx.stdout.write(line + '\n')
+          if (screen == null) {
+            ctx.stdout.write((typeof lines === 'string' ? [lines] : lines).map(l => l + '\n').join(''))
             return
           }
-          // write above the prompt, then redraw the prompt with what the user has typed so far
-          clearLine(ctx.stdout, 0)
-          cursorTo(ctx.stdout, 0)
-          ctx.stdout.write(line + '\n')
-          rl.prompt(true)
+          screen.say(lines, id)
         }
       }
 
       // subscribe before reading history, so nothing falls between the two
       const stop = new AbortController()
-      const events = client.events({ peer: target.peerId, signal: stop.signal })[Symbol.asyncIterator]()
+      // on a terminal every conversation's events (for the list and notices); else only this one's
+      const only = interactive || key == null ? undefined : (await client.resolve(key)).peerId
+      const events = client.events({ peer: only, signal: stop.signal })[Symbol.asyncIterator]()
       const first = await events.next()
       if (first.done === true || first.value.type !== 'ready') {
         throw new DaemonNotRunningError('the daemon closed the event stream', { home: client.home })
       }
-      const presence = (await client.presence()).peers.find(p => p.peerId === target.peerId)
-      const contact = target.name == null ? undefined : (await client.getContact(target.peerId)).contact
-      if (g.json !== true) {
-        ctx.stdout.write(style.bold(`chatting with ${who(target.peerId, target.name)}`) + style.dim(` (${target.peerId})`) + '\n')
-        ctx.stdout.write(style.dim(`* ${describePresence(session, presence)}`) + '\n')
-        if (interactive) {
-          ctx.stdout.write(style.dim('/quit to leave, /status away <note> to set your status, /help for more') + '\n')
-        }
+      if (interactive) {
+        const { config } = await client.config().catch(() => ({ config: { notify: 'bell' as const } }))
+        session.notifier = createNotifier({ mode: config.notify, out: ctx.stdout, env: ctx.env })
       }
-      if (contact?.pendingPeerId != null) {
-        warnKeyChange(session, { contact: contact.name, peerId: contact.peerId, newPeerId: contact.pendingPeerId })
+      if (key != null) {
+        await open(session, key, options.last)
+      } else {
+        await showList(session)
       }
-      await showHistory(session, options.last)
+      if (interactive) {
+        session.say(style.dim('/help for commands and keys, /list for your conversations, /quit to leave'))
+      }
 
-      const input = createInterface({
-        input: ctx.stdin,
+      const keys = interactive ? new ChatKeys(ctx.stdin) : undefined
+      // the terminal modes go off however the process ends
+      const modesOff = (): void => { terminalModes(ctx.stdout, false) }
+      if (keys != null) {
+        process.once('exit', modesOff)
+        terminalModes(ctx.stdout, true)
+        ctx.stdin.pipe(keys)
+        keys.on('focus', (focused: boolean) => {
+          session.focused = focused
+          const unseen = session.unseen
+          if (focused && unseen != null) {
+            session.unseen = undefined
+            void markRead(session, unseen)
+          }
+        })
+      }
+      const input: Interface = createInterface({
+        input: keys ?? ctx.stdin,
         output: interactive ? ctx.stdout : undefined,
         terminal: interactive,
+        historySize: 500,
         prompt: style.bold('> ')
       })
-      screen.rl = input
+      screen?.attach(input)
       const lines = input[Symbol.asyncIterator]()
       if (interactive) {
         input.prompt()
       }
+      keys?.on('page', (direction: 'up' | 'down') => {
+        void page(session, direction, (ctx.stdout as { rows?: number }).rows ?? 24).catch(() => {})
+      })
 
       const end: { reason: 'quit' | 'eof' | 'daemon' } = { reason: 'eof' }
       const pending = new Set<Promise<void>>()
@@ -275,7 +568,11 @@ export function registerChat (program: Command, ctx: Context): void {
           if (next.done === true || next.value.type === 'shutdown') {
             return
           }
-          onEvent(session, next.value)
+          try {
+            onEvent(session, next.value)
+          } catch (err) {
+            session.say(style.red(`✗ ${peerText(style, (err as Error).message)}`))
+          }
         }
       })().then(() => {
         if (!stop.signal.aborted) {
@@ -285,56 +582,62 @@ export function registerChat (program: Command, ctx: Context): void {
       }, (err: unknown) => {
         if (!stop.signal.aborted) {
           end.reason = 'daemon'
-          session.say(style.red(`event stream failed: ${(err as Error).message}`))
+          session.say(style.red(`event stream failed: ${peerText(style, (err as Error).message)}`))
           input.close()
         }
       })
 
       input.on('SIGINT', () => { end.reason = 'quit'; input.close() })
 
-      for (;;) {
-        const next = await lines.next()
-        if (next.done === true) {
-          break
-        }
-        const line = next.value.trimEnd()
-        if (interactive) {
-          // replace the echoed input line with the formatted message (or nothing)
-          const columns = ctx.stdout.columns ?? 80
-          if (2 + line.length < columns) {
-            moveCursor(ctx.stdout, 0, -1)
-            clearLine(ctx.stdout, 0)
-          }
-        }
-        if (line.trim() === '') {
-          if (interactive) {
-            input.prompt()
-          }
-          continue
-        }
-        if (line.startsWith('/') && !line.startsWith('//')) {
-          if (await command(session, line) === 'quit') {
-            end.reason = 'quit'
+      try {
+        for (;;) {
+          const next = await lines.next()
+          if (next.done === true) {
             break
           }
-        } else {
-          const text = line.startsWith('//') ? line.slice(1) : line
-          session.say(`${style.dim(`[${formatTime(Date.now())}]`)} ${style.magenta('me')}: ${text}`)
-          const p = send(session, text)
-          pending.add(p)
-          void p.finally(() => pending.delete(p))
+          const typed = next.value
+          if (screen != null) {
+            screen.eraseEcho(2, typed)
+          }
+          const line = typed.replaceAll(NEWLINE_MARK, '\n').replace(/\s+$/, '')
+          if (line.trim() === '') {
+            screen?.prompt()
+            continue
+          }
+          if (line.startsWith('/') && !line.startsWith('//')) {
+            if (await command(session, line, options) === 'quit') {
+              end.reason = 'quit'
+              break
+            }
+          } else if (session.current == null && interactive) {
+            // the list is open: a number or a name opens that conversation
+            await open(session, pick(session, line.trim()), options.last).catch((err: Error) => {
+              session.say(style.red(`✗ ${peerText(style, err.message)}`))
+            })
+          } else {
+            const text = line.startsWith('//') ? line.slice(1) : line
+            const p = send(session, text)
+            pending.add(p)
+            void p.finally(() => pending.delete(p))
+          }
+          screen?.prompt()
         }
-        if (interactive) {
-          input.prompt()
+      } finally {
+        input.close()
+        if (keys != null) {
+          ctx.stdin.unpipe(keys)
+          process.off('exit', modesOff)
+          modesOff()
+          ;(ctx.stdin as { setRawMode?: (mode: boolean) => unknown }).setRawMode?.(false)
+          ctx.stdin.pause()
         }
       }
-      input.close()
       await Promise.all(pending)
       stop.abort()
       await live
 
       if (g.json === true) {
-        printJson(ctx, { peer: target.peerId, name: target.name ?? null, messages: session.transcript })
+        printJson(ctx, { peer: session.current?.peerId ?? null, name: session.current?.name ?? null, messages: session.transcript })
       } else if (interactive) {
         ctx.stdout.write('\n')
       }
@@ -346,3 +649,4 @@ export function registerChat (program: Command, ctx: Context): void {
       }
     })
 }
+

@@ -7,15 +7,17 @@
  */
 import { keyChangeWarning } from '../key-change.js'
 import { padEnd, print, printJson, shellQuote, shortPeer, styleFor } from '../output.js'
+import { safeText } from '../safe-text.js'
+import { UsageError } from '../errors.js'
 import { withProgress } from '../progress.js'
-import { clientFor, examples, globals, natterCommand } from '../shared.js'
+import { clientFor, examples, globals, natterCommand, rejectStrayWord } from '../shared.js'
 import type { ContactView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
 function describe (c: ContactView): string {
   const flags = [c.keyChanged ? 'KEY CHANGED' : '', c.verified ? 'verified' : '', c.blocked ? 'blocked' : ''].filter(f => f !== '')
-  return `${c.name} (${c.peerId})${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`
+  return `${safeText(c.name)} (${c.peerId})${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`
 }
 
 /** The loud warning for a contact whose key changed, on stderr. */
@@ -43,10 +45,12 @@ export function registerContacts (program: Command, ctx: Context): void {
 
   contacts
     .command('list', { isDefault: true })
+    .allowExcessArguments()
     .alias('ls')
     .description('list contacts')
     .addHelpText('after', examples(['natter contacts list --json', 'as JSON']))
     .action(async (_options: unknown, cmd: Command) => {
+      rejectStrayWord(cmd)
       const client = await clientFor(ctx, cmd)
       const { contacts: list } = await client.listContacts()
       if (globals(cmd).json === true) {
@@ -54,42 +58,48 @@ export function registerContacts (program: Command, ctx: Context): void {
         return
       }
       if (list.length === 0) {
-        ctx.stderr.write('no contacts yet; add one with `natter contacts add <name> <peerId|invite>`\n')
+        ctx.stderr.write('no contacts yet; add one with `natter contacts add <invite>` (or `natter contacts add <name> <peer id>`)\n')
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
-      const width = Math.max(...list.map(c => c.name.length))
+      const width = Math.max(...list.map(c => [...safeText(c.name)].length))
       for (const c of list) {
         const flags = [
           c.keyChanged ? style.red(style.bold('KEY CHANGED')) : '',
           c.verified ? style.green('verified') : '',
           c.blocked ? style.red('blocked') : ''
         ].filter(f => f !== '').join(' ')
-        print(ctx, `${padEnd(style.bold(c.name), width)}  ${c.peerId}${flags === '' ? '' : `  ${flags}`}`)
+        print(ctx, `${padEnd(style.bold(safeText(c.name)), width)}  ${c.peerId}${flags === '' ? '' : `  ${flags}`}`)
       }
       const changed = list.filter(c => c.keyChanged)
       if (changed.length > 0) {
         const natter = natterCommand(cmd)
-        ctx.stderr.write(changed.map(c => `${c.name}: identity key changed to ${c.pendingPeerId ?? '?'}; messages to them are held until \`${natter} contacts accept-key ${shellQuote(c.name)}\` or \`reject-key\` (compare safety numbers first: \`${natter} verify ${shellQuote(c.name)} --pending\`)\n`).join(''))
+        ctx.stderr.write(changed.map(c => `${safeText(c.name)}: identity key changed to ${c.pendingPeerId ?? '?'}; messages to them are held until \`${natter} contacts accept-key ${shellQuote(c.name)}\` or \`reject-key\` (compare safety numbers first: \`${natter} verify ${shellQuote(c.name)} --pending\`)\n`).join(''))
       }
     })
 
   contacts
     .command('add')
     .description('add a contact by peer id or invite')
-    .argument('<name>', 'the name you will call them by')
-    .argument('<peer>', 'their peer id, or an invite (natter:…) from `natter id`')
+    .argument('<name>', 'the name you will call them by (leave it out to take the name their invite suggests)')
+    .argument('[peer]', 'their peer id, or an invite (natter:…) from `natter id`')
     .addHelpText('after', examples(
-      ['natter contacts add bob "$(cat bob.invite)"', 'from an invite in a file'],
+      ['natter contacts add natter:CiYAJ…', 'from an invite, under the name it suggests'],
+      ['natter contacts add bob "$(cat bob.invite)"', 'from an invite in a file, named bob'],
       ['natter contacts add carol 12D3KooW…', 'by peer id (found through the DHT)']
     ) + `
 A name that is already a contact with another peer id is not replaced: that
 is an identity key change. A loud warning says so, messages to the contact are
 held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides.
 `)
-    .action(async (name: string, peer: string, _options: unknown, cmd: Command) => {
+    .action(async (first: string, second: string | undefined, _options: unknown, cmd: Command) => {
+      // `contacts add <invite>`: the invite names them
+      const [name, peer] = second == null ? [undefined, first] : [first, second]
+      if (name == null && !peer.trim().startsWith('natter:')) {
+        throw new UsageError('give a name and a peer id (`natter contacts add <name> <peer id>`), or an invite (natter:…) that suggests a name')
+      }
       const client = await clientFor(ctx, cmd)
-      const added = await withProgress(ctx, `adding ${name}…`, client.addContact({ name, peer }))
+      const added = await withProgress(ctx, `adding ${name == null ? 'contact' : safeText(name)}…`, client.addContact(name == null ? { peer } : { name, peer }))
       if (added.contact.keyChanged) {
         // not added: the name is a contact with another key; the new one waits for the user's decision
         warnKeyChanged(ctx, cmd, added.contact)
@@ -99,14 +109,14 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         return
       }
       if (added.contact.keyChanged) {
-        print(ctx, `${name} was not replaced: the new key waits for \`contacts accept-key\` or \`contacts reject-key\``)
+        print(ctx, `${safeText(added.contact.name)} was not replaced: the new key waits for \`contacts accept-key\` or \`contacts reject-key\``)
         return
       }
       print(ctx, `added ${describe(added.contact)}`)
       if (added.bootstrap.length > 0) {
         ctx.stderr.write(added.connected
-          ? `connected to ${name}; their addresses are kept as bootstrap peers\n`
-          : `could not reach ${name} right now; their addresses are kept as bootstrap peers and retried\n`)
+          ? `connected to ${safeText(added.contact.name)}; their addresses are kept as bootstrap peers\n`
+          : `could not reach ${safeText(added.contact.name)} right now; their addresses are kept as bootstrap peers and retried\n`)
       }
     })
 
@@ -123,7 +133,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         return
       }
       print(ctx,
-        `name       ${contact.name}`,
+        `name       ${safeText(contact.name)}`,
         `peer id    ${contact.peerId}`,
         `added      ${new Date(contact.addedAt).toISOString()}`,
         `verified   ${contact.verified ? 'yes' : 'no'} (\`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`)`,
@@ -148,7 +158,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         printJson(ctx, { contact })
         return
       }
-      print(ctx, `renamed ${key} to ${contact.name} (${shortPeer(contact.peerId)})`)
+      print(ctx, `renamed ${safeText(key)} to ${safeText(contact.name)} (${shortPeer(contact.peerId)})`)
     })
 
   contacts
@@ -184,8 +194,8 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         return
       }
       const { contact } = accepted
-      print(ctx, `${contact.name} is now ${contact.peerId} (was ${accepted.previousPeerId}); held messages are sent to the new key`)
-      ctx.stderr.write(`${contact.name} is not verified: compare safety numbers with \`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`\n`)
+      print(ctx, `${safeText(contact.name)} is now ${contact.peerId} (was ${accepted.previousPeerId}); held messages are sent to the new key`)
+      ctx.stderr.write(`${safeText(contact.name)} is not verified: compare safety numbers with \`${natterCommand(cmd)} verify ${shellQuote(contact.name)}\`\n`)
     })
 
   contacts
@@ -203,6 +213,6 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         printJson(ctx, { contact })
         return
       }
-      print(ctx, `kept ${contact.name}'s key ${contact.peerId}; the new key was dropped and held messages go out to ${contact.name}`)
+      print(ctx, `kept ${safeText(contact.name)}'s key ${contact.peerId}; the new key was dropped and held messages go out to ${safeText(contact.name)}`)
     })
 }

@@ -25,12 +25,13 @@ export function registerHistory (program: Command, ctx: Context): void {
     .argument('<contact>', 'contact name or peer id')
     .option('-n, --limit <n>', 'how many messages (at most 1000)', positiveInt, 20)
     .option('--before <time>', 'only messages sent before this time (ms since the epoch, or an ISO date)', timestamp)
+    .option('--no-mark-read', 'leave the messages unread (shown messages count as read otherwise; --json never marks)')
     .addHelpText('after', examples(
       ['natter history bob', 'the last 20 messages with bob'],
       ['natter history bob --limit 100 --json', '100 messages as JSON'],
       ['natter history bob --before 2024-03-01', 'older messages']
     ))
-    .action(async (key: string, options: { limit: number, before?: number }, cmd: Command) => {
+    .action(async (key: string, options: { limit: number, before?: number, markRead: boolean }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
       const history = await client.history(key, { limit: Math.min(options.limit, 1000), before: options.before })
       if (globals(cmd).json === true) {
@@ -44,6 +45,10 @@ export function registerHistory (program: Command, ctx: Context): void {
       const style = styleFor(ctx.stdout, ctx.env)
       for (const m of history.messages) {
         print(ctx, formatMessage(style, m, history.name))
+      }
+      // shown to a person: the messages are read now (the sender learns it when read receipts are on)
+      if (options.markRead && history.messages.some(m => m.direction === 'in' && m.state === 'received')) {
+        await client.markRead(history.peer)
       }
     })
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import qrcode from 'qrcode-terminal'
-import { formatStatus, print, printJson, styleFor } from '../output.js'
+import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import { registerIdExport } from './id-export.js'
 import { registerIdImport } from './id-import.js'
@@ -42,15 +42,17 @@ export function registerId (program: Command, ctx: Context): void {
         `${style.bold('peer id')}    ${info.peerId}`,
         `${style.bold('addresses')}  ${first ?? '(none)'}`,
         ...rest.map(a => `           ${a}`),
-        `${style.bold('status')}     ${formatStatus(style, info.presence.status)}${info.presence.note === '' ? '' : ` — ${info.presence.note}`}`,
+        `${style.bold('status')}     ${formatStatus(style, info.presence.status)}${formatNote(style, info.presence.note)}`,
         `${style.bold('connected')}  ${info.connections} peer${info.connections === 1 ? '' : 's'}`,
-        '',
-        `${style.bold('Invite')} (your friend runs \`natter contacts add <your-name> <invite>\`):`,
-        info.invite
+        ''
       )
+      // the invite comes last, after the tall QR code, so it stays on screen to copy
       if (options.qr) {
-        print(ctx, '', await qr(info.invite))
+        print(ctx, await qr(info.invite))
       }
+      print(ctx,
+        `${style.bold('Invite')} (your friend runs \`natter contacts add <invite>\`):`,
+        info.invite)
     })
 
   registerIdExport(id, ctx)

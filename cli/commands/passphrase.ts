@@ -10,7 +10,7 @@ import { homeFiles } from '../../node/api/discovery.js'
 import { NoIdentityError, UsageError } from '../errors.js'
 import { print, printJson } from '../output.js'
 import { chosenSecret, keyPassphrase } from '../prompt.js'
-import { examples, globals, homeOf, natterCommand } from '../shared.js'
+import { examples, globals, homeOf, natterCommand, rejectStrayWord } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
@@ -42,9 +42,11 @@ The current passphrase of \`change\` and \`remove\` is taken the same way.
 
   passphrase
     .command('status', { isDefault: true })
+    .allowExcessArguments()
     .description('say whether the identity key is encrypted')
     .addHelpText('after', examples(['natter passphrase status --json', 'as JSON: { "identity": "encrypted" | "plain" | "missing" }']))
     .action(async (_options: unknown, cmd: Command) => {
+      rejectStrayWord(cmd)
       const home = homeOf(ctx, cmd)
       const { keyStatus } = await import('../../node/keys.js')
       const status = await keyStatus(home)

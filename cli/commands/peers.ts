@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { print, printJson, styleFor } from '../output.js'
+import { print, printJson, styleFor, who } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -27,7 +27,7 @@ export function registerPeers (program: Command, ctx: Context): void {
       }
       const style = styleFor(ctx.stdout, ctx.env)
       for (const p of peers) {
-        print(ctx, p.name == null ? p.peerId : `${p.peerId}  ${style.bold(p.name)}`)
+        print(ctx, p.name == null ? p.peerId : `${p.peerId}  ${style.bold(who(p.peerId, p.name))}`)
       }
     })
 }

@@ -5,9 +5,18 @@
  */
 import { print, printJson } from '../output.js'
 import { withProgress } from '../progress.js'
+import { safeText } from '../safe-text.js'
 import { clientFor, examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
+
+/** `0.214 ms`, `3.42 ms`, `57.3 ms`: sub-millisecond times stay visible. */
+export function formatRtt (ms: number): string {
+  if (ms < 1) {
+    return `${ms.toFixed(3)} ms`
+  }
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`
+}
 
 /** Registers `natter ping`. */
 export function registerPing (program: Command, ctx: Context): void {
@@ -23,6 +32,6 @@ export function registerPing (program: Command, ctx: Context): void {
         printJson(ctx, result)
         return
       }
-      print(ctx, `pong from ${peer} in ${result.rttMs} ms`)
+      print(ctx, `pong from ${safeText(peer)} in ${formatRtt(result.rttMs)}`)
     })
 }

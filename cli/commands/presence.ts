@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatStatus, formatTime, padEnd, print, printJson, styleFor, who } from '../output.js'
+import { formatNote, formatStatus, formatTime, padEnd, print, printJson, styleFor, who } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -29,7 +29,7 @@ export function registerPresence (program: Command, ctx: Context): void {
       const width = Math.max(...rows.map(r => r.label.length))
       for (const { label, p } of rows) {
         const since = p.updatedAt > 0 ? style.dim(` (since ${formatTime(p.updatedAt)})`) : ''
-        print(ctx, `${padEnd(style.bold(label), width)}  ${padEnd(formatStatus(style, p.status), 7)}${p.note === '' ? '' : ` ${p.note}`}${since}`)
+        print(ctx, `${padEnd(style.bold(label), width)}  ${padEnd(formatStatus(style, p.status), 7)}${formatNote(style, p.note)}${since}`)
       }
     })
 }

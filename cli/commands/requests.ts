@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { formatTime, print, printJson, shortPeer, styleFor } from '../output.js'
-import { clientFor, examples, globals } from '../shared.js'
+import { formatTime, peerText, print, printJson, shortPeer, styleFor } from '../output.js'
+import { clientFor, examples, globals, rejectStrayWord } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
@@ -22,9 +22,11 @@ export function registerRequests (program: Command, ctx: Context): void {
 
   requests
     .command('list', { isDefault: true })
+    .allowExcessArguments()
     .description('list pending requests')
     .addHelpText('after', examples(['natter requests list', 'who wrote to you'], ['natter requests --json', 'as JSON, with the first and last message']))
     .action(async (_options: unknown, cmd: Command) => {
+      rejectStrayWord(cmd)
       const client = await clientFor(ctx, cmd)
       const { requests: list } = await client.requests()
       if (globals(cmd).json === true) {
@@ -37,7 +39,7 @@ export function registerRequests (program: Command, ctx: Context): void {
       }
       const style = styleFor(ctx.stdout, ctx.env)
       for (const r of list) {
-        print(ctx, `${style.bold(r.peer)}  ${r.count} message${r.count === 1 ? '' : 's'}, latest ${formatTime(r.last.sentAt)}: ${r.last.text}`)
+        print(ctx, `${style.bold(peerText(style, r.peer))}  ${r.count} message${r.count === 1 ? '' : 's'}, latest ${formatTime(r.last.sentAt)}: ${peerText(style, r.last.text)}`)
       }
     })
 

@@ -5,9 +5,9 @@
  */
 import { Argument } from 'commander'
 import { UsageError } from '../errors.js'
-import { formatStatus, print, printJson, styleFor } from '../output.js'
+import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
-import type { StatusView } from '../../node/api/types.js'
+import type { NodeInfo, StatusView } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
@@ -15,7 +15,7 @@ import type { Command } from 'commander'
 export function registerStatus (program: Command, ctx: Context): void {
   program
     .command('status')
-    .description('show or set your presence (seen by your contacts)')
+    .description('show or set your presence (public: every peer subscribed to the presence topic sees it, not only your contacts)')
     .addArgument(new Argument('[status]', 'your new status').choices(['online', 'away', 'busy']))
     .option('--note <text>', 'a short note (up to 140 bytes); "" clears it')
     .addHelpText('after', examples(
@@ -23,12 +23,20 @@ export function registerStatus (program: Command, ctx: Context): void {
       ['natter status away --note "lunch, back at 2"', 'away, with a note'],
       ['natter status --note "on a train"', 'change the note only'],
       ['natter status online --note ""', 'online, no note']
-    ))
+    ) + `
+Who sees it: your status and note are published on the network's presence
+topic (PROTOCOL.md §3), signed by your key, so every peer subscribed to that
+topic can read them, contacts or not. Put nothing in a note you would not
+post publicly.
+`)
     .action(async (status: StatusView | undefined, options: { note?: string }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
       let presence
+      let storage: NodeInfo['storage'] | undefined
       if (status == null && options.note == null) {
-        presence = (await client.id()).presence
+        const info = await client.id()
+        presence = info.presence
+        storage = info.storage
       } else {
         const current = status == null ? (await client.id()).presence : undefined
         const next = status ?? current?.status
@@ -38,10 +46,14 @@ export function registerStatus (program: Command, ctx: Context): void {
         presence = (await client.setPresence({ status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' })).presence
       }
       if (globals(cmd).json === true) {
-        printJson(ctx, { presence })
+        printJson(ctx, storage == null ? { presence } : { presence, storage })
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
-      print(ctx, `${formatStatus(style, presence.status)}${presence.note === '' ? '' : ` — ${presence.note}`}`)
+      print(ctx, `${formatStatus(style, presence.status)}${formatNote(style, presence.note)}`)
+      if (storage != null && storage.state !== 'ok') {
+        // loud: the daemon keeps running, but takes no new messages until its disk has room
+        print(ctx, `storage: READ-ONLY since ${new Date(storage.since).toISOString()} (${storage.reason ?? 'the disk refused a write'}); peers are told to try later and nothing stored is lost; free some disk space`)
+      }
     })
 }

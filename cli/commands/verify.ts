@@ -7,7 +7,7 @@
  */
 import qrcode from 'qrcode-terminal'
 import { UsageError } from '../errors.js'
-import { print, printJson, shellQuote, styleFor } from '../output.js'
+import { print, printJson, shellQuote, styleFor, who } from '../output.js'
 import { clientFor, examples, globals, natterCommand } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -60,9 +60,10 @@ itself); if it differs, someone may be impersonating one of you.
           printJson(ctx, { contact })
           return
         }
-        print(ctx, contact.verified ? `${contact.name} is verified` : `${contact.name} is no longer verified`)
+        const name = who(contact.peerId, contact.name)
+        print(ctx, contact.verified ? `${name} is verified` : `${name} is no longer verified`)
         if (contact.keyChanged) {
-          ctx.stderr.write(`note: ${contact.name}'s identity key changed since; this marks the old key (see \`${natter} verify ${shellQuote(contact.name)} --pending\`)\n`)
+          ctx.stderr.write(`note: ${name}'s identity key changed since; this marks the old key (see \`${natter} verify ${shellQuote(contact.name)} --pending\`)\n`)
         }
         return
       }
@@ -73,7 +74,7 @@ itself); if it differs, someone may be impersonating one of you.
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
-      const label = number.name ?? number.peerId
+      const label = number.name == null ? number.peerId : who(number.peerId, number.name)
       const rows = [0, 4, 8].map(i => number.groups.slice(i, i + 4).join('  '))
       print(ctx,
         `${style.bold(`Safety number with ${label}`)}${number.pending ? style.red(' (their NEW key, not accepted yet)') : ''}`,
@@ -83,7 +84,7 @@ itself); if it differs, someone may be impersonating one of you.
       if (options.qr) {
         print(ctx, '', await qr(number.qr))
       }
-      const them = number.name == null ? 'they' : number.name
+      const them = number.name == null ? 'they' : label
       const q = shellQuote(number.name ?? number.peerId)
       if (number.pending) {
         print(ctx,

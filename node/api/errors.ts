@@ -51,6 +51,7 @@ export class PayloadTooLargeError extends Error {
 const STATUS: Record<string, number> = {
   BadRequestError: 400,
   InvalidArgumentError: 400,
+  ConfigError: 400,
   InvalidPeerIdError: 400,
   InvalidContactNameError: 400,
   InvalidMessageError: 400,
@@ -74,6 +75,7 @@ const STATUS: Record<string, number> = {
   NoMailboxError: 502,
   NotStartedError: 503,
   StoreBusyError: 503,
+  StoreError: 503,
   DeliveryTimeoutError: 504,
   TimeoutError: 504,
   AbortError: 504

@@ -39,6 +39,17 @@ export interface NodeInfo {
   home: string
   /** Peers connected now. */
   connections: number
+  /** Whether the store takes writes; `read-only` while its disk is full or failing (messages are refused "try later"). */
+  storage: StorageView
+}
+
+/** The store's writability. */
+export interface StorageView {
+  state: 'ok' | 'read-only'
+  /** With `read-only`: why (e.g. `SQLITE_FULL: …`). */
+  reason?: string
+  /** Since when, ms since the epoch. */
+  since: number
 }
 
 /** A contact. */
@@ -67,7 +78,8 @@ export interface ContactView {
 
 /** `POST /v1/contacts` body. */
 export interface AddContactRequest {
-  name: string
+  /** Left out for an invite: the name the invite suggests (refused when it is another contact's). */
+  name?: string
   /** A peer id or an invite (`natter:…`). */
   peer: string
 }
@@ -234,7 +246,7 @@ export interface PingRequest {
 }
 export interface PingResponse {
   peerId: string
-  /** Round-trip time, ms. */
+  /** Round-trip time, ms, fractional (e.g. 0.214 on a LAN). */
   rttMs: number
 }
 
@@ -271,6 +283,53 @@ export interface ReadResponse {
   marked: number
 }
 
+/** One conversation of the inbox. */
+export interface ConversationView {
+  /** The other party's peer id. */
+  peer: string
+  /** The contact's name, when the peer is a contact (accepted strangers have none). */
+  name?: string
+  /** Whether the peer is a contact. */
+  contact: boolean
+  /** Received messages not read yet. */
+  unread: number
+  /** The latest message; `null` for a contact with no messages yet. */
+  last: MessageView | null
+  /** What is known of the peer's presence (`offline` when nothing is). */
+  presence: PresenceView
+}
+
+/** `GET /v1/inbox` reply. */
+export interface InboxResponse {
+  /** Conversations with messages, the most recent first, then contacts with none. */
+  conversations: ConversationView[]
+  /** Pending message requests (strangers), not part of the list: see `GET /v1/requests`. */
+  requests: number
+}
+
+/** The settings `natter config` shows and changes (the fields of `config.json`). */
+export interface ConfigView {
+  listen: string[]
+  announce: string[]
+  bootstrap: string[]
+  api: string
+  logLevel: 'error' | 'warn' | 'info' | 'debug'
+  mdns: boolean
+  name: string
+  readReceipts: boolean
+  notify: 'bell' | 'desktop' | 'off'
+}
+
+/** `GET /v1/config` and `PATCH /v1/config` reply. */
+export interface ConfigResponse {
+  /** The file's settings with defaults filled in. */
+  config: ConfigView
+  /** Where the file is. */
+  path: string
+  /** Settings changed by this request that take effect at the next start of the daemon. */
+  restartNeeded: Array<keyof ConfigView>
+}
+
 /** `POST /v1/stop` reply. */
 export interface StopResponse {
   /** The daemon's pid; it exits shortly after replying. */
@@ -293,6 +352,8 @@ export type EventView =
    * to it are held until the user accepts or rejects the new key.
    */
   | { type: 'contact:key-changed', contact: ContactView, peerId: string, newPeerId: string }
+  /** The store went read-only (disk full or failing) or became writable again. */
+  | { type: 'storage', storage: StorageView }
   /** Sent every 15 s so clients notice a dead connection. */
   | { type: 'heartbeat', at: number }
   /** Last line before the daemon closes the stream on shutdown. */

@@ -33,6 +33,8 @@ export interface DmVerdict {
   id?: Uint8Array
   /** With POW_REQUIRED: the difficulty wanted. */
   requiredDifficulty?: number
+  /** With RATE_LIMITED or UNAVAILABLE: when the sender may sensibly retry, in ms. */
+  retryAfterMs?: number
 }
 
 /** Options of {@link handleDmStream}. */
@@ -101,7 +103,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
       const { id, envelope } = parsed
       const verdict = await init.onEnvelope(envelope, from)
       // the id is echoed whatever the verdict: only an undecodable request gets an empty one (§5)
-      await reply(lp, { id, status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0 })
+      await reply(lp, { id, status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs) })
       if (verdict.status === DmResponse.Status.RATE_LIMITED) {
         await new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
       }
@@ -149,10 +151,9 @@ export function parseDmRequest (frame: Uint8Array): ParsedDmRequest {
 /** Replies to a request that ends the stream, then closes it (never resets it after a reply). */
 async function refuse (lp: LengthPrefixedStream<Stream>, stream: Stream, from: string, status: DmResponse.Status, error: string): Promise<void> {
   log('refusing a frame from %s (%s): %s', from, DmResponse.Status[status], error)
-  await reply(lp, { id: new Uint8Array(0), status, error, requiredDifficulty: 0 })
+  await reply(lp, { id: new Uint8Array(0), status, error, requiredDifficulty: 0, retryAfterMs: 0 })
   await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
 }
-
 
 /**
  * The id an envelope claims, for matching the reply to the request whatever
@@ -165,6 +166,10 @@ export function envelopeId (envelope: Uint8Array): Uint8Array {
   const body = protobufBytesField(envelope, 1)
   const id = body != null ? protobufBytesField(body, 2) : undefined
   return id?.byteLength === MESSAGE_ID_BYTES ? id : new Uint8Array(0)
+}
+
+function clampRetryAfter (ms: number | undefined): number {
+  return ms == null || !Number.isFinite(ms) || ms <= 0 ? 0 : Math.min(Math.ceil(ms), 0xffff_ffff)
 }
 
 async function reply (lp: LengthPrefixedStream<Stream>, response: DmResponse): Promise<void> {
@@ -231,7 +236,10 @@ export class DmChannel {
       const response = await waiter.promise
       if (response.status !== DmResponse.Status.OK) {
         const status = DmResponse.Status[response.status] ?? String(response.status)
-        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), { requiredDifficulty: response.requiredDifficulty })
+        throw new DeliveryRefusedError(`recipient refused the message: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), {
+          requiredDifficulty: response.requiredDifficulty,
+          retryAfterMs: response.retryAfterMs > 0 ? response.retryAfterMs : undefined
+        })
       }
     } catch (err) {
       if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {

@@ -8,11 +8,15 @@ import { logger } from '@libp2p/logger'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, verifyEnvelope } from '../crypto/envelope.js'
 import { peerFromBytes } from '../crypto/peer.js'
 import { closeAfterReply } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
+import { isTransientStoreError } from '../store/faults.js'
+import { DEFAULT_DIFFICULTY, encodeStamp, mintStamp } from '../abuse/index.js'
+import { EnvelopeBody, SignedEnvelope } from '../protocol/envelope.js'
 import { MailboxRequest, MailboxResponse } from '../protocol/mailbox.js'
 import type { Connection, Ed25519PrivateKey, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
@@ -31,6 +35,8 @@ export const MAX_FETCH_REPLY_BYTES = 1024 * 1024
 export const MAX_FETCH_ENVELOPES = 256
 /** Most ids in one ACK. */
 export const MAX_ACK_IDS = 1024
+/** The highest deposit-stamp difficulty a depositor pays by default (about 16 s of work). */
+export const DEFAULT_MAX_PAY_DIFFICULTY = 24
 /** A mailbox stream idle this long is closed. */
 export const MAILBOX_IDLE_TIMEOUT_MS = 30_000
 
@@ -45,6 +51,8 @@ export function fetchSigningBytes (mailboxPeer: Uint8Array, nonce: Uint8Array): 
 export interface HeldEnvelope {
   id: Uint8Array
   envelope: Uint8Array
+  /** Opaque paging position (see {@link MailboxBackend.fetch}). */
+  position: string
 }
 
 /** Storage and policy behind the mailbox protocol. Methods throw named errors to refuse. */
@@ -55,9 +63,11 @@ export interface MailboxBackend {
    * Stores a verified envelope. Throws `MailboxQuotaExceededError` (or any
    * error whose name ends in `QuotaExceededError`) when full, `RateLimitedError` when throttled.
    */
-  deposit(entry: { recipient: string, depositor: string, id: Uint8Array, envelope: Uint8Array }): void | Promise<void>
-  /** Oldest-first envelopes held for `recipient`. */
-  fetch(recipient: string, limit: number): HeldEnvelope[] | Promise<HeldEnvelope[]>
+  deposit(entry: { recipient: string, depositor: string, id: Uint8Array, envelope: Uint8Array, stamp: Uint8Array }): void | Promise<void>
+  /** Oldest-first envelopes held for `recipient`; with `after`, only those held after that position. */
+  fetch(recipient: string, limit: number, after?: string): HeldEnvelope[] | Promise<HeldEnvelope[]>
+  /** The paging position of the envelope held for `recipient` under `id`, if any. */
+  positionOf?(recipient: string, id: Uint8Array): string | undefined
   /** Deletes envelopes the recipient acknowledged. */
   ack(recipient: string, ids: Uint8Array[]): void | Promise<void>
   /** Optional admission check per request (rate limits, block list); throw to refuse. */
@@ -70,8 +80,10 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
   const remote = connection.remotePeer.toString()
   let nonce: Uint8Array | undefined
   let authorized: string | undefined
+  // where the last FETCH reply on this stream ended, so `after` still works once that envelope is ACKed
+  let lastReturned: { id: string, position: string } | undefined
   const send = async (response: Partial<MailboxResponse>): Promise<void> => {
-    await lp.write(MailboxResponse.encode({ status: MailboxResponse.Status.OK, error: '', nonce: new Uint8Array(0), envelopes: [], more: false, ...response }), { signal: AbortSignal.timeout(10_000) })
+    await lp.write(MailboxResponse.encode({ status: MailboxResponse.Status.OK, error: '', nonce: new Uint8Array(0), envelopes: [], more: false, requiredDifficulty: 0, retryAfterMs: 0, ...response }), { signal: AbortSignal.timeout(10_000) })
   }
   try {
     while (true) {
@@ -109,7 +121,7 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
         switch (request.type) {
           case MailboxRequest.Type.DEPOSIT: {
             const envelope = await verifyEnvelope(request.envelope)
-            await backend.deposit({ recipient: envelope.recipient.peerId.toString(), depositor: remote, id: envelope.body.id, envelope: request.envelope })
+            await backend.deposit({ recipient: envelope.recipient.peerId.toString(), depositor: remote, id: envelope.body.id, envelope: request.envelope, stamp: request.stamp })
             await send({})
             break
           }
@@ -120,14 +132,26 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
             break
           case MailboxRequest.Type.FETCH: {
             const recipient = peerFromBytes(request.recipient, 'fetch recipient')
-            const proof = nonce != null && await recipient.publicKey.verify(fetchSigningBytes(ownPeer, nonce), request.signature)
+            // the nonce is single-use: whatever the outcome, a second FETCH needs a new CHALLENGE
+            const challenge = nonce
+            nonce = undefined
+            const proof = challenge != null && await recipient.publicKey.verify(fetchSigningBytes(ownPeer, challenge), request.signature)
             if (!proof) {
-              await send({ status: MailboxResponse.Status.UNAUTHORIZED, error: 'fetch needs a signature by the recipient key over a fresh challenge' })
+              await send({ status: MailboxResponse.Status.UNAUTHORIZED, error: 'fetch needs a signature by the recipient key over a fresh, unused challenge' })
               break
             }
+            if (authorized !== recipient.peerId.toString()) {
+              lastReturned = undefined
+            }
             authorized = recipient.peerId.toString()
+            // limit 0 (proto3 cannot tell it from absent) means "as many as the mailbox allows"
             const limit = Math.min(request.limit > 0 ? request.limit : MAX_FETCH_ENVELOPES, MAX_FETCH_ENVELOPES)
-            const held = await backend.fetch(authorized, limit + 1)
+            let after: string | undefined
+            if (request.after.byteLength === MESSAGE_ID_BYTES) {
+              const afterId = uint8ArrayToString(request.after, 'base16')
+              after = lastReturned?.id === afterId ? lastReturned.position : backend.positionOf?.(authorized, request.after)
+            }
+            const held = await backend.fetch(authorized, limit + 1, after)
             const envelopes: Uint8Array[] = []
             let bytes = 0
             for (const h of held.slice(0, limit)) {
@@ -136,6 +160,10 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
               }
               bytes += h.envelope.byteLength
               envelopes.push(h.envelope)
+            }
+            const last = held[envelopes.length - 1]
+            if (last != null) {
+              lastReturned = { id: uint8ArrayToString(last.id, 'base16'), position: last.position }
             }
             await send({ envelopes, more: held.length > envelopes.length })
             break
@@ -175,24 +203,63 @@ function refusal (err: Error): Partial<MailboxResponse> {
     return { status: MailboxResponse.Status.TOO_LARGE, error: err.message }
   }
   if (name === 'RateLimitedError') {
-    return { status: MailboxResponse.Status.RATE_LIMITED, error: err.message }
+    const retryAfterMs = (err as Error & { retryAfterMs?: number }).retryAfterMs
+    return { status: MailboxResponse.Status.RATE_LIMITED, error: err.message, retryAfterMs: retryAfterMs != null && Number.isFinite(retryAfterMs) ? Math.min(Math.ceil(retryAfterMs), 0xffff_ffff) : 0 }
+  }
+  if (name === 'DepositStampRequiredError') {
+    return { status: MailboxResponse.Status.STAMP_REQUIRED, error: err.message, requiredDifficulty: (err as Error & { requiredDifficulty: number }).requiredDifficulty }
+  }
+  if (isTransientStoreError(err)) {
+    // the mailbox's own disk or database: "try later", not "your envelope is bad"
+    return { status: MailboxResponse.Status.UNAVAILABLE, error: 'the mailbox cannot store envelopes now; try later', retryAfterMs: 5_000 }
   }
   return { status: MailboxResponse.Status.INVALID, error: err.message }
+}
+
+/** Who pays a deposit stamp when a mailbox asks for one (PROTOCOL.md §9.3). */
+export interface DepositPayer {
+  /** The depositor's own peer id bytes (the stamp's S; the remote peer the mailbox sees). */
+  self: Uint8Array
+  /** The mailbox's peer id bytes (the stamp's R). */
+  mailbox: Uint8Array
+  /** Highest difficulty paid; a mailbox asking more is refused. @default 24 */
+  maxDifficulty?: number
 }
 
 /** A client session on one mailbox stream. */
 export class MailboxClient {
   private readonly lp: LengthPrefixedStream<Stream>
+  private readonly payer?: DepositPayer
   readonly stream: Stream
 
-  constructor (stream: Stream) {
+  /** With `payer`, a `STAMP_REQUIRED` deposit is answered by minting the stamp and depositing again, once. */
+  constructor (stream: Stream, options: { payer?: DepositPayer } = {}) {
     this.stream = stream
+    this.payer = options.payer
     this.lp = boundedLpStream(stream, MAX_FETCH_REPLY_BYTES + 64 * 1024)
   }
 
-  /** Deposits an envelope. Throws {@link MailboxRefusedError} with the status on refusal. */
-  async deposit (envelope: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.call({ type: MailboxRequest.Type.DEPOSIT, envelope }, options)
+  /**
+   * Deposits an envelope, with a deposit stamp when given (PROTOCOL.md §9.3).
+   * Throws {@link MailboxRefusedError} with the status on refusal.
+   */
+  async deposit (envelope: Uint8Array, options: { signal?: AbortSignal, stamp?: Uint8Array } = {}): Promise<void> {
+    try {
+      await this.call({ type: MailboxRequest.Type.DEPOSIT, envelope, stamp: options.stamp ?? new Uint8Array(0) }, options)
+    } catch (err) {
+      const e = err as Error & { status?: string, requiredDifficulty?: number }
+      const payer = this.payer
+      if (payer == null || options.stamp != null || e.name !== 'MailboxRefusedError' || e.status !== 'STAMP_REQUIRED') {
+        throw err
+      }
+      // a mailbox that does not know this depositor wants work first: pay once, for a credit
+      const difficulty = e.requiredDifficulty ?? DEFAULT_DIFFICULTY
+      if (difficulty > (payer.maxDifficulty ?? DEFAULT_MAX_PAY_DIFFICULTY)) {
+        throw err
+      }
+      const stamp = await mintStamp({ sender: payer.self, recipient: payer.mailbox, difficulty, signal: options.signal })
+      await this.call({ type: MailboxRequest.Type.DEPOSIT, envelope, stamp: encodeStamp(stamp) }, options)
+    }
   }
 
   /**
@@ -200,22 +267,36 @@ export class MailboxClient {
    * envelope held for it, acknowledging each batch after `onBatch` accepted it.
    */
   async fetchAll (key: Ed25519PrivateKey, self: Uint8Array, mailboxPeer: Uint8Array, onBatch: (envelopes: Uint8Array[]) => Promise<Uint8Array[]>, options: { signal?: AbortSignal } = {}): Promise<number> {
-    const { nonce } = await this.call({ type: MailboxRequest.Type.CHALLENGE }, options)
-    const signature = await key.sign(fetchSigningBytes(mailboxPeer, nonce))
     let total = 0
+    // paging: each FETCH continues after the last envelope of the previous reply, so envelopes this
+    // node leaves in place (to process later) cannot hide the ones behind them
+    let after = new Uint8Array(0)
+    let previousFirst: string | undefined
     for (let round = 0; round < 1000; round++) {
-      const reply = await this.call({ type: MailboxRequest.Type.FETCH, recipient: self, signature, limit: MAX_FETCH_ENVELOPES }, options)
+      // a challenge nonce is good for one FETCH (PROTOCOL.md §9.4)
+      const { nonce } = await this.call({ type: MailboxRequest.Type.CHALLENGE }, options)
+      const signature = await key.sign(fetchSigningBytes(mailboxPeer, nonce))
+      const reply = await this.call({ type: MailboxRequest.Type.FETCH, recipient: self, signature, limit: MAX_FETCH_ENVELOPES, after }, options)
       if (reply.envelopes.length === 0) {
         break
       }
+      const ids = reply.envelopes.map(heldId)
+      const first = ids[0] ?? ''
+      if (first === previousFirst) {
+        // a 1.0 mailbox ignores `after`: the same page again means nothing more can be reached
+        break
+      }
+      previousFirst = first
       const done = await onBatch(reply.envelopes)
       total += reply.envelopes.length
       for (let i = 0; i < done.length; i += MAX_ACK_IDS) {
         await this.call({ type: MailboxRequest.Type.ACK, ids: done.slice(i, i + MAX_ACK_IDS) }, options)
       }
-      if (!reply.more || done.length === 0) {
+      const last = ids[ids.length - 1]
+      if (!reply.more || last == null || last === '') {
         break
       }
+      after = uint8ArrayFromString(last, 'base16')
     }
     return total
   }
@@ -229,8 +310,21 @@ export class MailboxClient {
     const response = MailboxResponse.decode(await this.lp.read(options), { limits: { envelopes: MAX_FETCH_ENVELOPES } })
     if (response.status !== MailboxResponse.Status.OK) {
       const status = MailboxResponse.Status[response.status] ?? String(response.status)
-      throw new MailboxRefusedError(`mailbox refused: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status))
+      throw new MailboxRefusedError(`mailbox refused: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), {
+        requiredDifficulty: response.requiredDifficulty > 0 ? response.requiredDifficulty : undefined,
+        retryAfterMs: response.retryAfterMs > 0 ? response.retryAfterMs : undefined
+      })
     }
     return response
+  }
+}
+
+/** The id of a fetched envelope, lowercase hex; empty when it does not parse. */
+function heldId (envelope: Uint8Array): string {
+  try {
+    const id = EnvelopeBody.decode(SignedEnvelope.decode(envelope).body).id
+    return id.byteLength === MESSAGE_ID_BYTES ? uint8ArrayToString(id, 'base16') : ''
+  } catch {
+    return ''
   }
 }

@@ -8,8 +8,12 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MAILBOX_PROTOCOL, MailboxClient, handleMailboxStream } from './protocol.js'
 import { NoMailboxError } from './errors.js'
+import { createDepositCredits } from './deposit-credit.js'
 import { guard } from '../util/guard.js'
-import type { MailboxBackend } from './protocol.js'
+import { DEFAULT_DIFFICULTY } from '../abuse/index.js'
+import { parsePeerId } from '../crypto/peer.js'
+import type { ReplayCache } from '../abuse/index.js'
+import type { DepositPayer, MailboxBackend } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { Store } from '../store/index.js'
@@ -31,6 +35,15 @@ export interface MailboxServiceInit {
   admit?: MailboxBackend['admit']
   /** Deposits from a peer for which this returns true are dropped without telling it. */
   isBlocked?(peer: string): boolean
+  /** Depositors for which this returns true (contacts) need no deposit stamp. @default none */
+  trusted?(peer: string): boolean
+  /** Difficulty of the deposit stamp wanted from other depositors, in bits. @default 20 */
+  powDifficulty?: number
+  /**
+   * Highest difficulty this node pays when a mailbox asks for a deposit stamp;
+   * a mailbox asking more is passed over. @default 24 (about 16 s)
+   */
+  maxPayDifficulty?: number
 }
 
 /** What the mailbox service needs from its host. */
@@ -62,21 +75,37 @@ export function createMailboxService (components: MailboxServiceComponents, init
   const replication = init.replication ?? 3
   const ttlMs = init.ttlMs ?? 14 * DAY
   const fetchIntervalMs = init.fetchIntervalMs ?? 60_000
+  const maxPayDifficulty = init.maxPayDifficulty ?? 24
+  const stampRecord: ReplayCache = {
+    add: (digest, expiresAt, now) => store.stampReplay.add(digest, expiresAt, now),
+    has: (digest, now) => store.stampReplay.has(digest, now),
+    get size () { return store.stampReplay.count() },
+    clear: () => {}
+  }
+  const credits = createDepositCredits({ self: self.bytes, replayCache: stampRecord }, { difficulty: init.powDifficulty ?? DEFAULT_DIFFICULTY })
   let fetchTimer: ReturnType<typeof setInterval> | undefined
   let expireTimer: ReturnType<typeof setInterval> | undefined
   let fetching: Promise<number> | undefined
   let lastFetchTrigger = 0
+  const stopping = new AbortController()
 
   const backend: MailboxBackend = {
     enabled: () => serve,
-    deposit ({ recipient, depositor, id, envelope }) {
+    deposit ({ recipient, depositor, id, envelope, stamp }) {
       if (init.isBlocked?.(depositor) === true) {
         return
       }
+      if (init.trusted?.(depositor) !== true) {
+        // a stranger to this node pays work for what it leaves here (PROTOCOL.md §9.3)
+        credits.admit(depositor, parsePeerId(depositor).bytes, envelope.byteLength, stamp)
+      }
       store.mailbox.deposit({ recipient, depositor, id: uint8ArrayToString(id, 'base16'), envelope, expiresAt: Date.now() + ttlMs })
     },
-    fetch (recipient, limit) {
-      return store.mailbox.fetchFor(recipient, { limit }).map(e => ({ id: uint8ArrayFromString(e.id, 'base16'), envelope: e.envelope }))
+    fetch (recipient, limit, after) {
+      return store.mailbox.fetchFor(recipient, { limit, after }).map(e => ({ id: uint8ArrayFromString(e.id, 'base16'), envelope: e.envelope, position: e.position }))
+    },
+    positionOf (recipient, id) {
+      return store.mailbox.positionOf(recipient, uint8ArrayToString(id, 'base16'))
     },
     ack (recipient, ids) {
       store.mailbox.ack(recipient, ids.map(id => uint8ArrayToString(id, 'base16')))
@@ -108,8 +137,8 @@ export function createMailboxService (components: MailboxServiceComponents, init
     return found.slice(0, want)
   }
 
-  async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>): Promise<T> {
-    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }))
+  async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>, payer?: DepositPayer): Promise<T> {
+    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }), { payer })
     try {
       return await fn(client)
     } finally {
@@ -132,7 +161,8 @@ export function createMailboxService (components: MailboxServiceComponents, init
 
   async function fetchOwn (options: { signal?: AbortSignal } = {}): Promise<number> {
     fetching ??= (async () => {
-      const signal = options.signal ?? AbortSignal.timeout(30_000)
+      // stopping the node ends a fetch at once instead of waiting out its timeout
+      const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(30_000), stopping.signal])
       const peers = await closestPeers(libp2p.peerId, undefined, replication * 2, signal)
       const counts = await Promise.allSettled(peers.map(async peer => fetchFrom(peer, signal)))
       let total = 0
@@ -174,6 +204,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
       clearInterval(fetchTimer)
       clearInterval(expireTimer)
       libp2p.removeEventListener('peer:connect', onConnect)
+      stopping.abort()
       await fetching?.catch(() => {})
       await libp2p.unhandle(MAILBOX_PROTOCOL)
     },
@@ -186,7 +217,7 @@ export function createMailboxService (components: MailboxServiceComponents, init
           break
         }
         try {
-          await withClient(peer, options.signal, async client => { await client.deposit(envelope, { signal: options.signal }) })
+          await withClient(peer, options.signal, async client => { await client.deposit(envelope, { signal: options.signal }) }, { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty })
           stored++
         } catch (err) {
           log('deposit with %p failed: %s', peer, (err as Error).message)

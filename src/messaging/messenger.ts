@@ -16,7 +16,11 @@ import { DmResponse } from '../protocol/dm.js'
 import { DeliveryRefusedError, DeliveryTimeoutError } from '../errors.js'
 import { guard } from '../util/guard.js'
 import { wireUint } from '../util/wire-int.js'
-import { DEFAULT_DIFFICULTY, createReplayCache, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
+import { DEFAULT_DIFFICULTY, decodeStamp, encodeStamp, mintStamp, verifyStamp } from '../abuse/index.js'
+import { isTransientStoreError } from '../store/index.js'
+import { createStampLedger, requestsInboxVerdict, resolveRequestLimits, strangerNeedsStamp } from './inbound-limits.js'
+import type { RequestLimits } from './inbound-limits.js'
+import { nextRetryDelay, unavailable } from './transient.js'
 import type { RateLimiter } from '../abuse/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { DmVerdict } from '../dm/protocol.js'
@@ -81,6 +85,16 @@ export interface MessengerInit {
    * first message, and spent on our own first messages. @default 20 (about 1 s)
    */
   powDifficulty?: number
+  /**
+   * Says whether the store cannot take writes now (disk full): returns the
+   * retry hint in ms to answer senders `UNAVAILABLE` with at once, or
+   * `undefined` when the store is healthy. @default never unavailable
+   */
+  storageUnavailable?(): number | undefined
+  /** Envelopes received at once past which more are answered `UNAVAILABLE` (overload). @default 256 */
+  maxConcurrentReceives?: number
+  /** Caps of the requests inbox (PROTOCOL.md §8.5.2); each field defaults separately. */
+  requestLimits?: Partial<RequestLimits>
 }
 
 /** Options of {@link Messenger.send}. */
@@ -104,11 +118,20 @@ export interface Messenger {
   receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
   /** Marks a conversation read (and sends a read receipt when enabled); returns how many messages changed. */
   markRead(peer: string): Promise<number>
+  /** Turns read receipts on or off from now on (the user changed the setting). */
+  setReadReceipts(on: boolean): void
   /** Retries every pending message to `peer` now (it just came online). */
   nudge(peer: string): void
+  /** Starts every attempt that is due now (e.g. our own store takes writes again). */
+  retryNow(): void
 }
 
 const DAY = 24 * 60 * 60 * 1000
+/**
+ * The only statuses a sender takes as final. Every other one, including a
+ * status this build does not know (a newer peer's), is transient: the message
+ * stays queued and is retried (PROTOCOL.md §5).
+ */
 const PERMANENT_REFUSALS = new Set(['INVALID', 'TOO_LARGE', 'REFUSED'])
 
 /** Creates the messenger. */
@@ -118,15 +141,20 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const retryInitialMs = init.retryInitialMs ?? 1000
   const retryMaxMs = init.retryMaxMs ?? 300_000
   const expireAfterMs = init.expireAfterMs ?? 14 * DAY
-  const readReceipts = init.readReceipts ?? false
+  // term: mutable, so the setting can change while the node runs (setReadReceipts)
+  let readReceipts = init.readReceipts ?? false
   const powDifficulty = init.powDifficulty ?? DEFAULT_DIFFICULTY
-  const stampCache = createReplayCache()
+  const stampLedger = createStampLedger(store.stampReplay)
+  const maxConcurrentReceives = init.maxConcurrentReceives ?? 256
+  let receiving = 0
+  const requestLimits = resolveRequestLimits(init.requestLimits)
   const inFlight = new Map<string, Promise<void>>()
   const windowPerPeer = init.windowPerPeer ?? 64
   const windows = new Map<string, ReturnType<typeof pLimit>>()
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
   let timerAt: number | undefined
+  let pruneTimer: ReturnType<typeof setInterval> | undefined
   let running = false
 
   function emitState (id: string, peer: string, state: Message['state'], reason?: string): void {
@@ -138,11 +166,6 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     if (change.changed) {
       emitState(id, peer, state, reason)
     }
-  }
-
-  /** True when `peer` may write to us without proof of work: a contact, an accepted conversation, or a pending request. */
-  function knows (peer: string): boolean {
-    return store.requests.isAccepted(peer) || store.messages.history(peer, { limit: 1 }).length > 0
   }
 
   /** A proof-of-work stamp for a first message to `peer`, when it has never written to us. */
@@ -208,6 +231,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       setState(id, message.peer, 'failed', `cannot seal: ${(err as Error).message}`)
       return
     }
+    let refusal: (Error & { status?: string }) | undefined
     const attemptSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(attemptTimeoutMs), ...(signal != null ? [signal] : [])])
     try {
       try {
@@ -238,6 +262,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       }
       lastErrors.set(id, e)
       log('direct delivery of %s to %s failed: %s', id, message.peer, e.message)
+      refusal = e
     }
     if (controller.signal.aborted) {
       return
@@ -252,7 +277,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         log('mailbox deposit of %s failed: %s', id, (err as Error).message)
       }
     }
-    store.outbox.scheduleRetry(id, Date.now() + backoff(store.outbox.attempts(id) ?? 0))
+    store.outbox.scheduleRetry(id, Date.now() + nextRetryDelay(backoff(store.outbox.attempts(id) ?? 0), refusal))
     schedule()
   }
 
@@ -269,7 +294,13 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       }
       const window = limit
       p = window(async () => attempt(id))
-        .catch(err => { log.error('delivery attempt of %s crashed: %s', id, (err as Error).message) })
+        .catch(err => {
+          // typically our own store failing (disk full): the message stays pending; look again later
+          log.error('delivery attempt of %s crashed: %s', id, (err as Error).message)
+          if (running) {
+            setTimeout(guard(log, 'outbox retry after a crash', () => { pump() }), Math.max(retryInitialMs, 1000)).unref?.()
+          }
+        })
         .finally(() => {
           inFlight.delete(id)
           if (window.activeCount === 0 && window.pendingCount === 0 && windows.get(peer) === window) {
@@ -353,7 +384,28 @@ export function createMessenger (components: MessengerComponents, init: Messenge
    * should hold the envelope for later); throws nothing.
    */
   async function receive (bytes: Uint8Array, via: 'direct' | 'mailbox', connectedPeer?: string): Promise<DmVerdict & { keep?: boolean }> {
+    // cannot take anything now: say so before spending any work (PROTOCOL.md §5, UNAVAILABLE)
+    if (!running) {
+      return { ...unavailable('the recipient is shutting down', 5_000), keep: true }
+    }
+    const storeDown = init.storageUnavailable?.()
+    if (storeDown != null) {
+      return { ...unavailable('the recipient cannot store messages now (storage full or failing)', storeDown), keep: true }
+    }
+    if (receiving >= maxConcurrentReceives) {
+      return { ...unavailable('the recipient is overloaded', 1_000), keep: true }
+    }
+    receiving++
+    try {
+      return await receiveOne(bytes, via, connectedPeer)
+    } finally {
+      receiving--
+    }
+  }
+
+  async function receiveOne (bytes: Uint8Array, via: 'direct' | 'mailbox', connectedPeer?: string): Promise<DmVerdict & { keep?: boolean }> {
     let id: Uint8Array | undefined
+    const ticket = stampLedger.begin()
     try {
       if (connectedPeer != null && init.rateLimiter != null &&
           !init.rateLimiter.tryConsume(connectedPeer, 'dm', { isContact: store.requests.isAccepted(connectedPeer) })) {
@@ -368,30 +420,55 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         return { status: DmResponse.Status.OK, id }
       }
       const hexId = uint8ArrayToString(id, 'base16')
-      if (store.messages.get(hexId)?.peer === from) {
-        // a duplicate (retry, replay, or the same message by mailbox and directly): acknowledged, shown once
+      if (store.messages.get(hexId)?.peer === from || store.goneMessages.has(from, hexId)) {
+        // a duplicate (retry, replay, the same message by mailbox and directly, or one the user
+        // declined or deleted since): acknowledged, shown at most once (PROTOCOL.md §4.3)
         return { status: DmResponse.Status.OK, id }
       }
-      if (via === 'mailbox' && init.rateLimiter != null &&
-          !init.rateLimiter.tryConsume(from, 'dm', { isContact: store.requests.isAccepted(from) })) {
-        // the sender's limit holds through mailboxes too: the excess stays there, for a later fetch
-        return { status: DmResponse.Status.RATE_LIMITED, error: 'too many messages from this sender', id, keep: true }
+      const accepted = store.requests.isAccepted(from)
+      if (via === 'mailbox' && !accepted && envelope.body.stamp.byteLength === 0 && strangerNeedsStamp(store.requests.usage(from), requestLimits)) {
+        // junk that can never be taken: answered (and so deleted from the mailbox) before the rate limit
+        // would leave it there, in front of real mail
+        return { status: DmResponse.Status.POW_REQUIRED, error: `a stranger's message needs a ${powDifficulty}-bit proof-of-work stamp`, id, requiredDifficulty: powDifficulty }
       }
-      if (!knows(from)) {
-        // first contact from a stranger costs work, bound to sender, recipient and time
-        if (envelope.body.stamp.byteLength === 0) {
-          return { status: DmResponse.Status.POW_REQUIRED, error: `a first message needs a ${powDifficulty}-bit proof-of-work stamp`, id, requiredDifficulty: powDifficulty, keep: true }
+      // limited by sender as well as by connection: a sender's envelopes relayed over throwaway
+      // connections still draw on one bucket (direct), and mailbox fetches are limited by sender
+      if (init.rateLimiter != null && (via === 'mailbox' || from !== connectedPeer) &&
+          !init.rateLimiter.tryConsume(from, 'dm', { isContact: accepted })) {
+        // through a mailbox the excess stays there, for a later fetch
+        return { status: DmResponse.Status.RATE_LIMITED, error: 'too many messages from this sender', id, keep: via === 'mailbox', retryAfterMs: 1_000 }
+      }
+      let stranger = false
+      if (!accepted) {
+        stranger = true
+        const usage = store.requests.usage(from)
+        const full = requestsInboxVerdict({ usage }, requestLimits)
+        if (full != null) {
+          return { ...full, id }
         }
-        try {
-          verifyStamp(decodeStamp(envelope.body.stamp), {
-            sender: envelope.body.sender,
-            recipient: self.bytes,
-            minDifficulty: powDifficulty,
-            maxAgeMs: via === 'mailbox' ? expireAfterMs + DAY : undefined,
-            replayCache: stampCache
-          })
-        } catch (err) {
-          return { status: DmResponse.Status.POW_REQUIRED, error: (err as Error).message, id, requiredDifficulty: powDifficulty, keep: (err as Error).name !== 'StampReplayedError' }
+        if (strangerNeedsStamp(usage, requestLimits)) {
+          // a stranger's first message, and each one past a small allowance, costs work bound to
+          // sender, recipient and time (PROTOCOL.md §8.5.2)
+          if (envelope.body.stamp.byteLength === 0) {
+            const error = usage.peerMessages === 0
+              ? `a first message needs a ${powDifficulty}-bit proof-of-work stamp`
+              : `a pending request holds ${usage.peerMessages} messages; each further one needs its own ${powDifficulty}-bit proof-of-work stamp`
+            return { status: DmResponse.Status.POW_REQUIRED, error, id, requiredDifficulty: powDifficulty }
+          }
+          try {
+            verifyStamp(decodeStamp(envelope.body.stamp), {
+              sender: envelope.body.sender,
+              recipient: self.bytes,
+              minDifficulty: powDifficulty,
+              maxAgeMs: via === 'mailbox' ? expireAfterMs + DAY : undefined,
+              replayCache: ticket
+            })
+          } catch (err) {
+            if (isTransientStoreError(err)) {
+              throw err
+            }
+            return { status: DmResponse.Status.POW_REQUIRED, error: (err as Error).message, id, requiredDifficulty: powDifficulty }
+          }
         }
       }
       const payload = await sessions.open(envelope)
@@ -407,15 +484,27 @@ export function createMessenger (components: MessengerComponents, init: Messenge
             }
           }
         }
+        ticket.commit()
         return { status: DmResponse.Status.OK, id }
       }
-      const result = store.messages.insertIncoming({
-        id: hexId,
-        peer: from,
-        text: payload.text,
-        sentAt: wireUint(envelope.body.sentAt, 'envelope sent_at'),
-        seq: wireUint(payload.seq, 'payload seq'),
-        receivedAt: Date.now()
+      if (stranger) {
+        const full = requestsInboxVerdict({ usage: store.requests.usage(from), textBytes: Buffer.byteLength(payload.text) }, requestLimits)
+        if (full != null) {
+          return { ...full, id }
+        }
+      }
+      // the message and its stamp's record commit together: refused for a passing fault, both can come again
+      const result = store.transaction(() => {
+        const inserted = store.messages.insertIncoming({
+          id: hexId,
+          peer: from,
+          text: payload.text,
+          sentAt: wireUint(envelope.body.sentAt, 'envelope sent_at'),
+          seq: wireUint(payload.seq, 'payload seq'),
+          receivedAt: Date.now()
+        })
+        ticket.commit()
+        return inserted
       })
       if (result.inserted) {
         if (result.accepted) {
@@ -430,9 +519,16 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       }
       return { status: DmResponse.Status.OK, id }
     } catch (err) {
+      if (isTransientStoreError(err)) {
+        // our disk or database, not the sender's envelope: "try later", never a permanent refusal
+        log.error('cannot take envelope now: %s', (err as Error).message)
+        return { ...unavailable('the recipient cannot store messages now; try later', (err as Error).name === 'StoreBusyError' ? 1_000 : 5_000), id, keep: true }
+      }
       log('rejected envelope: %s', (err as Error).message)
       const status = (err as Error).name === 'MessageTooLargeError' ? DmResponse.Status.TOO_LARGE : DmResponse.Status.INVALID
       return { status, error: (err as Error).message, id }
+    } finally {
+      ticket.release()
     }
   }
 
@@ -444,10 +540,23 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       running = true
       // resume everything that was pending when the node last stopped (or crashed)
       pump(Number.MAX_SAFE_INTEGER)
+      // duplicate records and stamp records lapse with the windows they guard
+      const prune = guard(log, 'prune duplicate and stamp records', () => {
+        store.goneMessages.prune()
+        store.stampReplay.prune()
+      })
+      prune()
+      pruneTimer = setInterval(prune, 60 * 60 * 1000)
+      pruneTimer.unref?.()
+    },
+
+    retryNow () {
+      pump()
     },
 
     async stop () {
       running = false
+      clearInterval(pruneTimer)
       clearTimeout(timer)
       timer = undefined
       controller.abort()
@@ -507,6 +616,10 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         sendReceipt(peer, unread, Payload.ReceiptState.READ)
       }
       return changed
+    },
+
+    setReadReceipts (on) {
+      readReceipts = on
     },
 
     nudge (peer) {

@@ -97,6 +97,7 @@ export interface DmResponse {
   status: DmResponse.Status
   error: string
   requiredDifficulty: number
+  retryAfterMs: number
 }
 
 export namespace DmResponse {
@@ -106,7 +107,8 @@ export namespace DmResponse {
     TOO_LARGE = 'TOO_LARGE',
     RATE_LIMITED = 'RATE_LIMITED',
     POW_REQUIRED = 'POW_REQUIRED',
-    REFUSED = 'REFUSED'
+    REFUSED = 'REFUSED',
+    UNAVAILABLE = 'UNAVAILABLE'
   }
 
   enum __StatusValues {
@@ -115,7 +117,8 @@ export namespace DmResponse {
     TOO_LARGE = 2,
     RATE_LIMITED = 3,
     POW_REQUIRED = 4,
-    REFUSED = 5
+    REFUSED = 5,
+    UNAVAILABLE = 6
   }
 
   export namespace Status {
@@ -153,6 +156,11 @@ export namespace DmResponse {
           w.uint32(obj.requiredDifficulty)
         }
 
+        if ((obj.retryAfterMs != null && obj.retryAfterMs !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.retryAfterMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -161,7 +169,8 @@ export namespace DmResponse {
           id: uint8ArrayAlloc(0),
           status: Status.OK,
           error: '',
-          requiredDifficulty: 0
+          requiredDifficulty: 0,
+          retryAfterMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -184,6 +193,10 @@ export namespace DmResponse {
             }
             case 4: {
               obj.requiredDifficulty = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.retryAfterMs = reader.uint32()
               break
             }
             default: {
@@ -229,6 +242,13 @@ export namespace DmResponse {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.retryAfterMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -261,6 +281,11 @@ export namespace DmResponse {
     value: number
   }
 
+  export interface DmResponseRetryAfterMsFieldEvent {
+    field: '$.retryAfterMs'
+    value: number
+  }
+
   export function encode (obj: Partial<DmResponse>): Uint8Array {
     return encodeMessage(obj, DmResponse.codec())
   }
@@ -269,7 +294,7 @@ export namespace DmResponse {
     return decodeMessage(buf, DmResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DmResponse>): Generator<DmResponseIdFieldEvent | DmResponseStatusFieldEvent | DmResponseErrorFieldEvent | DmResponseRequiredDifficultyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DmResponse>): Generator<DmResponseIdFieldEvent | DmResponseStatusFieldEvent | DmResponseErrorFieldEvent | DmResponseRequiredDifficultyFieldEvent | DmResponseRetryAfterMsFieldEvent> {
     return streamMessage(buf, DmResponse.codec(), opts)
   }
 }

@@ -10,6 +10,8 @@ export interface MailboxRequest {
   signature: Uint8Array
   limit: number
   ids: Uint8Array[]
+  stamp: Uint8Array
+  after: Uint8Array
 }
 
 export namespace MailboxRequest {
@@ -74,6 +76,16 @@ export namespace MailboxRequest {
           }
         }
 
+        if ((obj.stamp != null && obj.stamp.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.stamp)
+        }
+
+        if ((obj.after != null && obj.after.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.after)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -84,7 +96,9 @@ export namespace MailboxRequest {
           recipient: uint8ArrayAlloc(0),
           signature: uint8ArrayAlloc(0),
           limit: 0,
-          ids: []
+          ids: [],
+          stamp: uint8ArrayAlloc(0),
+          after: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -119,6 +133,14 @@ export namespace MailboxRequest {
               }
 
               obj.ids.push(reader.bytes())
+              break
+            }
+            case 7: {
+              obj.stamp = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.after = reader.bytes()
               break
             }
             default: {
@@ -190,6 +212,20 @@ export namespace MailboxRequest {
 
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.stamp`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.after`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -233,6 +269,16 @@ export namespace MailboxRequest {
     value: Uint8Array
   }
 
+  export interface MailboxRequestStampFieldEvent {
+    field: '$.stamp'
+    value: Uint8Array
+  }
+
+  export interface MailboxRequestAfterFieldEvent {
+    field: '$.after'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<MailboxRequest>): Uint8Array {
     return encodeMessage(obj, MailboxRequest.codec())
   }
@@ -241,7 +287,7 @@ export namespace MailboxRequest {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestTypeFieldEvent | MailboxRequestEnvelopeFieldEvent | MailboxRequestRecipientFieldEvent | MailboxRequestSignatureFieldEvent | MailboxRequestLimitFieldEvent | MailboxRequestIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestTypeFieldEvent | MailboxRequestEnvelopeFieldEvent | MailboxRequestRecipientFieldEvent | MailboxRequestSignatureFieldEvent | MailboxRequestLimitFieldEvent | MailboxRequestIdsFieldEvent | MailboxRequestStampFieldEvent | MailboxRequestAfterFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
 }
@@ -252,6 +298,8 @@ export interface MailboxResponse {
   nonce: Uint8Array
   envelopes: Uint8Array[]
   more: boolean
+  requiredDifficulty: number
+  retryAfterMs: number
 }
 
 export namespace MailboxResponse {
@@ -262,7 +310,9 @@ export namespace MailboxResponse {
     QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
     UNAUTHORIZED = 'UNAUTHORIZED',
     DISABLED = 'DISABLED',
-    RATE_LIMITED = 'RATE_LIMITED'
+    RATE_LIMITED = 'RATE_LIMITED',
+    STAMP_REQUIRED = 'STAMP_REQUIRED',
+    UNAVAILABLE = 'UNAVAILABLE'
   }
 
   enum __StatusValues {
@@ -272,7 +322,9 @@ export namespace MailboxResponse {
     QUOTA_EXCEEDED = 3,
     UNAUTHORIZED = 4,
     DISABLED = 5,
-    RATE_LIMITED = 6
+    RATE_LIMITED = 6,
+    STAMP_REQUIRED = 7,
+    UNAVAILABLE = 8
   }
 
   export namespace Status {
@@ -317,6 +369,16 @@ export namespace MailboxResponse {
           w.bool(obj.more)
         }
 
+        if ((obj.requiredDifficulty != null && obj.requiredDifficulty !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.requiredDifficulty)
+        }
+
+        if ((obj.retryAfterMs != null && obj.retryAfterMs !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.retryAfterMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -326,7 +388,9 @@ export namespace MailboxResponse {
           error: '',
           nonce: uint8ArrayAlloc(0),
           envelopes: [],
-          more: false
+          more: false,
+          requiredDifficulty: 0,
+          retryAfterMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -357,6 +421,14 @@ export namespace MailboxResponse {
             }
             case 5: {
               obj.more = reader.bool()
+              break
+            }
+            case 6: {
+              obj.requiredDifficulty = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.retryAfterMs = reader.uint32()
               break
             }
             default: {
@@ -421,6 +493,20 @@ export namespace MailboxResponse {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.requiredDifficulty`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.retryAfterMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -459,6 +545,16 @@ export namespace MailboxResponse {
     value: boolean
   }
 
+  export interface MailboxResponseRequiredDifficultyFieldEvent {
+    field: '$.requiredDifficulty'
+    value: number
+  }
+
+  export interface MailboxResponseRetryAfterMsFieldEvent {
+    field: '$.retryAfterMs'
+    value: number
+  }
+
   export function encode (obj: Partial<MailboxResponse>): Uint8Array {
     return encodeMessage(obj, MailboxResponse.codec())
   }
@@ -467,7 +563,7 @@ export namespace MailboxResponse {
     return decodeMessage(buf, MailboxResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseErrorFieldEvent | MailboxResponseNonceFieldEvent | MailboxResponseEnvelopesFieldEvent | MailboxResponseMoreFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseErrorFieldEvent | MailboxResponseNonceFieldEvent | MailboxResponseEnvelopesFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponseRequiredDifficultyFieldEvent | MailboxResponseRetryAfterMsFieldEvent> {
     return streamMessage(buf, MailboxResponse.codec(), opts)
   }
 }

@@ -49,3 +49,18 @@ export const CONTACT_NAME_MAX_LENGTH = 64
 
 /** Longest message id, in hex digits. */
 export const MESSAGE_ID_MAX_LENGTH = 128
+
+/** Most ids of gone incoming messages remembered (PROTOCOL.md §4.3); the ones closest to lapsing go first. */
+export const GONE_MESSAGES_MAX_DEFAULT = 100_000
+
+/** Most accepted-stamp digests persisted (PROTOCOL.md §8.5.1), as the in-memory cache's default. */
+export const STAMP_REPLAY_MAX_DEFAULT = 50_000
+
+/** Most envelopes one depositor may have held for one recipient (an eighth of the recipient's quota). */
+export const MAILBOX_MAX_ENVELOPES_PER_DEPOSITOR_RECIPIENT_DEFAULT = 125
+
+/** Most bytes one depositor may have held for one recipient (2 MiB, an eighth of the recipient's quota). */
+export const MAILBOX_MAX_BYTES_PER_DEPOSITOR_RECIPIENT_DEFAULT = 2 * 1024 * 1024
+
+/** Most bytes one depositor may have held in the whole mailbox (8 MiB). */
+export const MAILBOX_MAX_BYTES_PER_DEPOSITOR_DEFAULT = 8 * 1024 * 1024

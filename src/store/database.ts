@@ -148,7 +148,7 @@ export function translateError (err: unknown, path: string): unknown {
  * {@link translateError}. Wrapping at the boundary keeps the parts free of
  * try/catch noise.
  */
-export function guard<T extends object> (api: T, db: Db, path: string): T {
+export function guard<T extends object> (api: T, db: Db, path: string, onError?: (err: unknown) => void): T {
   const wrapped: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(api)) {
     if (typeof value !== 'function') {
@@ -163,7 +163,9 @@ export function guard<T extends object> (api: T, db: Db, path: string): T {
       try {
         return method.apply(api, args)
       } catch (err) {
-        throw translateError(err, path)
+        const translated = translateError(err, path)
+        onError?.(translated)
+        throw translated
       }
     }
   }

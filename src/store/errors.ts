@@ -162,6 +162,9 @@ export type MailboxQuota =
   | 'recipientBytes'
   | 'recipientEnvelopes'
   | 'depositorEnvelopes'
+  | 'depositorBytes'
+  | 'depositorRecipientEnvelopes'
+  | 'depositorRecipientBytes'
   | 'totalBytes'
 
 /** A deposit would exceed a mailbox quota; nothing was stored and nothing else changed. */

@@ -38,6 +38,9 @@ import { messageStore } from './messages.js'
 import { runMigrations } from './migrations.js'
 import { outbox } from './outbox.js'
 import { presenceCache } from './presence.js'
+import { goneMessages } from './gone-messages.js'
+import { stampReplayStore } from './stamp-replay.js'
+import { isStorageFault } from './faults.js'
 import { ratchetSessionStore } from './ratchet-sessions.js'
 import { requestInbox } from './requests.js'
 import { settings } from './settings.js'
@@ -50,6 +53,9 @@ import type { PresenceCache } from './presence.js'
 import type { RatchetSessionStore } from './ratchet-sessions.js'
 import type { RequestInbox } from './requests.js'
 import type { Settings } from './settings.js'
+import type { GoneMessages } from './gone-messages.js'
+import type { StampReplayStore } from './stamp-replay.js'
+import type { StoreError } from './errors.js'
 import type { ComponentLogger } from '@libp2p/interface'
 
 export * from './errors.js'
@@ -93,7 +99,10 @@ export type {
 export type { Outbox, OutboxEntry } from './outbox.js'
 export type { PresenceCache, PresenceInput, PresenceRecord } from './presence.js'
 export type { RatchetSession, RatchetSessionStore } from './ratchet-sessions.js'
-export type { DeclineOptions, MessageRequest, RequestInbox } from './requests.js'
+export type { DeclineOptions, MessageRequest, RequestInbox, RequestUsage } from './requests.js'
+export type { GoneMessages } from './gone-messages.js'
+export type { StampReplayStore } from './stamp-replay.js'
+export { isStorageFault, isTransientStoreError } from './faults.js'
 export type { Settings } from './settings.js'
 
 /** Options of {@link openStore}. */
@@ -120,6 +129,12 @@ export interface StoreInit {
   now?(): number
   /** Logger factory. @default defaultLogger() from `@libp2p/logger` */
   logger?: ComponentLogger
+  /**
+   * Called with every error a store call fails with that says the disk cannot
+   * take writes (full, read-only, I/O error): the host may switch to a
+   * read-only mode until a write succeeds again. Must not throw.
+   */
+  onFault?(err: StoreError): void
 }
 
 /** An open store. Each part is a thin view over the one SQLite connection. */
@@ -146,6 +161,10 @@ export interface Store {
   readonly settings: Settings
   /** Serialized Double Ratchet sessions. */
   readonly ratchetSessions: RatchetSessionStore
+  /** Ids of received messages that are gone (declined, deleted), for duplicate detection. */
+  readonly goneMessages: GoneMessages
+  /** Digests of accepted proof-of-work stamps, persisted. */
+  readonly stampReplay: StampReplayStore
   /**
    * Runs `fn` in one write transaction: every store call inside commits
    * together or not at all (if `fn` throws, which it rethrows). Nested calls
@@ -187,7 +206,16 @@ export function openStore (init: StoreInit): Store {
   })
 
   const components = { db, now }
-  const wrap = <T extends object>(api: T): T => guard(api, db, path)
+  const onFault = (err: unknown): void => {
+    if (init.onFault != null && isStorageFault(err)) {
+      try {
+        init.onFault(err)
+      } catch {
+        // a failing listener must not replace the store's own error
+      }
+    }
+  }
+  const wrap = <T extends object>(api: T): T => guard(api, db, path, onFault)
   let parts
   try {
     const { from, to } = runMigrations(db, undefined, log)
@@ -201,7 +229,9 @@ export function openStore (init: StoreInit): Store {
       presence: wrap(presenceCache(components)),
       mailbox: wrap(mailbox(components, init.mailbox)),
       settings: wrap(settings(components)),
-      ratchetSessions: wrap(ratchetSessionStore(components))
+      ratchetSessions: wrap(ratchetSessionStore(components)),
+      goneMessages: wrap(goneMessages(components)),
+      stampReplay: wrap(stampReplayStore(components))
     }
   } catch (err) {
     db.close()
@@ -221,7 +251,9 @@ export function openStore (init: StoreInit): Store {
       try {
         return db.transaction(fn).immediate()
       } catch (err) {
-        throw translateError(err, path)
+        const translated = translateError(err, path)
+        onFault(translated)
+        throw translated
       }
     },
     close () {

@@ -10,9 +10,12 @@ import { InvalidArgumentError } from '../errors.js'
 import {
   MAILBOX_FETCH_LIMIT_DEFAULT,
   MAILBOX_FETCH_LIMIT_MAX,
+  MAILBOX_MAX_BYTES_PER_DEPOSITOR_DEFAULT,
+  MAILBOX_MAX_BYTES_PER_DEPOSITOR_RECIPIENT_DEFAULT,
   MAILBOX_MAX_BYTES_PER_RECIPIENT_DEFAULT,
   MAILBOX_MAX_ENVELOPE_BYTES_DEFAULT,
   MAILBOX_MAX_ENVELOPES_PER_DEPOSITOR_DEFAULT,
+  MAILBOX_MAX_ENVELOPES_PER_DEPOSITOR_RECIPIENT_DEFAULT,
   MAILBOX_MAX_ENVELOPES_PER_RECIPIENT_DEFAULT,
   MAILBOX_MAX_TOTAL_BYTES_DEFAULT,
   MAILBOX_MAX_TTL_DEFAULT
@@ -32,6 +35,12 @@ export interface MailboxQuotas {
   readonly maxEnvelopesPerRecipient: number
   /** Most envelopes one depositor may have here, across recipients. */
   readonly maxEnvelopesPerDepositor: number
+  /** Most envelope bytes one depositor may have here, across recipients. */
+  readonly maxBytesPerDepositor: number
+  /** Most envelopes one depositor may have held for one recipient. */
+  readonly maxEnvelopesPerDepositorRecipient: number
+  /** Most bytes one depositor may have held for one recipient. */
+  readonly maxBytesPerDepositorRecipient: number
   /** Most envelope bytes held in total. */
   readonly maxTotalBytes: number
   /** Longest an envelope is held, in ms; a later `expiresAt` is clamped to deposit time plus this. */
@@ -48,6 +57,12 @@ export interface MailboxQuotasInit {
   maxEnvelopesPerRecipient?: number
   /** @default 200 */
   maxEnvelopesPerDepositor?: number
+  /** @default 8388608 (8 MiB) */
+  maxBytesPerDepositor?: number
+  /** @default 125 */
+  maxEnvelopesPerDepositorRecipient?: number
+  /** @default 2097152 (2 MiB) */
+  maxBytesPerDepositorRecipient?: number
   /** @default 268435456 (256 MiB) */
   maxTotalBytes?: number
   /** @default 1209600000 (14 days) */
@@ -99,6 +114,8 @@ export interface MailboxEntryInfo {
 /** A held envelope. */
 export interface MailboxEntry extends MailboxEntryInfo {
   readonly envelope: Uint8Array
+  /** Opaque paging position (`fetchFor`'s `after`): stays valid after the envelope is deleted. */
+  readonly position: string
 }
 
 /** How much the mailbox holds. */
@@ -126,8 +143,15 @@ export interface Mailbox {
    * @throws {InvalidArgumentError} `expiresAt` is not after `now`
    */
   deposit(deposit: MailboxDeposit, options?: DepositOptions): DepositResult
-  /** Unexpired envelopes for `recipient`, oldest first, at most `limit` (default 100, clamped to 1000). */
-  fetchFor(recipient: string, options?: { limit?: number, now?: number }): MailboxEntry[]
+  /**
+   * Unexpired envelopes for `recipient`, oldest first, at most `limit`
+   * (default 100, clamped to 1000); with `after`, only those held after that
+   * position (a {@link MailboxEntry.position} from an earlier page), so a
+   * recipient can page past envelopes it leaves in place.
+   */
+  fetchFor(recipient: string, options?: { limit?: number, now?: number, after?: string }): MailboxEntry[]
+  /** The paging position of a held envelope, or `undefined` when none is held under this id. */
+  positionOf(recipient: string, id: string): string | undefined
   /** Deletes the recipient's envelopes with these ids (it has them now); returns how many. */
   ack(recipient: string, ids: readonly string[]): number
   /** Deletes envelopes that lapsed at or before `now`; returns how many. */
@@ -152,6 +176,9 @@ export function mailbox (components: MailboxComponents, init: MailboxQuotasInit 
     maxBytesPerRecipient: MAILBOX_MAX_BYTES_PER_RECIPIENT_DEFAULT,
     maxEnvelopesPerRecipient: MAILBOX_MAX_ENVELOPES_PER_RECIPIENT_DEFAULT,
     maxEnvelopesPerDepositor: MAILBOX_MAX_ENVELOPES_PER_DEPOSITOR_DEFAULT,
+    maxBytesPerDepositor: MAILBOX_MAX_BYTES_PER_DEPOSITOR_DEFAULT,
+    maxEnvelopesPerDepositorRecipient: MAILBOX_MAX_ENVELOPES_PER_DEPOSITOR_RECIPIENT_DEFAULT,
+    maxBytesPerDepositorRecipient: MAILBOX_MAX_BYTES_PER_DEPOSITOR_RECIPIENT_DEFAULT,
     maxTotalBytes: MAILBOX_MAX_TOTAL_BYTES_DEFAULT,
     maxTtl: MAILBOX_MAX_TTL_DEFAULT
   })
@@ -160,17 +187,25 @@ export function mailbox (components: MailboxComponents, init: MailboxQuotasInit 
     SELECT recipient, depositor, id, size, deposited_at, expires_at FROM mailbox WHERE recipient = ? AND id = ?`)
   const recipientUsage = db.prepare<[string], MailboxUsage>(`
     SELECT COUNT(*) AS envelopes, coalesce(SUM(size), 0) AS bytes FROM mailbox WHERE recipient = ?`)
-  const depositorCount = db.prepare<[string], { envelopes: number }>(`
-    SELECT COUNT(*) AS envelopes FROM mailbox WHERE depositor = ?`)
+  const depositorCount = db.prepare<[string], MailboxUsage>(`
+    SELECT COUNT(*) AS envelopes, coalesce(SUM(size), 0) AS bytes FROM mailbox WHERE depositor = ?`)
+  const pairUsage = db.prepare<[string, string], MailboxUsage>(`
+    SELECT COUNT(*) AS envelopes, coalesce(SUM(size), 0) AS bytes FROM mailbox WHERE depositor = ? AND recipient = ?`)
   const totals = db.prepare<[], MailboxUsage>('SELECT envelopes, bytes FROM mailbox_totals WHERE id = 1')
   const recipientCount = db.prepare<[], { recipients: number }>('SELECT COUNT(DISTINCT recipient) AS recipients FROM mailbox')
   const insert = db.prepare(`
     INSERT INTO mailbox (recipient, id, depositor, envelope, size, deposited_at, expires_at)
     VALUES (@recipient, @id, @depositor, @envelope, @size, @depositedAt, @expiresAt)`)
   const selectFor = db.prepare<[string, number, number], EntryRow>(`
-    SELECT recipient, depositor, id, size, deposited_at, expires_at, envelope FROM mailbox
+    SELECT recipient, depositor, id, size, deposited_at, expires_at, envelope, rowid AS row FROM mailbox
     WHERE recipient = ? AND expires_at > ?
     ORDER BY deposited_at, rowid LIMIT ?`)
+  const selectAfter = db.prepare<[string, number, number, number, number], EntryRow>(`
+    SELECT recipient, depositor, id, size, deposited_at, expires_at, envelope, rowid AS row FROM mailbox
+    WHERE recipient = ? AND expires_at > ? AND (deposited_at, rowid) > (?, ?)
+    ORDER BY deposited_at, rowid LIMIT ?`)
+  const selectPosition = db.prepare<[string, string], { deposited_at: number, row: number }>(
+    'SELECT deposited_at, rowid AS row FROM mailbox WHERE recipient = ? AND id = ?')
   const deleteOne = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND id = ?')
   const deleteLapsed = db.prepare('DELETE FROM mailbox WHERE expires_at <= ?')
 
@@ -186,8 +221,12 @@ export function mailbox (components: MailboxComponents, init: MailboxQuotasInit 
     const forRecipient = recipientUsage.get(item.recipient) ?? { envelopes: 0, bytes: 0 }
     check('recipientEnvelopes', forRecipient.envelopes + 1, limits.maxEnvelopesPerRecipient, `recipient ${item.recipient} already has ${forRecipient.envelopes} envelopes held`)
     check('recipientBytes', forRecipient.bytes + size, limits.maxBytesPerRecipient, `recipient ${item.recipient} already has ${forRecipient.bytes} bytes held`)
-    const byDepositor = depositorCount.get(item.depositor)?.envelopes ?? 0
-    check('depositorEnvelopes', byDepositor + 1, limits.maxEnvelopesPerDepositor, `depositor ${item.depositor} already has ${byDepositor} envelopes held`)
+    const byDepositor = depositorCount.get(item.depositor) ?? { envelopes: 0, bytes: 0 }
+    check('depositorEnvelopes', byDepositor.envelopes + 1, limits.maxEnvelopesPerDepositor, `depositor ${item.depositor} already has ${byDepositor.envelopes} envelopes held`)
+    check('depositorBytes', byDepositor.bytes + size, limits.maxBytesPerDepositor, `depositor ${item.depositor} already has ${byDepositor.bytes} bytes held`)
+    const pair = pairUsage.get(item.depositor, item.recipient) ?? { envelopes: 0, bytes: 0 }
+    check('depositorRecipientEnvelopes', pair.envelopes + 1, limits.maxEnvelopesPerDepositorRecipient, `depositor ${item.depositor} already has ${pair.envelopes} envelopes held for ${item.recipient}`)
+    check('depositorRecipientBytes', pair.bytes + size, limits.maxBytesPerDepositorRecipient, `depositor ${item.depositor} already has ${pair.bytes} bytes held for ${item.recipient}`)
     const total = totals.get()?.bytes ?? 0
     check('totalBytes', total + size, limits.maxTotalBytes, `the mailbox already holds ${total} bytes`)
 
@@ -230,7 +269,13 @@ export function mailbox (components: MailboxComponents, init: MailboxQuotasInit 
       const limit = resolveLimit('limit', options.limit, MAILBOX_FETCH_LIMIT_DEFAULT, MAILBOX_FETCH_LIMIT_MAX)
       const at = options.now ?? now()
       assertTimestamp('now', at)
-      return selectFor.all(recipient, at, limit).map(row => ({ ...toInfo(row), envelope: toBytes(row.envelope) }))
+      const after = options.after == null ? undefined : parsePosition(options.after)
+      const rows = after == null ? selectFor.all(recipient, at, limit) : selectAfter.all(recipient, at, after[0], after[1], limit)
+      return rows.map(row => ({ ...toInfo(row), envelope: toBytes(row.envelope), position: `${row.deposited_at}.${row.row}` }))
+    },
+    positionOf (recipient, id) {
+      const row = selectPosition.get(recipient, id)
+      return row === undefined ? undefined : `${row.deposited_at}.${row.row}`
     },
     ack (recipient, ids) {
       if (!Array.isArray(ids)) {
@@ -263,6 +308,15 @@ interface EntryInfoRow {
 
 interface EntryRow extends EntryInfoRow {
   envelope: Uint8Array
+  row: number
+}
+
+function parsePosition (position: string): [number, number] {
+  const match = /^(\d{1,16})\.(\d{1,16})$/.exec(position)
+  if (match == null) {
+    throw new InvalidArgumentError(`not a mailbox position: ${position.slice(0, 40)}`)
+  }
+  return [Number(match[1]), Number(match[2])]
 }
 
 function toInfo (row: EntryInfoRow): MailboxEntryInfo {
@@ -283,6 +337,9 @@ function resolveQuotas (init: MailboxQuotasInit, fallback: MailboxQuotas): Mailb
     maxBytesPerRecipient: init.maxBytesPerRecipient ?? fallback.maxBytesPerRecipient,
     maxEnvelopesPerRecipient: init.maxEnvelopesPerRecipient ?? fallback.maxEnvelopesPerRecipient,
     maxEnvelopesPerDepositor: init.maxEnvelopesPerDepositor ?? fallback.maxEnvelopesPerDepositor,
+    maxBytesPerDepositor: init.maxBytesPerDepositor ?? fallback.maxBytesPerDepositor,
+    maxEnvelopesPerDepositorRecipient: init.maxEnvelopesPerDepositorRecipient ?? fallback.maxEnvelopesPerDepositorRecipient,
+    maxBytesPerDepositorRecipient: init.maxBytesPerDepositorRecipient ?? fallback.maxBytesPerDepositorRecipient,
     maxTotalBytes: init.maxTotalBytes ?? fallback.maxTotalBytes,
     maxTtl: init.maxTtl ?? fallback.maxTtl
   }

@@ -138,6 +138,40 @@ CREATE TABLE ratchet_sessions (
 ) STRICT;
 `
 
+/**
+ * Schema 2 (issue 9, erratum 7 of issue 11): ids of incoming messages that are
+ * gone (declined, deleted), so a duplicate is still recognised by
+ * `(sender, id)` (PROTOCOL.md §4.3) until the envelope could no longer be
+ * accepted anyway; and the digests of accepted proof-of-work stamps, so one
+ * stamp buys one message across restarts (§8.5.1).
+ */
+const SCHEMA_2 = `
+CREATE TABLE gone_messages (
+  peer TEXT NOT NULL,
+  id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (peer, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX gone_messages_expiry ON gone_messages (expires_at);
+
+-- Every path that deletes a received message (declining a request today, any
+-- other deletion tomorrow) leaves its id behind, for the envelope age window
+-- of PROTOCOL.md §4.1 (30 days after sent_at) plus the 5-minute clock skew.
+CREATE TRIGGER gone_messages_on_delete AFTER DELETE ON messages WHEN OLD.direction = 'in' BEGIN
+  INSERT INTO gone_messages (peer, id, expires_at)
+  VALUES (OLD.peer, OLD.id, OLD.sent_at + 2592000000 + 300000)
+  ON CONFLICT (peer, id) DO NOTHING;
+END;
+
+CREATE TABLE stamp_replay (
+  digest BLOB PRIMARY KEY NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX stamp_replay_expiry ON stamp_replay (expires_at);
+`
+
 /** The store's schema history, oldest first. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -145,6 +179,13 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     description: 'initial schema',
     up (db: Db): void {
       db.exec(INITIAL_SCHEMA)
+    }
+  },
+  {
+    version: 2,
+    description: 'ids of gone incoming messages, persisted stamp replay records',
+    up (db: Db): void {
+      db.exec(SCHEMA_2)
     }
   }
 ])

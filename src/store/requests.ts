@@ -25,6 +25,18 @@ export interface MessageRequest {
   readonly last: IncomingMessage
 }
 
+/** What pending requests hold: messages and text bytes. */
+export interface RequestUsage {
+  /** Messages in the pending request from the peer asked about. */
+  readonly peerMessages: number
+  /** Text bytes (UTF-8) of those messages. */
+  readonly peerBytes: number
+  /** Messages in all pending requests. */
+  readonly totalMessages: number
+  /** Text bytes of all pending requests. */
+  readonly totalBytes: number
+}
+
 /** Options of {@link RequestInbox.decline}. */
 export interface DeclineOptions {
   /** Also block the peer. @default false */
@@ -55,6 +67,8 @@ export interface RequestInbox {
    * @throws {RequestNotFoundError} no pending request from this peer
    */
   decline(peer: string, options?: DeclineOptions): number
+  /** How much the pending request from `peer`, and all pending requests together, hold (for the inbox caps). */
+  usage(peer: string): RequestUsage
 }
 
 /** What the requests inbox needs. */
@@ -95,6 +109,14 @@ export function requestInbox (components: RequestInboxComponents): RequestInbox 
   const isPending = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM conversations WHERE peer = ? AND accepted = 0')
   // Messages go with the conversation (ON DELETE CASCADE).
   const deleteConversation = db.prepare('DELETE FROM conversations WHERE peer = ? AND accepted = 0')
+  const peerUsage = db.prepare<[string], { messages: number, bytes: number }>(`
+    SELECT COUNT(*) AS messages, coalesce(SUM(length(CAST(m.text AS BLOB))), 0) AS bytes
+    FROM conversations c JOIN messages m ON m.peer = c.peer AND m.direction = 'in'
+    WHERE c.peer = ? AND c.accepted = 0`)
+  const totalUsage = db.prepare<[], { messages: number, bytes: number }>(`
+    SELECT COUNT(*) AS messages, coalesce(SUM(length(CAST(m.text AS BLOB))), 0) AS bytes
+    FROM conversations c JOIN messages m ON m.peer = c.peer AND m.direction = 'in'
+    WHERE c.accepted = 0`)
   const block = db.prepare('INSERT INTO blocked_peers (peer_id, blocked_at) VALUES (?, ?) ON CONFLICT (peer_id) DO NOTHING')
 
   const decline = db.transaction((peer: string, shouldBlock: boolean, at: number): number => {
@@ -133,6 +155,11 @@ export function requestInbox (components: RequestInboxComponents): RequestInbox 
       const at = options.at ?? now()
       assertTimestamp('at', at)
       return decline.immediate(peer, options.block === true, at)
+    },
+    usage (peer) {
+      const one = peerUsage.get(peer) ?? { messages: 0, bytes: 0 }
+      const all = totalUsage.get() ?? { messages: 0, bytes: 0 }
+      return { peerMessages: one.messages, peerBytes: one.bytes, totalMessages: all.messages, totalBytes: all.bytes }
     }
   }
 }

@@ -17,13 +17,10 @@ import type { ConformanceReport } from '../../src/conformance/index.js'
 import type { Libp2p } from '@libp2p/interface'
 
 /**
- * Rules natter does not meet yet because the work that makes it do so is in
- * another branch (protocol 1.1 errata 7 and 8, engineer `faults`); empty once
- * it has landed. Every other MUST rule must pass.
+ * Rules natter does not meet yet, each with the reason; every other MUST rule must pass.
+ * (Empty: the single-use FETCH nonce of erratum 8 landed with `faults`.)
  */
-const PENDING: string[] = [
-  'a second FETCH over the same nonce: UNAUTHORIZED (single-use, 1.1)'
-]
+const PENDING: string[] = []
 
 describe('natter conformance', () => {
   const h = harness()
@@ -56,6 +53,10 @@ describe('natter conformance', () => {
       '§8.5.1 POW_REQUIRED for a stamp already accepted (replayed on a new envelope)',
       '§9.4 FETCH with the recipient\'s signature over the nonce returns the deposited envelope',
       '§9.3 QUOTA_EXCEEDED once a depositor\'s quota is full (natter: 200), nothing else changes',
+      '§9.3 STAMP_REQUIRED (1.1) for a stranger\'s first unstamped deposit',
+      '§9.4 a second FETCH over the same nonce: UNAUTHORIZED (single-use, 1.1)',
+      '§9.2 INVALID, then close (not reset), for an undecodable request',
+      '§6.8 INVALID for a ratchet message replayed in a new envelope (its message key was used)',
       '§7 a fresh node reaches the inviter through the invite\'s addresses'
     ]) {
       expect(passed, rule).toContain(rule)

@@ -28,7 +28,8 @@ describe('natter daemon', () => {
     expect(d.info.api).toMatchObject({ transport: 'unix', path: join(d.home, 'api.sock') })
 
     const config = JSON.parse(await readFile(join(d.home, 'config.json'), 'utf8'))
-    expect(config).toMatchObject({ mdns: true, api: 'api.sock' })
+    // the first run's flags (--listen, --no-mdns from the harness) are kept in the config it creates
+    expect(config).toMatchObject({ mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], api: 'api.sock' })
     expect((await stat(join(d.home, 'api.token'))).mode & 0o777).toBe(0o600)
     expect((await readFile(join(d.home, 'api.token'), 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/)
     expect((await stat(join(d.home, 'api.sock'))).mode & 0o777).toBe(0o600)

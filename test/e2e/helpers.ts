@@ -60,6 +60,8 @@ export interface PtyHandle {
   pty: IPty
   /** Everything shown so far, without ANSI escapes. */
   output(): string
+  /** Everything the program wrote so far, exactly (escapes included). */
+  raw(): string
   /** Waits until the screen output matches. */
   waitFor(pattern: string | RegExp, timeoutMs?: number): Promise<void>
   write(data: string): void
@@ -67,7 +69,7 @@ export interface PtyHandle {
 }
 
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\u001b[78]/g
 
 /** Removes terminal escape sequences. */
 export function stripAnsi (text: string): string {
@@ -186,6 +188,7 @@ export function harness () {
       return {
         pty,
         output: () => stripAnsi(out),
+        raw: () => out,
         // woken by the terminal's output, not by polling
         async waitFor (pattern, timeoutMs = 15_000) {
           const matches = (): boolean => typeof pattern === 'string' ? stripAnsi(out).includes(pattern) : pattern.test(stripAnsi(out))

@@ -56,7 +56,8 @@ describe('two daemons chatting through the CLI', () => {
     expect(piped.code).toBe(0)
     expect(piped.stdout).toMatch(/^delivered to alice \(id [0-9a-f]+\)\n$/)
     const plain = await h.natter(['history', 'bob', '--limit', '1'], { home: alice.home })
-    expect(plain.stdout).toMatch(/^\[\d\d:\d\d\] bob: line one\nline two\n$/)
+    // later lines of a message are indented under a ┆, so none can pose as another sender's line
+    expect(plain.stdout).toMatch(/^\[\d\d:\d\d\] bob: line one\n {8}┆ line two\n$/)
 
     const [contacts, peers, ping] = await Promise.all([
       h.json<{ contacts: Array<{ name: string }> }>(['contacts', 'list'], { home: alice.home }),

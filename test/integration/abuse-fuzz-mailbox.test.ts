@@ -20,6 +20,7 @@ import { DEFAULT_LIMIT_FRAMES, FUZZ_FRAMES, Rng, UNLIMITED, buildCorpus, fuzzSee
 import { nodeFactory } from '../helpers/nodes.js'
 import type { RawPeer } from '../helpers/fuzz.js'
 import type { IncomingMessage } from '../../src/index.js'
+import { payer } from '../helpers/mailbox.js'
 
 const text = (t: string): Payload => ({ type: Payload.Type.TEXT, text: t, seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED })
 
@@ -33,7 +34,7 @@ describe('fuzzing the mailbox handler', () => {
 
   /** Fetches everything `who` holds at the mailbox `at` for it, acknowledging it. */
   async function fetchAll (who: RawPeer, at: { addresses: string[], peerId: string }): Promise<Uint8Array[]> {
-    const client = new MailboxClient(await who.libp2p.dialProtocol(multiaddr(at.addresses[0]!), MAILBOX_PROTOCOL))
+    const client = new MailboxClient(await who.libp2p.dialProtocol(multiaddr(at.addresses[0]!), MAILBOX_PROTOCOL), payer(who, at))
     const got: Uint8Array[] = []
     try {
       await client.fetchAll(who.key, who.bytes, parsePeerId(at.peerId).bytes, async (envelopes) => {
@@ -54,7 +55,7 @@ describe('fuzzing the mailbox handler', () => {
     const depositor = await raws.create()
     const recipient = await raws.create()
     const held: Uint8Array[] = []
-    const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(target.addresses[0]!), MAILBOX_PROTOCOL))
+    const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(target.addresses[0]!), MAILBOX_PROTOCOL), payer(depositor, target))
     for (let i = 0; i < 5; i++) {
       const sealed = await sealEnvelope({ senderKey: depositor.key, sender: depositor.bytes, recipient: parsePeerId(recipient.libp2p.peerId.toString()), payload: text(`held ${i}`) })
       await client.deposit(sealed.bytes)
@@ -139,7 +140,7 @@ describe('fuzzing the mailbox handler', () => {
       runFuzz({ connection, protocol: mailboxProtocol, rng: rng.fork(), total: DEFAULT_LIMIT_FRAMES, workers: 4, next: mailboxFrames(corpus, fuzzer.bytes, true) }),
       (async () => {
         // another stranger deposits within its own burst, unaffected by the fuzzer's
-        const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(target.addresses[0]!), MAILBOX_PROTOCOL))
+        const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(target.addresses[0]!), MAILBOX_PROTOCOL), payer(depositor, target))
         const sent: string[] = []
         for (let i = 0; i < 20; i++) {
           const sealed = await sealEnvelope({ senderKey: depositor.key, sender: depositor.bytes, recipient: parsePeerId(recipient.libp2p.peerId.toString()), payload: text(`deposit ${i}`) })

@@ -28,6 +28,7 @@ import type { RawPeer } from '../helpers/fuzz.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
+import { depositStamp, payer } from '../helpers/mailbox.js'
 
 /** The proof-of-work difficulty the recipients in these tests demand. */
 const POW = 10
@@ -52,7 +53,7 @@ async function channel (from: RawPeer, to: Natter): Promise<DmChannel> {
 
 /** A mailbox session from a raw peer with a node. */
 async function mailbox (from: RawPeer, at: Natter): Promise<MailboxClient> {
-  return new MailboxClient(await from.libp2p.dialProtocol(multiaddr(at.addresses[0]!), MAILBOX_PROTOCOL))
+  return new MailboxClient(await from.libp2p.dialProtocol(multiaddr(at.addresses[0]!), MAILBOX_PROTOCOL), payer(from, at))
 }
 
 /** Everything a mailbox holds for a raw peer (fetched, not acknowledged). */
@@ -323,10 +324,33 @@ describe('hostile peers and unsolicited messages', () => {
       await dm.send(first.id, first.bytes)
       expect(bob.requests()).toHaveLength(1)
       expect(bob.declineRequest(stranger.libp2p.peerId.toString())).toBe(1)
-      await expect(dm.send(first.id, first.bytes), 'the same envelope').rejects.toMatchObject(refused)
       const reused = await envelope(stranger, bob.peerId, 'a new message, the old stamp', { stamp: good })
       await expect(dm.send(reused.id, reused.bytes), 'the same stamp').rejects.toMatchObject(refused)
       expect(bob.requests()).toEqual([])
+    })
+
+    it('a declined message is still a duplicate: the same envelope, or the same id with a new stamp, is acknowledged and never shown again (issue 11 erratum 7)', async () => {
+      const dataDir = await nodes.tempDir()
+      const bob = await nodes.create({ dataDir, rateLimits: { dm: { stranger: { rate: 0, burst: 20 } } } })
+      const stranger = await raws.create()
+      const dm = await channel(stranger, bob)
+      const first = await envelope(stranger, bob.peerId, 'first contact', { stamp: await stamp(stranger, bob.peerId) })
+      await dm.send(first.id, first.bytes)
+      expect(bob.declineRequest(stranger.libp2p.peerId.toString())).toBe(1)
+
+      // the very same envelope (a retry, or a mailbox copy): OK, as for any duplicate (PROTOCOL.md §4.3)
+      await dm.send(first.id, first.bytes)
+      // a sender that follows §8.5.2 after a refusal: a new stamp, the same id — still the same message
+      const again = await sealEnvelope({ senderKey: stranger.key, sender: stranger.bytes, recipient: parsePeerId(bob.peerId), payload: text('first contact'), id: first.id, stamp: await stamp(stranger, bob.peerId) })
+      await dm.send(again.id, again.bytes)
+      expect(bob.requests(), 'the declined message does not reappear').toEqual([])
+
+      // and after a restart (the ids are persisted)
+      await bob.stop()
+      const bob2 = await nodes.create({ dataDir, rateLimits: { dm: { stranger: { rate: 0, burst: 20 } } } })
+      const dm2 = await channel(stranger, bob2)
+      await dm2.send(first.id, first.bytes)
+      expect(bob2.requests()).toEqual([])
     })
 
     it('contacts need no stamp', async () => {
@@ -421,8 +445,10 @@ describe('hostile peers and unsolicited messages', () => {
       const recipient = await raws.create()
       const to = recipient.libp2p.peerId.toString()
       const client = await mailbox(stranger, mbox)
+      // the deposit stamp paid up front, so every request below is a deposit
+      const paid = await depositStamp(stranger, mbox, POW)
       for (let i = 0; i < 5; i++) {
-        await client.deposit((await envelope(stranger, to, `deposit ${i}`)).bytes)
+        await client.deposit((await envelope(stranger, to, `deposit ${i}`)).bytes, i === 0 ? { stamp: paid } : {})
       }
       await expect(client.deposit((await envelope(stranger, to, 'one too many')).bytes)).rejects.toMatchObject({ name: 'MailboxRefusedError', status: 'RATE_LIMITED' })
       await client.close()

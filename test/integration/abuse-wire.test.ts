@@ -21,6 +21,7 @@ import type { Natter, IncomingMessage } from '../../src/index.js'
 import type { RawPeer } from '../helpers/fuzz.js'
 import type { Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
+import { payer } from '../helpers/mailbox.js'
 
 const text = (t: string, seq = 1n): Payload => ({ type: Payload.Type.TEXT, text: t, seq, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED })
 const DAY = 24 * 60 * 60 * 1000
@@ -147,7 +148,7 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     await dm.send(e.id, e.bytes)
 
     // the same envelope left at a mailbox bob fetches from: acknowledged (deleted there), not shown again
-    const deposit = new MailboxClient(await alice.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL))
+    const deposit = new MailboxClient(await alice.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL), payer(alice, mbox))
     await deposit.deposit(e.bytes)
     await deposit.close()
     await bob.connect(mbox.addresses[0]!)
@@ -163,7 +164,7 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     const mallory = await raws.create()
     const recipient = await raws.create()
     const to = parsePeerId(recipient.libp2p.peerId.toString())
-    const client = new MailboxClient(await alice.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL))
+    const client = new MailboxClient(await alice.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL), payer(alice, mbox))
     const cases: Array<[string, Uint8Array]> = [
       ['forged sender', (await sealEnvelope({ senderKey: mallory.key, sender: alice.bytes, recipient: to, payload: text('forged') })).bytes],
       ['expired', (await sealEnvelope({ senderKey: alice.key, sender: alice.bytes, recipient: to, payload: text('old'), sentAt: Date.now() - MAX_ENVELOPE_AGE_MS - DAY })).bytes],
@@ -176,7 +177,7 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     }
     await client.deposit((await sealEnvelope({ senderKey: alice.key, sender: alice.bytes, recipient: to, payload: text('fine') })).bytes)
     await client.close()
-    const fetcher = new MailboxClient(await recipient.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL))
+    const fetcher = new MailboxClient(await recipient.libp2p.dialProtocol(multiaddr(mbox.addresses[0]!), MAILBOX_PROTOCOL), payer(recipient, mbox))
     expect(await fetcher.fetchAll(recipient.key, recipient.bytes, parsePeerId(mbox.peerId).bytes, async () => [])).toBe(1)
   })
 

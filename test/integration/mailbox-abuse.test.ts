@@ -8,6 +8,7 @@ import { createNetwork } from '../../src/network/libp2p.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
+import { payer } from '../helpers/mailbox.js'
 
 const text = (t: string): Payload => ({ type: Payload.Type.TEXT, text: t, seq: 1n, receiptIds: [], receiptState: 0 })
 
@@ -33,7 +34,7 @@ describe('mailbox abuse', () => {
     const recipient = await rawPeer()
     const intruder = await rawPeer()
     const recipientPeer = parsePeerId(recipient.libp2p.peerId.toString())
-    const open = async (who: NatterLibp2p): Promise<MailboxClient> => new MailboxClient(await who.dialProtocol(multiaddr(mailbox.addresses[0]!), MAILBOX_PROTOCOL))
+    const open = async (who: NatterLibp2p): Promise<MailboxClient> => new MailboxClient(await who.dialProtocol(multiaddr(mailbox.addresses[0]!), MAILBOX_PROTOCOL), payer(who, mailbox))
 
     const client = await open(depositor.libp2p)
     const ids: Uint8Array[] = []
@@ -72,7 +73,7 @@ describe('mailbox abuse', () => {
     const mailbox = await nodes.create({ mailbox: false })
     const depositor = await rawPeer()
     const sealed = await sealEnvelope({ senderKey: depositor.key, sender: depositor.bytes, recipient: parsePeerId(mailbox.peerId), payload: text('x') })
-    const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(mailbox.addresses[0]!), MAILBOX_PROTOCOL))
+    const client = new MailboxClient(await depositor.libp2p.dialProtocol(multiaddr(mailbox.addresses[0]!), MAILBOX_PROTOCOL), payer(depositor, mailbox))
     await expect(client.deposit(sealed.bytes)).rejects.toMatchObject({ name: 'MailboxRefusedError', status: 'DISABLED' })
   })
 })

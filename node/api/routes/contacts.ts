@@ -8,8 +8,9 @@
  * @module
  */
 import { z } from 'zod'
-import { decodeInvite, isInvite } from '../../../src/index.js'
+import { ContactExistsError, decodeInvite, INVITE_PREFIX, InvalidPeerIdError, isInvite } from '../../../src/index.js'
 import { ContactNotFoundError } from '../../errors.js'
+import { BadRequestError } from '../errors.js'
 import { silentLog } from '../../log.js'
 import { parseRequest } from '../validate.js'
 import type { Log } from '../../log.js'
@@ -27,7 +28,8 @@ export interface ContactRoutesComponents {
 
 const Name = z.string({ error: 'a name is required' }).min(1, 'must not be empty')
 const AddBody = z.strictObject({
-  name: Name,
+  /** Left out: the name the invite suggests. */
+  name: Name.optional(),
   peer: z.string({ error: 'a peer id or invite is required' }).min(1, 'must not be empty')
 })
 const RenameBody = z.strictObject({ name: Name })
@@ -43,6 +45,39 @@ export function mustGetContact (messenger: Messenger, key: string): ContactView 
     throw new ContactNotFoundError(`${key} is not a contact`)
   }
   return contact
+}
+
+/** A pasted invite that lost its `natter:` prefix gets a clear error, not "not a peer id". */
+function checkInvitePrefix (value: string): void {
+  if (isInvite(value) || !/^[A-Za-z0-9_-]{40,}$/.test(value) || value.startsWith('12D3Koo') || value.startsWith('Qm')) {
+    return
+  }
+  try {
+    decodeInvite(INVITE_PREFIX + value)
+  } catch {
+    return
+  }
+  throw new InvalidPeerIdError(`that looks like an invite without its "${INVITE_PREFIX}" prefix; paste the whole invite, starting with ${INVITE_PREFIX}`)
+}
+
+/**
+ * The name an invite suggests, when the user gave none. A suggested name
+ * never takes over an existing contact: a stranger's invite named "bob" must
+ * not look like bob's key change.
+ */
+function nameFromInvite (messenger: Messenger, invite: { peerId: string, name: string } | undefined): string {
+  const name = invite?.name.trim() ?? ''
+  if (invite == null) {
+    throw new BadRequestError('name: give a name for a contact added by peer id (natter contacts add <name> <peer id>)')
+  }
+  if (name === '') {
+    throw new BadRequestError('name: this invite suggests no name; give one (natter contacts add <name> <invite>)')
+  }
+  const existing = messenger.contacts.get(name)
+  if (existing != null && existing.peerId !== invite.peerId) {
+    throw new ContactExistsError(`the invite suggests the name "${name}", which is already your contact ${existing.peerId}; give another name (natter contacts add <name> <invite>)`, { field: 'name' })
+  }
+  return name
 }
 
 /** The contact routes. */
@@ -65,9 +100,12 @@ export function contactRoutes (components: ContactRoutesComponents): Route[] {
       method: 'POST',
       path: '/v1/contacts',
       async handle ({ body, signal }) {
-        const { name, peer } = parseRequest(AddBody, body)
+        const { name: given, peer } = parseRequest(AddBody, body)
         const value = peer.trim()
-        const bootstrap = isInvite(value) ? decodeInvite(value).addresses : []
+        checkInvitePrefix(value)
+        const invite = isInvite(value) ? decodeInvite(value) : undefined
+        const bootstrap = invite?.addresses ?? []
+        const name = given ?? nameFromInvite(messenger, invite)
         const contact = await messenger.contacts.add(name, value)
         if (contact.keyChanged) {
           // the name is taken by the contact's pinned key: the new one waits for the user, and is

@@ -40,7 +40,8 @@ export function nodeRoutes (components: NodeRoutesComponents): Route[] {
           presence: messenger.ownPresence(),
           pid: process.pid,
           home: components.home,
-          connections: messenger.connectedPeers.length
+          connections: messenger.connectedPeers.length,
+          storage: messenger.storage()
         }
         return { body }
       }

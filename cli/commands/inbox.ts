@@ -1,0 +1,49 @@
+/**
+ * `natter inbox`: your conversations, the most recent first, with unread
+ * counts, the last message and the peer's presence, including accepted
+ * strangers who are not contacts. `natter chat <name>` opens one (and marks
+ * it read); `natter chat` with no name opens the list interactively.
+ *
+ * @module
+ */
+import { formatInboxLine } from '../inbox-view.js'
+import { print, printJson, styleFor } from '../output.js'
+import { clientFor, examples, globals, natterCommand } from '../shared.js'
+import type { Context } from '../context.js'
+import type { Command } from 'commander'
+
+/** Registers `natter inbox`. */
+export function registerInbox (program: Command, ctx: Context): void {
+  program
+    .command('inbox')
+    .description('your conversations: unread counts, last message, presence')
+    .addHelpText('after', examples(
+      ['natter inbox', 'who wrote, what is unread'],
+      ['natter inbox --json', 'as JSON: { conversations: [...], requests }'],
+      ['natter chat', 'pick a conversation interactively']
+    ) + `
+Messages count as read once \`natter chat\` or \`natter history\` has shown
+them (then the sender learns it, if you turned read receipts on with
+\`natter config set read-receipts on\`). Message requests from strangers are
+not listed here: see \`natter requests\`.
+`)
+    .action(async (_options: unknown, cmd: Command) => {
+      const client = await clientFor(ctx, cmd)
+      const inbox = await client.inbox()
+      if (globals(cmd).json === true) {
+        printJson(ctx, inbox)
+        return
+      }
+      const style = styleFor(ctx.stdout, ctx.env)
+      if (inbox.conversations.length === 0) {
+        ctx.stderr.write(`no conversations yet; add a contact with \`${natterCommand(cmd)} contacts add <invite>\`\n`)
+      }
+      const columns = ctx.stdout.columns ?? 100
+      for (const [i, c] of inbox.conversations.entries()) {
+        print(ctx, formatInboxLine(style, c, { index: i + 1, columns }))
+      }
+      if (inbox.requests > 0) {
+        ctx.stderr.write(`${inbox.requests} message request${inbox.requests === 1 ? '' : 's'} from strangers: \`${natterCommand(cmd)} requests\`\n`)
+      }
+    })
+}
