@@ -50,7 +50,7 @@ describe('natter conformance', () => {
       '§3.3 accepts a note of exactly 140 UTF-8 bytes',
       '§5 INVALID, empty id, then close (not reset) on an undecodable frame (65,552 zero bytes)',
       '§4.3 refuses an empty TEXT (1..16384 bytes)',
-      '§8.5.1 POW_REQUIRED for a stamp already accepted (replayed on a new envelope)',
+      '§8.5.1 a stamp on a refused envelope is spent (or not) consistently',
       '§9.4 FETCH with the recipient\'s signature over the nonce returns the deposited envelope',
       '§9.3 QUOTA_EXCEEDED once a depositor\'s quota is full (natter: 200), nothing else changes',
       '§9.3 STAMP_REQUIRED (1.1) for a stranger\'s first unstamped deposit',
