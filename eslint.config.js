@@ -3,7 +3,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/protocol/*.ts', 'src/conformance/kad.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/pb/*.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -52,7 +52,7 @@ async function runOffline (ctx: SuiteContext): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       checkAborted(signal)
       const sent = await alice.send(bobId, `while you were away #${round}`, { wait: 'queued' })
-      while (alice.message(sent.id)?.state !== 'sent') {
+      while (alice.messages.get(sent.id)?.state !== 'sent') {
         checkAborted(signal)
         await new Promise(resolve => setTimeout(resolve, 20))
       }
@@ -61,7 +61,7 @@ async function runOffline (ctx: SuiteContext): Promise<void> {
       bob = await start('bob', { bootstrap })
       const onMessage = (e: CustomEvent<{ id: string }>): void => { if (e.detail.id === sent.id) arrived.resolve() }
       bob.addEventListener('message', onMessage)
-      if (bob.history(alice.peerId, { limit: 1000 }).some(m => m.id === sent.id)) {
+      if (bob.messages.history(alice.peerId, { limit: 1000 }).some(m => m.id === sent.id)) {
         arrived.resolve()
       }
       await Promise.race([arrived.promise, new Promise((_resolve, reject) => signal.addEventListener('abort', () => { reject(new Error('aborted')) }, { once: true }))])

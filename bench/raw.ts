@@ -3,7 +3,7 @@
  * yamux, identify) on loopback in this process, exchanging 1 KiB
  * length-prefixed frames. natter's figures are read as multiples of these.
  */
-import '../src/polyfill.js'
+import { ensurePromiseWithResolvers } from '../src/polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -14,6 +14,8 @@ import { measureLatency, measureRate, withUsage } from './load.js'
 import { checkAborted } from './suite.js'
 import type { Suite, SuiteContext, RateMeasurement } from './suite.js'
 import type { Libp2p, Stream } from '@libp2p/interface'
+
+ensurePromiseWithResolvers()
 
 const ECHO = '/natter-bench/echo/1.0.0'
 const ACK = '/natter-bench/ack/1.0.0'

@@ -8,7 +8,7 @@
  * `--json` prints one JSON document on stdout; progress always goes to stderr.
  * A new suite is a file exporting a {@link Suite}, added to `SUITES`.
  */
-import '../src/polyfill.js'
+import { ensurePromiseWithResolvers } from '../src/polyfill.js'
 import { parseArgs } from 'node:util'
 import { cryptoSuite } from './crypto.js'
 import { natterSealedSuite, natterSuite } from './natter.js'
@@ -18,6 +18,8 @@ import { rawSuite } from './raw.js'
 import { compare, machineInfo, renderText } from './report.js'
 import type { SuiteReport } from './report.js'
 import type { Suite } from './suite.js'
+
+ensurePromiseWithResolvers()
 
 /** Every suite, in the order they run. */
 const SUITES: Suite[] = [rawSuite, natterSuite, natterSealedSuite, offlineSuite, floodSuite, cryptoSuite]

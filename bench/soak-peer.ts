@@ -8,8 +8,10 @@
  * the sender as a contact and prints `got <id>` for every message event.
  * Both print `ready <peer id>` once started.
  */
-import '../src/polyfill.js'
+import { ensurePromiseWithResolvers } from '../src/polyfill.js'
 import { createNatter } from '../src/index.js'
+
+ensurePromiseWithResolvers()
 
 const [dataDir, bootstrap, role, peer, total] = process.argv.slice(2) as [string, string, string, string, string]
 const natter = await createNatter({
@@ -34,7 +36,7 @@ if (role === 'receive') {
 } else {
   say(`ready ${natter.peerId}`)
   // resume after a restart: the store numbers outgoing messages 1, 2, 3, …
-  let next = (natter.history(peer, { limit: 1 }).at(-1)?.seq ?? 0) + 1
+  let next = (natter.messages.history(peer, { limit: 1 }).at(-1)?.seq ?? 0) + 1
   const window = new Set<Promise<unknown>>()
   while (next <= Number(total)) {
     const p = natter.send(peer, `soak ${next++}`, { wait: 'queued' }).finally(() => { window.delete(p) })

@@ -5,7 +5,7 @@
  *
  *   node dist/bench/soak.js [--count 10000] [--chaos-seconds 60] [--seed 42] [--json]
  */
-import '../src/polyfill.js'
+import { ensurePromiseWithResolvers } from '../src/polyfill.js'
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -15,9 +15,11 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createNatter } from '../src/index.js'
-import { loadOrCreateIdentity } from '../src/identity/index.js'
+import { loadOrCreateIdentity } from '../src/keys/identity.js'
 import { openStore } from '../src/store/index.js'
 import type { ChildProcess } from 'node:child_process'
+
+ensurePromiseWithResolvers()
 
 const PEER = fileURLToPath(new URL('./soak-peer.js', import.meta.url))
 const DRAIN_LIMIT_MS = 5 * 60_000

@@ -166,30 +166,30 @@ export function createMessenger (natter: Natter): Messenger {
       rejectKey: (key) => toContactView(natter.contacts.rejectKey(key))
     },
     invite: (name) => natter.invite(name),
-    resolvePeer: (value) => natter.resolvePeer(value.trim()).peerId.toString(),
+    resolvePeer: (value) => natter.contacts.resolve(value.trim()).peerId.toString(),
     nameOf,
     safetyNumber: (key, options) => {
-      const { digits, groups, qr } = natter.safetyNumber(key.trim(), { pending: options.pending === true })
+      const { digits, groups, qr } = natter.contacts.safetyNumber(key.trim(), { pending: options.pending === true })
       return { digits, groups: [...groups], qr }
     },
     exportIdentity: async (passphrase, options) => natter.exportIdentity(passphrase, { contacts: options.contacts }),
     send: async (peer, text, options) => toMessageView(await natter.send(peer, text, options)),
-    history: (peer, options) => natter.history(peer, options).map(toMessageView),
-    markRead: async (peer) => natter.markRead(peer),
-    conversations: () => natter.conversations().map(c => ({ peer: c.peer, unread: c.unread, last: toMessageView(c.lastMessage) })),
-    setReadReceipts: (on) => { natter.setReadReceipts(on) },
-    setPresence: async (status, note) => presenceView(await natter.setPresence({ status, note })),
-    ownPresence: () => presenceView(natter.ownPresence),
-    storage: () => storageView(natter.storageStatus()),
-    presences: () => natter.presences().map(presenceView),
+    history: (peer, options) => natter.messages.history(peer, options).map(toMessageView),
+    markRead: async (peer) => natter.messages.markRead(peer),
+    conversations: () => natter.messages.conversations().map(c => ({ peer: c.peer, unread: c.unread, last: toMessageView(c.lastMessage) })),
+    setReadReceipts: (on) => { natter.messages.setReadReceipts(on) },
+    setPresence: async (status, note) => presenceView(await natter.presence.set({ status, note })),
+    ownPresence: () => presenceView(natter.presence.own()),
+    storage: () => storageView(natter.storage.status()),
+    presences: () => natter.presence.list().map(presenceView),
     connect: async (address, options) => { await natter.connect(address, options) },
     ping: async (peer, options) => natter.ping(peer, options),
-    requests: () => natter.requests().map(toRequestView),
-    acceptRequest: (peer) => { natter.acceptRequest(peer) },
-    declineRequest: (peer, options) => natter.declineRequest(peer, options),
-    block: (peer) => { natter.block(peer) },
-    unblock: (peer) => { natter.unblock(peer) },
-    blocked: () => natter.blocked().map(b => ({ peerId: b.peerId, blockedAt: b.blockedAt })),
+    requests: () => natter.requests.list().map(toRequestView),
+    acceptRequest: (peer) => { natter.requests.accept(peer) },
+    declineRequest: (peer, options) => natter.requests.decline(peer, options),
+    block: (peer) => { natter.blocklist.block(peer) },
+    unblock: (peer) => { natter.blocklist.unblock(peer) },
+    blocked: () => natter.blocklist.list().map(b => ({ peerId: b.peerId, blockedAt: b.blockedAt })),
 
     subscribe (listener) {
       const onMessage = (e: CustomEvent<IncomingMessage>): void => {

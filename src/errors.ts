@@ -1,111 +1,127 @@
 /**
- * Named errors thrown by the natter library. Callers branch on `err.name`
- * (stable strings), never on the message text.
+ * Every error the natter library throws on purpose, in one place. Each is a
+ * {@link NatterError} subclass whose `name` is a stable string (never the
+ * message text); branch on it with `instanceof`, or on `err.name` typed as
+ * {@link ErrorName} across a process boundary (the daemon's API, the CLI's
+ * exit codes and hints are `Record<ErrorName, …>`).
+ *
+ * The classes are declared in their area's `errors.ts` (store, keys,
+ * sessions, mailbox, abuse, ratchet) and here re-exported once.
  *
  * @module
  */
+import {
+  NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, DeliveryTimeoutError,
+  DeliveryRefusedError, InvalidMessageError, MessageTooLargeError, InvalidArgumentError, NotStartedError,
+  MissingServicesError
+} from './base-errors.js'
+import {
+  InvalidStampError, StampExpiredError, StampNotYetValidError, InsufficientWorkError, StampReplayedError, RateLimitedError
+} from './abuse/errors.js'
+import {
+  InvalidBundleError, InvalidSignatureError, IdentityMismatchError, ExpiredBundleError, UnknownPrekeyError, InvalidKeyError,
+  RatchetMessageError, RatchetDecryptError, DuplicateMessageError, TooManySkippedMessagesError, RatchetNotReadyError,
+  CounterExhaustedError, InvalidStateError, SessionMismatchError
+} from './crypto/ratchet/errors.js'
+import { WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, StoredSecretError } from './keys/errors.js'
+import { DepositStampRequiredError, MailboxRefusedError, NoMailboxError } from './mailbox/errors.js'
+import { IdentityKeyChangedError } from './sessions/errors.js'
+import { PingMismatchError } from './network/ping-rtt.js'
+import {
+  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
+  ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
+  InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError, SettingTypeError
+} from './store/errors.js'
 
-/** Base class of every error natter throws on purpose. */
-export class NatterError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'NatterError'
-  }
+export {
+  NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, DeliveryTimeoutError,
+  DeliveryRefusedError, InvalidMessageError, MessageTooLargeError, InvalidArgumentError, NotStartedError,
+  MissingServicesError,
+  InvalidStampError, StampExpiredError, StampNotYetValidError, InsufficientWorkError, StampReplayedError, RateLimitedError,
+  InvalidBundleError, InvalidSignatureError, IdentityMismatchError, ExpiredBundleError, UnknownPrekeyError, InvalidKeyError,
+  RatchetMessageError, RatchetDecryptError, DuplicateMessageError, TooManySkippedMessagesError, RatchetNotReadyError,
+  CounterExhaustedError, InvalidStateError, SessionMismatchError,
+  WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, StoredSecretError,
+  MailboxRefusedError, NoMailboxError, DepositStampRequiredError,
+  IdentityKeyChangedError,
+  PingMismatchError,
+  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
+  ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
+  InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError, SettingTypeError
 }
+export type { InvalidMessageReason } from './base-errors.js'
 
-/** The identity key file exists but cannot be read or parsed. natter never replaces it silently. */
-export class IdentityKeyError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'IdentityKeyError'
-  }
-}
+/**
+ * Every library error class by its `name`. A test checks that each key is
+ * the name its instances carry, so {@link ErrorName} cannot drift.
+ */
+export const ERRORS = {
+  NatterError,
+  IdentityKeyError,
+  InvalidPeerIdError,
+  PeerNotFoundError,
+  PeerUnreachableError,
+  DeliveryTimeoutError,
+  DeliveryRefusedError,
+  InvalidMessageError,
+  MessageTooLargeError,
+  InvalidArgumentError,
+  NotStartedError,
+  MissingServicesError,
+  InvalidStampError,
+  StampExpiredError,
+  StampNotYetValidError,
+  InsufficientWorkError,
+  StampReplayedError,
+  RateLimitedError,
+  InvalidBundleError,
+  InvalidSignatureError,
+  IdentityMismatchError,
+  ExpiredBundleError,
+  UnknownPrekeyError,
+  InvalidKeyError,
+  RatchetMessageError,
+  RatchetDecryptError,
+  DuplicateMessageError,
+  TooManySkippedMessagesError,
+  RatchetNotReadyError,
+  CounterExhaustedError,
+  InvalidStateError,
+  SessionMismatchError,
+  WrongPassphraseError,
+  PassphraseRequiredError,
+  InvalidKeyFileError,
+  StoredSecretError,
+  MailboxRefusedError,
+  NoMailboxError,
+  DepositStampRequiredError,
+  IdentityKeyChangedError,
+  PingMismatchError,
+  StoreError,
+  StoreCorruptError,
+  StoreBusyError,
+  StoreClosedError,
+  StoreVersionError,
+  MigrationError,
+  ContactExistsError,
+  ContactNotFoundError,
+  InvalidContactNameError,
+  NoPendingIdentityKeyError,
+  MessageNotFoundError,
+  MessageIdConflictError,
+  InvalidMessageStateError,
+  RequestNotFoundError,
+  MailboxQuotaExceededError,
+  SettingTypeError
+} as const
 
-/** A string that should be a peer id, multiaddr or invite is malformed. */
-export class InvalidPeerIdError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'InvalidPeerIdError'
-  }
-}
+/** The `name` of every error the library throws on purpose. */
+export type ErrorName = keyof typeof ERRORS
 
-/** The peer could not be found: not connected, no known address, and the DHT lookup came back empty. */
-export class PeerNotFoundError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'PeerNotFoundError'
-  }
-}
+/** Every {@link ErrorName}, for code that maps all of them (exhaustiveness checks, docs). */
+export const ERROR_NAMES: readonly ErrorName[] = Object.freeze(Object.keys(ERRORS) as ErrorName[])
 
-/** The peer's addresses are known but dialling it failed. */
-export class PeerUnreachableError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'PeerUnreachableError'
-  }
-}
-
-/** The recipient did not acknowledge in time. The message may still arrive later. */
-export class DeliveryTimeoutError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'DeliveryTimeoutError'
-  }
-}
-
-/** The recipient answered but refused the message (see `status`). */
-export class DeliveryRefusedError extends NatterError {
-  /** The wire status the recipient gave, e.g. `RATE_LIMITED`, `POW_REQUIRED`, `INVALID`. */
-  readonly status: string
-  /** With `POW_REQUIRED`: the proof-of-work difficulty (bits) the recipient wants. */
-  readonly requiredDifficulty?: number
-  /** With `RATE_LIMITED` or `UNAVAILABLE`: the recipient's hint of when to retry, in ms (absent: no hint). */
-  readonly retryAfterMs?: number
-  constructor (message: string, status: string, options?: ErrorOptions & { requiredDifficulty?: number, retryAfterMs?: number }) {
-    super(message, options)
-    this.name = 'DeliveryRefusedError'
-    this.status = status
-    this.requiredDifficulty = options?.requiredDifficulty
-    this.retryAfterMs = options?.retryAfterMs
-  }
-}
-
-/** Why an input was rejected; stable strings callers and tests may branch on. */
-export type InvalidMessageReason =
-  | 'malformed' | 'too-large' | 'bad-signature' | 'wrong-recipient' | 'decrypt-failed'
-  | 'expired' | 'future' | 'stale' | 'unsupported-version'
-
-/** A frame, envelope or record is malformed, forged, tampered with, misaddressed or out of bounds. */
-export class InvalidMessageError extends NatterError {
-  /** Which check failed. */
-  readonly reason: InvalidMessageReason
-  constructor (message: string, options: ErrorOptions & { reason: InvalidMessageReason }) {
-    super(message, options)
-    this.name = 'InvalidMessageError'
-    this.reason = options.reason
-  }
-}
-
-/** A message, note or frame is over its size limit. */
-export class MessageTooLargeError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'MessageTooLargeError'
-  }
-}
-
-/** An argument given to the API is invalid (bad status, empty text, …). */
-export class InvalidArgumentError extends NatterError {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'InvalidArgumentError'
-  }
-}
-
-/** The node is not running (not started yet, or already stopped). */
-export class NotStartedError extends NatterError {
-  constructor (message = 'natter node is not running', options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'NotStartedError'
-  }
+/** True when `name` is the name of a natter library error. */
+export function isErrorName (name: unknown): name is ErrorName {
+  return typeof name === 'string' && Object.hasOwn(ERRORS, name)
 }

@@ -5,6 +5,11 @@
  * gossipsub and exchange end-to-end encrypted, signed direct messages. There
  * is no server and no operator. The wire protocol is specified in PROTOCOL.md.
  *
+ * Importing the library changes nothing global. On Node 20, `createNatter`
+ * installs `Promise.withResolvers` (which libp2p calls) before it creates a
+ * libp2p node; an embedder that runs its own libp2p node first calls
+ * {@link ensurePromiseWithResolvers}.
+ *
  * @example
  * ```ts
  * import { createNatter } from 'natter'
@@ -15,34 +20,36 @@
  *
  * @module
  */
-import './polyfill.js'
-
 export { createNatter, Natter } from './natter.js'
-export type {
-  NatterInit, NatterEvents, IncomingMessage, SentMessage, SendOptions, Presence, Contacts, Contact, Message,
-  MessageRequest, MessageStateChange, ConversationSummary, BlockedPeer, StorageStatus, RequestLimits
-} from './natter.js'
-export type { HistoryOptions, HistoryCursor, MessageState, OutgoingState, IncomingState } from './store/index.js'
+export type { NatterComponents, MailboxApi, StorageApi, StorageStatus, RequestLimits } from './natter.js'
+export type { NatterInit } from './init.js'
+export { DEFAULT_NATTER_RATE_LIMITS } from './init.js'
+export type { NatterEvents } from './events.js'
+export type { Contacts, Contact, ContactKeyChange } from './contacts/index.js'
+export type { Messages, SendOptions, SentMessage } from './messaging/api.js'
+export type { IncomingMessage, MessageStateChange, Via } from './messaging/types.js'
+export type { Requests, MessageRequest } from './requests/index.js'
+export type { Blocklist, BlockedPeer } from './blocklist/index.js'
+export type { PresenceApi, Presence, Status, PresenceStatus } from './presence/index.js'
+export type { Message, ConversationSummary, HistoryOptions, HistoryCursor, MessageState, OutgoingState, IncomingState, Store } from './store/index.js'
+export { openStore } from './store/index.js'
 export { encodeInvite, decodeInvite, isInvite, INVITE_PREFIX } from './invite.js'
 export type { Invite } from './invite.js'
-export {
-  StoreError, StoreCorruptError, StoreBusyError, StoreClosedError, StoreVersionError, MigrationError, ContactExistsError,
-  ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
-  InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError
-} from './store/index.js'
-export { MailboxRefusedError, NoMailboxError } from './mailbox/errors.js'
 export { MAILBOX_PROTOCOL } from './mailbox/protocol.js'
-export type { Status, PresenceStatus } from './presence/record.js'
-export { PRESENCE_TOPIC, MAX_NOTE_BYTES } from './presence/record.js'
-export { DM_PROTOCOL } from './dm/protocol.js'
-export { DHT_PROTOCOL } from './network/libp2p.js'
+export { PRESENCE_TOPIC, MAX_NOTE_BYTES } from './presence/constants.js'
+export { DM_PROTOCOL } from './dm/constants.js'
+export { DHT_PROTOCOL } from './network/constants.js'
+export { natterServices, createNetwork } from './network/libp2p.js'
+export type { NatterLibp2p, NatterServices, NatterServicesInit, ServicePolicies, NetworkInit } from './network/libp2p.js'
+export { natterServicePolicies } from './policies.js'
+export { ensurePromiseWithResolvers } from './polyfill.js'
+export { DEFAULT_RATE_LIMITS } from './abuse/constants.js'
+export type { RateLimitTiers, RateLimitRule } from './abuse/index.js'
 export { MAX_TEXT_BYTES, MAX_ENVELOPE_BYTES } from './crypto/envelope.js'
-export type { Passphrase } from './identity/index.js'
-export {
-  WrongPassphraseError, PassphraseRequiredError, InvalidKeyFileError, importIdentity, setPassphrase, identityFileStatus, BACKUP_PREFIX
-} from './keys/index.js'
+export { loadOrCreateIdentity } from './keys/identity.js'
+export type { Passphrase } from './keys/identity.js'
+export { importIdentity, setPassphrase, identityFileStatus, BACKUP_PREFIX } from './keys/index.js'
 export type { IdentityFileStatus, ImportIdentityOptions, ImportIdentityResult, SetPassphraseOptions } from './keys/index.js'
-export { IdentityKeyChangedError, safetyNumber, PREKEY_NAMESPACE } from './sessions/index.js'
+export { safetyNumber, PREKEY_NAMESPACE } from './sessions/index.js'
 export type { SafetyNumber } from './sessions/index.js'
-export type { ContactKeyChange } from './sessions/key-change.js'
 export * from './errors.js'

@@ -9,9 +9,9 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { InvalidPeerIdError } from './errors.js'
+import { InvalidPeerIdError } from './base-errors.js'
 import { parsePeerId, peerFromBytes } from './crypto/peer.js'
-import { Invite as InviteMessage } from './protocol/invite.js'
+import { Invite as InviteMessage } from './pb/invite.js'
 
 /** The prefix every invite string starts with. */
 export const INVITE_PREFIX = 'natter:'

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { NatterError } from '../errors.js'
+import { NatterError } from '../base-errors.js'
 
 /**
  * A proof-of-work stamp is malformed (bad encoding, unknown version, field out
@@ -88,26 +88,6 @@ export class RateLimitedError extends NatterError {
     super(message, options)
     this.name = 'RateLimitedError'
     this.retryAfterMs = details.retryAfterMs
-    this.peerId = details.peerId
-    this.kind = details.kind
-  }
-}
-
-/** Opening another stream would exceed a per-peer or the global concurrency cap. */
-export class TooManyStreamsError extends NatterError {
-  /** Which cap was hit: the peer's cap for this kind, or the cap over all peers. */
-  readonly scope: 'peer' | 'global'
-  /** The cap that was hit. */
-  readonly limit: number
-  /** The peer that asked. */
-  readonly peerId: string
-  /** The kind of stream asked for. */
-  readonly kind: string
-  constructor (message: string, details: { scope: 'peer' | 'global', limit: number, peerId: string, kind: string }, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'TooManyStreamsError'
-    this.scope = details.scope
-    this.limit = details.limit
     this.peerId = details.peerId
     this.kind = details.kind
   }

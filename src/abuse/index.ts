@@ -8,8 +8,9 @@
  *   message.
  * - **Rate limiting** ({@link createRateLimiter}): token buckets per peer and
  *   kind of request, stricter for strangers than for contacts.
- * - **Concurrency limiting** ({@link createConcurrencyLimiter}): caps on
- *   streams held at once per peer and kind, and overall.
+ *
+ * Concurrent streams are capped by libp2p itself (`maxInboundStreams` per
+ * protocol handler, PROTOCOL.md §8.7), not here.
  *
  * The wire format and acceptance rules are specified in PROTOCOL.md §8.
  *
@@ -41,8 +42,7 @@ export {
   StampNotYetValidError,
   InsufficientWorkError,
   StampReplayedError,
-  RateLimitedError,
-  TooManyStreamsError
+  RateLimitedError
 } from './errors.js'
 
 export {
@@ -80,11 +80,3 @@ export type {
   ConsumeOptions,
   RateLimiter
 } from './rate-limit.js'
-
-export {
-  DEFAULT_STREAM_LIMITS,
-  DEFAULT_STREAM_LIMIT,
-  DEFAULT_MAX_TOTAL_STREAMS,
-  createConcurrencyLimiter
-} from './concurrency.js'
-export type { ConcurrencyLimiterInit, ConcurrencyLimiter, Release } from './concurrency.js'

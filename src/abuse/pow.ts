@@ -16,33 +16,9 @@ import {
 } from './errors.js'
 import type { ReplayCache } from './replay-cache.js'
 
-/** The only stamp version defined. */
-export const STAMP_VERSION = 1
+import { STAMP_VERSION, STAMP_DOMAIN, STAMP_ENCODED_LENGTH, DEFAULT_DIFFICULTY, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_FUTURE_MS, DEFAULT_YIELD_EVERY } from './constants.js'
 
-/** Domain-separation tag that starts every hash input (13 ASCII bytes). */
-export const STAMP_DOMAIN = 'natter-pow-v1'
-
-/** Length in bytes of an encoded stamp ({@link encodeStamp}). */
-export const STAMP_ENCODED_LENGTH = 18
-
-/**
- * Default difficulty in leading zero bits of the SHA-256 digest, for minting
- * and as the verifier's minimum. 2^20 hashes are expected; this
- * implementation computes 1.07–1.11 million stamp hashes per second on one
- * core of the reference 2-core machine (AMD EPYC, Node 20), so minting takes
- * about 0.95 s on average. The time is geometrically distributed: one stamp in
- * twenty takes over three times the mean.
- */
-export const DEFAULT_DIFFICULTY = 20
-
-/** Default oldest stamp accepted: 24 hours. */
-export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60 * 1000
-
-/** Default clock skew tolerated for stamps dated in the future: 5 minutes. */
-export const DEFAULT_MAX_FUTURE_MS = 5 * 60 * 1000
-
-/** Default number of hashes computed between yields to the event loop (a few ms of work). */
-export const DEFAULT_YIELD_EVERY = 4096
+export { STAMP_VERSION, STAMP_DOMAIN, STAMP_ENCODED_LENGTH, DEFAULT_DIFFICULTY, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_FUTURE_MS, DEFAULT_YIELD_EVERY } from './constants.js'
 
 /** Largest difficulty the encoding can express. */
 const MAX_DIFFICULTY = 255

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { DEFAULT_FALLBACK_RATE_LIMIT, DEFAULT_RATE_LIMITS, DEFAULT_RATE_LIMIT_MAX_PEERS } from './constants.js'
 import { RateLimitedError } from './errors.js'
+import type { RateLimitRule, RateLimitTiers } from './constants.js'
 
 /**
  * A kind of request limited separately. The well-known kinds have default
@@ -14,43 +16,8 @@ import { RateLimitedError } from './errors.js'
  */
 export type RateLimitKind = 'dm' | 'mailbox' | 'presence' | (string & {})
 
-/** A token bucket: holds up to `burst` tokens, refilled at `rate` tokens per second. */
-export interface RateLimitRule {
-  /** Tokens added per second (sustained requests per second). 0 allows only the initial burst. */
-  rate: number
-  /** Bucket size: most requests allowed at once after an idle period. */
-  burst: number
-}
-
-/** The rules for one kind: one for contacts, a stricter one for strangers. */
-export interface RateLimitTiers {
-  contact: RateLimitRule
-  stranger: RateLimitRule
-}
-
-/**
- * Default rules, advice to implementers (PROTOCOL.md §8.6):
- *
- * | kind | contact | stranger |
- * | --- | --- | --- |
- * | `dm` | 2/s, burst 30 | 1 per 30 s, burst 3 |
- * | `mailbox` | 1/s, burst 20 | 1 per 60 s, burst 2 |
- * | `presence` | 1 per 2 s, burst 5 | 1 per 10 s, burst 2 |
- */
-export const DEFAULT_RATE_LIMITS: Readonly<Record<'dm' | 'mailbox' | 'presence', Readonly<RateLimitTiers>>> = Object.freeze({
-  dm: Object.freeze({ contact: { rate: 2, burst: 30 }, stranger: { rate: 1 / 30, burst: 3 } }),
-  mailbox: Object.freeze({ contact: { rate: 1, burst: 20 }, stranger: { rate: 1 / 60, burst: 2 } }),
-  presence: Object.freeze({ contact: { rate: 0.5, burst: 5 }, stranger: { rate: 0.1, burst: 2 } })
-})
-
-/** Rules for kinds with no configured or default rule: contact 1/s burst 10, stranger 1 per 10 s burst 2. */
-export const DEFAULT_FALLBACK_RATE_LIMIT: Readonly<RateLimitTiers> = Object.freeze({
-  contact: { rate: 1, burst: 10 },
-  stranger: { rate: 0.1, burst: 2 }
-})
-
-/** Default for {@link RateLimiterInit.maxPeers}. */
-export const DEFAULT_RATE_LIMIT_MAX_PEERS = 10_000
+export type { RateLimitRule, RateLimitTiers } from './constants.js'
+export { DEFAULT_RATE_LIMITS, DEFAULT_FALLBACK_RATE_LIMIT, DEFAULT_RATE_LIMIT_MAX_PEERS } from './constants.js'
 
 /** Options for {@link createRateLimiter}. */
 export interface RateLimiterInit {

@@ -4,8 +4,9 @@
  * @module
  */
 
-/** Default for {@link ReplayCacheInit.maxEntries}. */
-export const DEFAULT_REPLAY_CACHE_MAX_ENTRIES = 50_000
+import { DEFAULT_REPLAY_CACHE_MAX_ENTRIES } from './constants.js'
+
+export { DEFAULT_REPLAY_CACHE_MAX_ENTRIES } from './constants.js'
 
 /** Options for {@link createReplayCache}. */
 export interface ReplayCacheInit {

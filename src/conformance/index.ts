@@ -16,7 +16,7 @@
  *
  * @module
  */
-import '../polyfill.js'
+import { ensurePromiseWithResolvers } from '../polyfill.js'
 import { dhtChecks } from './checks/dht.js'
 import { dmChecks } from './checks/dm.js'
 import { inviteChecks } from './checks/invite.js'
@@ -58,6 +58,8 @@ export interface ConformanceInit {
  * `/p2p/<Ed25519 peer id>`; every other problem is a result in the report.
  */
 export async function runConformance (init: ConformanceInit): Promise<ConformanceReport> {
+  // libp2p v3 on Node 20 needs Promise.withResolvers before any probe starts
+  ensurePromiseWithResolvers()
   const all: Record<ConformanceGroup, CheckGroup> = {
     transport: transportChecks,
     dht: dhtChecks,

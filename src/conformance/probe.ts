@@ -15,6 +15,7 @@ import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { createLibp2p } from 'libp2p'
 import { createNetwork } from '../network/libp2p.js'
+import { natterServicePolicies } from '../policies.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { Ed25519PrivateKey, Libp2p, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -81,7 +82,7 @@ export async function pubsubProbe (): Promise<Probe<PubsubLibp2p>> {
 /** Starts a full probe (DHT server, gossipsub) listening on loopback. */
 export async function fullProbe (): Promise<Probe<NatterLibp2p>> {
   const key = await generateKeyPair('Ed25519')
-  const libp2p = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 50 })
+  const libp2p = await createNetwork({ ...natterServicePolicies(), privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 50 })
   await libp2p.start()
   return { libp2p, key, bytes: libp2p.peerId.toMultihash().bytes }
 }

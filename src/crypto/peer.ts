@@ -3,7 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { peerIdFromMultihash, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { InvalidMessageError, InvalidPeerIdError } from '../errors.js'
+import { InvalidMessageError, InvalidPeerIdError } from '../base-errors.js'
 import type { Ed25519PublicKey, PeerId } from '@libp2p/interface'
 
 /** A peer id whose public key (Ed25519) is embedded in it, as every natter identity is. */

@@ -3,27 +3,20 @@
  * exchange of envelopes and replies over a long-lived stream. This file only
  * speaks the wire; what to do with an envelope is the caller's decision.
  */
-import { logger } from '@libp2p/logger'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
-import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../errors.js'
-import { DmRequest, DmResponse } from '../protocol/dm.js'
+import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../base-errors.js'
+import { DmRequest, DmResponse } from '../pb/dm.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES } from '../crypto/envelope.js'
 import { closeAfterReply, CLOSE_GRACE_MS } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
-import type { Connection, Stream } from '@libp2p/interface'
+import { DM_IDLE_TIMEOUT_MS, DM_PROTOCOL, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
+import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
 export { DmRequest, DmResponse }
 
-const log = logger('natter:dm')
-
-/** Protocol id of direct messages. */
-export const DM_PROTOCOL = '/natter/dm/1.0.0'
-/** Largest DM frame (a DmRequest carrying the largest envelope). */
-export const MAX_DM_FRAME_BYTES = MAX_ENVELOPE_BYTES + 16
-/** An inbound stream with no complete frame for this long is closed. */
-export const DM_IDLE_TIMEOUT_MS = 60_000
+export { DM_PROTOCOL, MAX_DM_FRAME_BYTES, DM_IDLE_TIMEOUT_MS, RATE_LIMIT_PAUSE_MS }
 
 /** The verdict on one received envelope. */
 export interface DmVerdict {
@@ -41,6 +34,8 @@ export interface DmVerdict {
 export interface DmHandlerInit {
   /** Decides on each received envelope. Must not throw. */
   onEnvelope(envelope: Uint8Array, from: string): Promise<DmVerdict>
+  /** Where the stream's end is told. @default silent */
+  log?: Logger
   /** @default DM_IDLE_TIMEOUT_MS */
   idleTimeoutMs?: number
   /**
@@ -51,9 +46,6 @@ export interface DmHandlerInit {
    */
   rateLimitPauseMs?: number
 }
-
-/** How long a DM stream stays unread after a RATE_LIMITED reply. */
-export const RATE_LIMIT_PAUSE_MS = 1000
 
 /** After a refusal that ends a stream, how long the remote has to close its side before the stream is reset. */
 export const DM_CLOSE_GRACE_MS = CLOSE_GRACE_MS
@@ -81,23 +73,23 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         }
         const name = (err as Error).name
         if (name === 'InvalidDataLengthError') {
-          await refuse(lp, stream, from, DmResponse.Status.TOO_LARGE, `frame exceeds ${MAX_DM_FRAME_BYTES} bytes`)
+          await refuse(lp, stream, from, DmResponse.Status.TOO_LARGE, `frame exceeds ${MAX_DM_FRAME_BYTES} bytes`, init.log)
           return
         }
         if (name === 'InvalidDataLengthLengthError') {
           // no frame within the limit needs this prefix (§10): the stream ends, without a reply
-          log('dm stream from %s sent an over-long length prefix: closing', from)
+          init.log?.('dm stream from %s sent an over-long length prefix: closing', from)
           break
         }
         if (name === 'TimeoutError' || name === 'AbortError') {
-          log('dm stream from %s idle for %d ms: closing', from, idleTimeoutMs)
+          init.log?.('dm stream from %s idle for %d ms: closing', from, idleTimeoutMs)
           break
         }
         throw err
       }
       const parsed = parseDmRequest(frame.subarray())
       if (parsed.id == null) {
-        await refuse(lp, stream, from, parsed.status, parsed.error)
+        await refuse(lp, stream, from, parsed.status, parsed.error, init.log)
         return
       }
       const { id, envelope } = parsed
@@ -110,7 +102,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
     }
     await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
   } catch (err) {
-    log('resetting dm stream from %s: %s', from, (err as Error).message)
+    init.log?.('resetting dm stream from %s: %s', from, (err as Error).message)
     stream.abort(err as Error)
   }
 }
@@ -149,8 +141,8 @@ export function parseDmRequest (frame: Uint8Array): ParsedDmRequest {
 }
 
 /** Replies to a request that ends the stream, then closes it (never resets it after a reply). */
-async function refuse (lp: LengthPrefixedStream<Stream>, stream: Stream, from: string, status: DmResponse.Status, error: string): Promise<void> {
-  log('refusing a frame from %s (%s): %s', from, DmResponse.Status[status], error)
+async function refuse (lp: LengthPrefixedStream<Stream>, stream: Stream, from: string, status: DmResponse.Status, error: string, log?: Logger): Promise<void> {
+  log?.('refusing a frame from %s (%s): %s', from, DmResponse.Status[status], error)
   await reply(lp, { id: new Uint8Array(0), status, error, requiredDifficulty: 0, retryAfterMs: 0 })
   await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
 }
@@ -242,7 +234,7 @@ export class DmChannel {
         })
       }
     } catch (err) {
-      if (options.signal?.aborted === true && (err as Error).name !== 'DeliveryRefusedError') {
+      if (options.signal?.aborted === true && !(err instanceof DeliveryRefusedError)) {
         throw new DeliveryTimeoutError('no acknowledgement from the recipient in time', { cause: err })
       }
       throw err

@@ -2,13 +2,13 @@
  * Outbound direct messages: one pipelined DM stream per peer, opened on
  * demand (connecting through the DHT when needed) and replaced when it dies.
  */
-import { logger } from '@libp2p/logger'
+import { DeliveryRefusedError, DeliveryTimeoutError } from '../base-errors.js'
 import { connectToPeer } from '../network/connectivity.js'
+import type { Dialer } from '../network/connectivity.js'
 import { DM_PROTOCOL, DmChannel } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
-
-const log = logger('natter:dm:sender')
+import type { ComponentLogger } from '@libp2p/interface'
 
 /** Delivers envelopes to peers directly. */
 export interface DmSender {
@@ -22,8 +22,16 @@ export interface DmSender {
   close(): Promise<void>
 }
 
+/** What the sender needs. */
+export interface DmSenderComponents {
+  libp2p: Pick<NatterLibp2p, 'dialProtocol'> & Dialer
+  logger: ComponentLogger
+}
+
 /** Creates the sender over a running libp2p node. */
-export function createDmSender (libp2p: NatterLibp2p): DmSender {
+export function createDmSender (components: DmSenderComponents): DmSender {
+  const { libp2p } = components
+  const log = components.logger.forComponent('natter:dm:sender')
   const channels = new Map<string, Promise<DmChannel>>()
 
   async function channel (recipient: Ed25519Peer, signal: AbortSignal): Promise<DmChannel> {
@@ -59,9 +67,8 @@ export function createDmSender (libp2p: NatterLibp2p): DmSender {
           await open.send(id, envelope, { signal })
           return
         } catch (err) {
-          const name = (err as Error).name
           // a stream that died under us (peer restarted, connection dropped) gets one fresh try
-          if (attempt > 0 || name === 'DeliveryRefusedError' || name === 'DeliveryTimeoutError' || signal.aborted) {
+          if (attempt > 0 || err instanceof DeliveryRefusedError || err instanceof DeliveryTimeoutError || signal.aborted) {
             throw err
           }
           log('dm stream to %p failed (%s); retrying on a new stream', recipient.peerId, (err as Error).message)

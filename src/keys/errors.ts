@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { NatterError } from '../errors.js'
+import { NatterError } from '../base-errors.js'
 
 /**
  * The passphrase does not open the encrypted key file or backup (or the file

@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { IdentityKeyError } from '../errors.js'
-import { IDENTITY_FILE, decodeIdentity, writeSecretFile } from '../identity/index.js'
+import { IdentityKeyError } from '../base-errors.js'
+import { IDENTITY_FILE, decodeIdentity, writeSecretFile } from './identity.js'
 import { PassphraseRequiredError } from './errors.js'
 import { KeyFileKind, decryptKeyFile, encryptKeyFile, isEncryptedKeyFile, normalizePassphrase } from './key-file.js'
 import type { ScryptParams } from './key-file.js'

@@ -1,6 +1,7 @@
 /**
- * Keys at rest: the passphrase-encrypted key-file format, passphrase
- * management of the identity key file, encrypted identity backups, and the
+ * Keys at rest: the identity key file (loaded or created by
+ * {@link loadOrCreateIdentity}), the passphrase-encrypted key-file format,
+ * passphrase management of the identity key file, encrypted identity backups, and the
  * data key that encrypts the secrets kept in the store.
  *
  * @example
@@ -23,6 +24,8 @@ export { BACKUP_PREFIX, createBackup, importIdentity, readBackup } from './backu
 export type { BackupContact, BackupContents, CreateBackupOptions, ImportIdentityOptions, ImportIdentityResult } from './backup.js'
 export { createSecretBox, deriveDataKey } from './data-key.js'
 export type { SecretBox } from './data-key.js'
+export { IDENTITY_FILE, loadOrCreateIdentity } from './identity.js'
+export type { Passphrase, LoadIdentityOptions } from './identity.js'
 export { identityFileStatus, setPassphrase } from './identity-file.js'
 export type { IdentityFileStatus, SetPassphraseOptions } from './identity-file.js'
 export {

@@ -30,7 +30,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../base-errors.js'
 import { InvalidKeyFileError, WrongPassphraseError } from './errors.js'
 
 /** First bytes of every encrypted key file and backup. */

@@ -1,4 +1,4 @@
-import { NatterError } from '../errors.js'
+import { NatterError } from '../base-errors.js'
 
 /** A mailbox peer refused a request; `status` is the wire status (e.g. `QUOTA_EXCEEDED`, `UNAUTHORIZED`). */
 export class MailboxRefusedError extends NatterError {

@@ -4,7 +4,6 @@
  * them back with a signed challenge. Wire only; quotas and storage are the
  * backend's business.
  */
-import { logger } from '@libp2p/logger'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
@@ -16,14 +15,12 @@ import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
 import { isTransientStoreError } from '../store/faults.js'
 import { DEFAULT_DIFFICULTY, encodeStamp, mintStamp } from '../abuse/index.js'
-import { EnvelopeBody, SignedEnvelope } from '../protocol/envelope.js'
-import { MailboxRequest, MailboxResponse } from '../protocol/mailbox.js'
-import type { Connection, Ed25519PrivateKey, Stream } from '@libp2p/interface'
+import { EnvelopeBody, SignedEnvelope } from '../pb/envelope.js'
+import { MailboxRequest, MailboxResponse } from '../pb/mailbox.js'
+import type { Connection, Ed25519PrivateKey, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
 export { MailboxRequest, MailboxResponse }
-
-const log = logger('natter:mailbox')
 
 /** Protocol id of the mailbox protocol. */
 export const MAILBOX_PROTOCOL = '/natter/mailbox/1.0.0'
@@ -72,6 +69,8 @@ export interface MailboxBackend {
   ack(recipient: string, ids: Uint8Array[]): void | Promise<void>
   /** Optional admission check per request (rate limits, block list); throw to refuse. */
   admit?(peer: string, type: MailboxRequest.Type): void
+  /** Where the end of a served stream is told. @default silent */
+  log?: Logger
 }
 
 /** Serves one inbound mailbox stream. */
@@ -107,7 +106,7 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
       try {
         request = MailboxRequest.decode(frame, { limits: { ids: MAX_ACK_IDS } })
       } catch (err) {
-        log('undecodable mailbox request from %s: %s', remote, (err as Error).message)
+        backend.log?.('undecodable mailbox request from %s: %s', remote, (err as Error).message)
         await send({ status: MailboxResponse.Status.INVALID, error: 'malformed MailboxRequest' })
         await closeAfterReply(stream)
         return
@@ -189,7 +188,7 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
     }
     await stream.close()
   } catch (err) {
-    log('closing mailbox stream from %s: %s', remote, (err as Error).message)
+    backend.log?.('closing mailbox stream from %s: %s', remote, (err as Error).message)
     stream.abort(err as Error)
   }
 }

@@ -4,7 +4,7 @@
  * across restarts (§8.5.1). Pure policy over the store; the messenger's
  * receive path calls it after the duplicate check and before decrypting.
  */
-import { DmResponse } from '../protocol/dm.js'
+import { DmResponse } from '../pb/dm.js'
 import type { ReplayCache } from '../abuse/index.js'
 import type { DmVerdict } from '../dm/protocol.js'
 import type { RequestUsage, StampReplayStore } from '../store/index.js'

@@ -3,7 +3,7 @@
  * now (storage fault, overload, shutdown, a full requests inbox), and how a
  * sender turns the recipient's retry hint into its next try (PROTOCOL.md §5).
  */
-import { DmResponse } from '../protocol/dm.js'
+import { DmResponse } from '../pb/dm.js'
 import type { DmVerdict } from '../dm/protocol.js'
 
 /** The longest retry hint a sender honours (1 hour); a larger one is read as this. */

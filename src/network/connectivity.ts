@@ -2,15 +2,22 @@
  * Finding and reaching peers: bootstrap dialling that recovers when
  * connectivity is lost, and peer lookup through the DHT.
  */
-import { logger } from '@libp2p/logger'
+import { repeatingTask } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../errors.js'
+import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
-import type { NatterLibp2p } from './libp2p.js'
-import type { PeerId } from '@libp2p/interface'
+import { BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_INTERVAL_MS } from './constants.js'
+import type { Libp2p, ComponentLogger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-const log = logger('natter:connectivity')
+/** The part of a libp2p node that connecting to peers needs. */
+export type Dialer = Pick<Libp2p, 'getConnections' | 'peerStore' | 'dial' | 'peerRouting'>
+
+/** What the bootstrapper needs. */
+export interface BootstrapperComponents {
+  libp2p: Pick<Libp2p, 'getConnections' | 'dial' | 'addEventListener' | 'removeEventListener'>
+  logger: ComponentLogger
+}
 
 /** Parses a multiaddr that must end in `/p2p/<peerId>`. Throws {@link InvalidPeerIdError}. */
 export function parsePeerAddress (value: string): Multiaddr {
@@ -28,8 +35,10 @@ export function parsePeerAddress (value: string): Multiaddr {
 
 /** Options of {@link createBootstrapper}. */
 export interface BootstrapperInit {
-  /** How often to check for lost connectivity, in ms. @default 5000 */
+  /** How often to check for lost connectivity, in ms. @default BOOTSTRAP_INTERVAL_MS (5 s) */
   intervalMs?: number
+  /** Bootstrap peers, as multiaddrs ending in `/p2p/<peerId>`. @default [] */
+  addresses?: Multiaddr[]
 }
 
 /** Keeps the node connected to its bootstrap peers. */
@@ -46,10 +55,11 @@ export interface Bootstrapper {
  * Dials the bootstrap peers at start, and again whenever the node has no
  * connection left (libp2p's own bootstrap module never retries a failed dial).
  */
-export function createBootstrapper (libp2p: NatterLibp2p, addresses: Multiaddr[], init: BootstrapperInit = {}): Bootstrapper {
-  const intervalMs = init.intervalMs ?? 5000
-  const list = [...addresses]
-  let timer: ReturnType<typeof setInterval> | undefined
+export function createBootstrapper (components: BootstrapperComponents, init: BootstrapperInit = {}): Bootstrapper {
+  const { libp2p } = components
+  const log = components.logger.forComponent('natter:connectivity')
+  const list = [...(init.addresses ?? [])]
+  let started = false
   let dialling: Promise<void> | undefined
 
   const dialAll = async (): Promise<void> => {
@@ -59,7 +69,7 @@ export function createBootstrapper (libp2p: NatterLibp2p, addresses: Multiaddr[]
         return
       }
       try {
-        await libp2p.dial(ma, { signal: AbortSignal.timeout(10_000) })
+        await libp2p.dial(ma, { signal: AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS) })
       } catch (err) {
         log('bootstrap dial %a failed: %s', ma, (err as Error).message)
       }
@@ -73,18 +83,21 @@ export function createBootstrapper (libp2p: NatterLibp2p, addresses: Multiaddr[]
     }
   })
 
+  const check = repeatingTask(onDisconnect, init.intervalMs ?? BOOTSTRAP_INTERVAL_MS)
+
   return {
     start () {
-      if (timer != null) {
+      if (started) {
         return
       }
+      started = true
       libp2p.addEventListener('peer:disconnect', onDisconnect)
-      timer = setInterval(onDisconnect, intervalMs)
+      check.start()
       void dialAll()
     },
     stop () {
-      clearInterval(timer)
-      timer = undefined
+      started = false
+      check.stop()
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
     },
     dialAll,
@@ -101,7 +114,7 @@ export function createBootstrapper (libp2p: NatterLibp2p, addresses: Multiaddr[]
  * known addresses, else looks the peer up in the DHT and dials what it finds.
  * Throws {@link PeerNotFoundError} or {@link PeerUnreachableError}.
  */
-export async function connectToPeer (libp2p: NatterLibp2p, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function connectToPeer (libp2p: Dialer, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<void> {
   if (libp2p.getConnections(peer).length > 0) {
     return
   }

@@ -1,6 +1,12 @@
 /**
  * The libp2p stack natter runs on: TCP, Noise, yamux, identify, ping,
  * Kademlia under natter's own protocol id, gossipsub, optional mDNS.
+ *
+ * This layer knows no natter record: what the DHT accepts and prefers
+ * (validators, selectors) and how gossipsub scores peers are handed in by
+ * the caller, so the layers above (sessions, presence) stay above.
+ *
+ * @module
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -11,16 +17,19 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { PREKEY_NAMESPACE, selectPrekeyRecord, validatePrekeyRecord } from '../sessions/bundle-record.js'
-import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from '../presence/scoring.js'
-import type { GossipSub } from '@libp2p/gossipsub'
+import { ensurePromiseWithResolvers } from '../polyfill.js'
+import {
+  DEFAULT_LISTEN, DHT_PROTOCOL, INBOUND_CONNECTION_THRESHOLD, MAX_CONNECTIONS, MAX_INCOMING_PENDING_CONNECTIONS, MDNS_INTERVAL_MS,
+  MDNS_SERVICE_TAG
+} from './constants.js'
+import type { GossipSub, GossipSubComponents } from '@libp2p/gossipsub'
+import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
 import type { Identify } from '@libp2p/identify'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
+import type { ComponentLogger, Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
 
-/** Kademlia protocol id: natter nodes form their own DHT, separate from IPFS's. */
-export const DHT_PROTOCOL = '/natter/kad/1.0.0'
+export { DHT_PROTOCOL }
 
 /**
  * Ping streams per connection and direction. The DHT pings every new contact
@@ -43,28 +52,95 @@ export type NatterServices = {
 /** A libp2p node with natter's services. */
 export type NatterLibp2p = Libp2p<NatterServices>
 
-/** Network settings; see {@link NatterInit} for the documented defaults. */
-export interface NetworkInit {
+/** What the layers above ask of the DHT and gossipsub. */
+export interface ServicePolicies {
+  /** DHT record validators by key namespace (e.g. prekey bundles, PROTOCOL.md §6.3). @default none */
+  dhtValidators?: Record<string, ValidateFn>
+  /** DHT record selectors (which of several records wins) by key namespace. @default none */
+  dhtSelectors?: Record<string, SelectFn>
+  /** Gossipsub peer-score parameters. @default gossipsub's */
+  scoreParams?: Partial<PeerScoreParams>
+  /** Gossipsub peer-score thresholds. @default gossipsub's */
+  scoreThresholds?: Partial<PeerScoreThresholds>
+  /** Largest gossipsub RPC accepted, in bytes. @default gossipsub's */
+  maxInboundDataLength?: number
+}
+
+/** Options of {@link natterServices}. */
+export interface NatterServicesInit extends ServicePolicies {
+  /**
+   * Addresses the DHT stores and returns: `'all'` keeps private and loopback
+   * addresses (LANs, one machine), `'public'` keeps only public ones.
+   * @default 'all'
+   */
+  dhtAddresses?: 'all' | 'public'
+}
+
+/**
+ * The libp2p services natter needs, configured as natter runs them. An
+ * embedder that builds its own libp2p node passes these (or equivalents
+ * under the same names) to `createLibp2p({ services })`.
+ *
+ * @example
+ * ```ts
+ * const libp2p = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()],
+ *   services: natterServices(natterServicePolicies()) })
+ * const natter = await createNatter({ dataDir, libp2p })
+ * ```
+ */
+export function natterServices (init: NatterServicesInit = {}): { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping>, dht: ReturnType<typeof kadDHT>, pubsub: (components: GossipSubComponents) => GossipSub } {
+  return {
+    identify: identify(),
+    ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+    dht: kadDHT({
+      protocol: DHT_PROTOCOL,
+      // every natter node serves the DHT: there are no dedicated servers
+      clientMode: false,
+      peerInfoMapper: (init.dhtAddresses ?? 'all') === 'all' ? passthroughMapper : removePrivateAddressesMapper,
+      initialQuerySelfInterval: 0,
+      validators: { ...init.dhtValidators },
+      selectors: { ...init.dhtSelectors }
+    }),
+    pubsub: gossipsub({
+      globalSignaturePolicy: 'StrictSign',
+      allowPublishToZeroTopicPeers: true,
+      floodPublish: true,
+      emitSelf: false,
+      scoreParams: init.scoreParams,
+      scoreThresholds: init.scoreThresholds,
+      maxInboundDataLength: init.maxInboundDataLength
+    })
+  }
+}
+
+/** Network settings; see `NatterInit` for the documented defaults. */
+export interface NetworkInit extends NatterServicesInit {
   privateKey: Ed25519PrivateKey
-  listen: string[]
+  /** @default DEFAULT_LISTEN */
+  listen?: string[]
+  /** @default [] */
   announce?: string[]
-  mdns: boolean
-  /** Which addresses the DHT stores and hands out. */
-  dhtAddresses: 'all' | 'public'
-  maxConnections: number
+  /** @default false */
+  mdns?: boolean
+  /** @default MAX_CONNECTIONS (300) */
+  maxConnections?: number
+  /** Where libp2p logs. @default libp2p's default logger */
+  logger?: ComponentLogger
 }
 
 /** Creates (does not start) the libp2p node. */
 export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
+  ensurePromiseWithResolvers()
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = [] // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (init.mdns) {
-    peerDiscovery.push(mdns({ serviceTag: 'natter.local', interval: 10_000 }))
+  if (init.mdns === true) {
+    peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: MDNS_INTERVAL_MS }))
   }
   return createLibp2p({
     start: false,
     privateKey: init.privateKey,
+    logger: init.logger,
     addresses: {
-      listen: init.listen,
+      listen: init.listen ?? [...DEFAULT_LISTEN],
       announce: init.announce ?? []
     },
     transports: [tcp()],
@@ -72,33 +148,11 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionManager: {
-      maxConnections: init.maxConnections,
+      maxConnections: init.maxConnections ?? MAX_CONNECTIONS,
       // many peers may share one IP (a LAN behind NAT, or loopback): the defaults (5/s, 10 pending) refuse them
-      inboundConnectionThreshold: 100,
-      maxIncomingPendingConnections: 50
+      inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
+      maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS
     },
-    services: {
-      identify: identify(),
-      ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
-      dht: kadDHT({
-        protocol: DHT_PROTOCOL,
-        // every natter node serves the DHT: there are no dedicated servers
-        clientMode: false,
-        peerInfoMapper: init.dhtAddresses === 'all' ? passthroughMapper : removePrivateAddressesMapper,
-        initialQuerySelfInterval: 0,
-        // prekey bundles (PROTOCOL.md §6.3): only valid, signed records are stored or returned; the newest wins
-        validators: { [PREKEY_NAMESPACE]: validatePrekeyRecord },
-        selectors: { [PREKEY_NAMESPACE]: selectPrekeyRecord }
-      }),
-      pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictSign',
-        allowPublishToZeroTopicPeers: true,
-        floodPublish: true,
-        emitSelf: false,
-        scoreParams: presenceScoreParams(),
-        scoreThresholds: PRESENCE_SCORE_THRESHOLDS,
-        maxInboundDataLength: MAX_GOSSIP_RPC_BYTES
-      })
-    }
+    services: natterServices(init)
   })
 }

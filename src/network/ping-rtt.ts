@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { NatterError } from '../base-errors.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
 /** The ping protocol id (the default of @libp2p/ping). */
@@ -17,7 +18,7 @@ export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 const PING_LENGTH = 32
 
 /** Thrown when the peer echoes something other than what was sent. */
-export class PingMismatchError extends Error {
+export class PingMismatchError extends NatterError {
   constructor (message: string) {
     super(message)
     this.name = 'PingMismatchError'

@@ -4,25 +4,17 @@
  */
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { InvalidArgumentError, InvalidMessageError, MessageTooLargeError } from '../errors.js'
+import { InvalidArgumentError, InvalidMessageError, MessageTooLargeError } from '../base-errors.js'
 import { wireUint } from '../util/wire-int.js'
-import { PresenceRecord, SignedPresence } from '../protocol/presence.js'
+import { PresenceRecord, SignedPresence } from '../pb/presence.js'
 import { peerFromBytes } from '../crypto/peer.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
-export { PresenceRecord, SignedPresence }
+import { PRESENCE_TOPIC, MAX_PRESENCE_BYTES, MAX_NOTE_BYTES, MAX_PRESENCE_TTL_MS, MAX_PRESENCE_SKEW_MS } from './constants.js'
 
-/** The gossipsub topic presence records are published on. */
-export const PRESENCE_TOPIC = '/natter/presence/1'
-/** Largest encoded SignedPresence accepted, in bytes. */
-export const MAX_PRESENCE_BYTES = 1024
-/** Largest status note, in UTF-8 bytes. */
-export const MAX_NOTE_BYTES = 140
-/** Longest lifetime a record may claim (expires_at - issued_at). */
-export const MAX_PRESENCE_TTL_MS = 10 * 60 * 1000
-/** How far ahead of the receiver's clock issued_at may be. */
-export const MAX_PRESENCE_SKEW_MS = 60 * 1000
+export { PresenceRecord, SignedPresence }
+export { PRESENCE_TOPIC, MAX_PRESENCE_BYTES, MAX_NOTE_BYTES, MAX_PRESENCE_TTL_MS, MAX_PRESENCE_SKEW_MS }
 
 const SIGNATURE_DOMAIN = uint8ArrayFromString('natter-presence-v1')
 

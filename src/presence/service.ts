@@ -4,15 +4,16 @@
  * peer and turns a peer offline once its record lapses.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { logger } from '@libp2p/logger'
-import { InvalidMessageError } from '../errors.js'
+import { repeatingTask } from '@libp2p/utils'
+import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
+import { systemClock } from '../util/clock.js'
+import { ANNOUNCE_DEBOUNCE_MS, DEFAULT_TTL_MS } from './constants.js'
 import { PRESENCE_TOPIC, checkPresenceInput, signPresence, verifyPresence } from './record.js'
 import type { PresenceStatus, Status, VerifiedPresence } from './record.js'
+import type { Clock } from '../util/clock.js'
 import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
-import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
-
-const log = logger('natter:presence')
+import type { ComponentLogger, Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 /** What natter knows of a peer's presence. */
 export interface Presence {
@@ -48,6 +49,16 @@ export interface PresenceServiceInit {
   admit?: (peerId: string) => boolean
 }
 
+/** What the presence service needs. */
+export interface PresenceServiceComponents {
+  pubsub: Pick<GossipSub, 'topicValidators' | 'addEventListener' | 'removeEventListener' | 'subscribe' | 'publish'>
+  key: Ed25519PrivateKey
+  peerId: PeerId
+  logger: ComponentLogger
+  /** @default the system clock */
+  clock?: Clock
+}
+
 /** The presence service's public face. */
 export interface PresenceService {
   start(): Promise<void>
@@ -59,22 +70,21 @@ export interface PresenceService {
   list(): Presence[]
 }
 
-const DEFAULT_TTL_MS = 90_000
-
 /** Builds the presence service over a running gossipsub instance. */
-export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey, peerId: PeerId, init: PresenceServiceInit = {}): PresenceService {
+export function createPresenceService (components: PresenceServiceComponents, init: PresenceServiceInit = {}): PresenceService {
+  const { pubsub, key, peerId } = components
+  const log = components.logger.forComponent('natter:presence')
+  const clock = components.clock ?? systemClock
   const ttlMs = init.ttlMs ?? DEFAULT_TTL_MS
   const republishIntervalMs = init.republishIntervalMs ?? Math.floor(ttlMs / 3)
   const ownId = peerId.toString()
   const ownBytes = peerId.toMultihash().bytes
   const known = new Map<string, Presence & { seq: bigint }>()
   for (const p of init.initial ?? []) {
-    known.set(p.peerId, p.expiresAt > Date.now() ? p : { ...p, status: 'offline' })
+    known.set(p.peerId, p.expiresAt > clock.now() ? p : { ...p, status: 'offline' })
   }
-  let own: Presence = { peerId: ownId, status: 'online', note: '', updatedAt: Date.now(), expiresAt: 0 }
+  let own: Presence = { peerId: ownId, status: 'online', note: '', updatedAt: clock.now(), expiresAt: 0 }
   let lastSeq = 0n
-  let republishTimer: ReturnType<typeof setInterval> | undefined
-  let sweepTimer: ReturnType<typeof setInterval> | undefined
   let pendingAnnounce: ReturnType<typeof setTimeout> | undefined
   let running = false
   // records verified by the validator, so the message handler need not verify twice
@@ -134,7 +144,7 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       pendingAnnounce = setTimeout(guard(log, 'presence announcement', async () => {
         pendingAnnounce = undefined
         await publish()
-      }), 50)
+      }), ANNOUNCE_DEBOUNCE_MS)
     }
   }
 
@@ -142,7 +152,7 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
   const guardedOnSubscriptionChange = guard(log, 'presence subscription change', onSubscriptionChange)
 
   const sweep = (): void => {
-    const now = Date.now()
+    const now = clock.now()
     for (const [id, p] of known) {
       if (p.status !== 'offline' && p.expiresAt <= now) {
         const lapsed = { ...p, status: 'offline' as const, updatedAt: p.expiresAt }
@@ -160,7 +170,7 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
   }
 
   async function publish (status: PresenceStatus = own.status, note = own.note): Promise<Presence> {
-    const now = Date.now()
+    const now = clock.now()
     // seq: strictly increasing, and above anything sent before a restart (clock-based)
     lastSeq = lastSeq >= BigInt(now) ? lastSeq + 1n : BigInt(now)
     const expiresAt = now + ttlMs
@@ -169,6 +179,9 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
     await pubsub.publish(PRESENCE_TOPIC, data)
     return own
   }
+
+  const republishTask = repeatingTask(guard(log, 'presence republish', async () => { await publish() }), republishIntervalMs)
+  const sweepTask = repeatingTask(guard(log, 'presence sweep', sweep), Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
 
   return {
     async start () {
@@ -180,8 +193,8 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
       pubsub.addEventListener('message', guardedOnMessage)
       pubsub.addEventListener('subscription-change', guardedOnSubscriptionChange)
       pubsub.subscribe(PRESENCE_TOPIC)
-      republishTimer = setInterval(guard(log, 'presence republish', async () => { await publish() }), republishIntervalMs)
-      sweepTimer = setInterval(guard(log, 'presence sweep', sweep), Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
+      republishTask.start()
+      sweepTask.start()
       await publish()
     },
 
@@ -190,8 +203,8 @@ export function createPresenceService (pubsub: GossipSub, key: Ed25519PrivateKey
         return
       }
       running = false
-      clearInterval(republishTimer)
-      clearInterval(sweepTimer)
+      republishTask.stop()
+      sweepTask.stop()
       clearTimeout(pendingAnnounce)
       pendingAnnounce = undefined
       if (options.announce !== false) {

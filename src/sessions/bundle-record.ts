@@ -15,13 +15,14 @@
  *
  * @module
  */
+import { MAX_PREKEY_RECORD_AGE_MS, MAX_PREKEY_RECORD_BYTES, MAX_PREKEY_RECORD_SKEW_MS, PREKEY_NAMESPACE } from './constants.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { decodeBundle, verifyBundle } from '../crypto/ratchet/index.js'
 import { peerFromBytes } from '../crypto/peer.js'
-import { InvalidMessageError } from '../errors.js'
-import { PrekeyRecord, SignedPrekeyRecord } from '../protocol/prekeys.js'
+import { InvalidMessageError } from '../base-errors.js'
+import { PrekeyRecord, SignedPrekeyRecord } from '../pb/prekeys.js'
 import { wireUint } from '../util/wire-int.js'
 import type { PrekeyBundle } from '../crypto/ratchet/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -29,16 +30,9 @@ import type { AbortOptions, Ed25519PrivateKey } from '@libp2p/interface'
 
 export { PrekeyRecord, SignedPrekeyRecord }
 
-/** The DHT namespace of prekey records: kad-dht picks validators and selectors by it. */
-export const PREKEY_NAMESPACE = 'natter-prekeys'
 /** Prefix of every prekey record key. */
 export const PREKEY_KEY_PREFIX = uint8ArrayFromString(`/${PREKEY_NAMESPACE}/`)
-/** Largest encoded record accepted, in bytes. */
-export const MAX_PREKEY_RECORD_BYTES = 8 * 1024
-/** Oldest record accepted: the grace period of a rotated signed prekey. */
-export const MAX_PREKEY_RECORD_AGE_MS = 30 * 24 * 60 * 60 * 1000
-/** How far in the future a record may be dated. */
-export const MAX_PREKEY_RECORD_SKEW_MS = 5 * 60 * 1000
+export { PREKEY_NAMESPACE, MAX_PREKEY_RECORD_BYTES, MAX_PREKEY_RECORD_AGE_MS, MAX_PREKEY_RECORD_SKEW_MS }
 
 const SIGNATURE_DOMAIN = uint8ArrayFromString('natter-prekeys-v1')
 

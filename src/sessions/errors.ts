@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { NatterError } from '../errors.js'
+import { NatterError } from '../base-errors.js'
 
 /**
  * A contact's identity key changed (a different peer id was presented for a
@@ -17,8 +17,6 @@ export class IdentityKeyChangedError extends NatterError {
   readonly peerId: string
   /** The peer id of the new, not yet accepted key. */
   readonly newPeerId: string
-  /** The held message, when thrown by `send()`; set by the messenger. */
-  messageId?: string
   constructor (message: string, init: { contact: string, peerId: string, newPeerId: string }, options?: ErrorOptions) {
     super(message, options)
     this.name = 'IdentityKeyChangedError'

@@ -11,23 +11,23 @@
  *
  * @module
  */
-import { logger } from '@libp2p/logger'
+import { MAINTENANCE_INTERVAL_MS, MAX_SESSIONS_PER_PEER, RECENT_OPENED_LIMIT } from './constants.js'
+import { createBundleCache } from './bundle-cache.js'
+import { repeatingTask } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import {
   ENVELOPE_VERSION, EnvelopeBody, MESSAGE_ID_BYTES, Payload, SignedEnvelope, decodePayload, envelopeAssociatedData, openSealed, sealEnvelope, signEnvelope
 } from '../crypto/envelope.js'
-import { peerFromBytes, peerFromPublicKey } from '../crypto/peer.js'
-import { acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
-import { InvalidMessageError } from '../errors.js'
+import { peerFromBytes } from '../crypto/peer.js'
+import { DuplicateMessageError, acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
+import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { createSecretBox } from '../keys/data-key.js'
-import { IdentityKeyChangedError } from './errors.js'
 import { loadPrekeys } from './prekey-keeper.js'
-import { createBundlePublisher, fetchBundleRecord } from './publisher.js'
+import { createBundlePublisher } from './publisher.js'
 import { addAccepted, decodeSessionSet, encodeSessionSet, findByInitialHeader, promote, sendingEntry, sendingRatchetKey, trim } from './session-set.js'
-import type { VerifiedPrekeyRecord } from './bundle-record.js'
 import type { PrekeyKeeper, PrekeyKeeperInit } from './prekey-keeper.js'
 import type { BundlePublisherInit, PrekeyDht } from './publisher.js'
 import type { SessionEntry } from './session-set.js'
@@ -35,13 +35,10 @@ import type { VerifiedEnvelope } from '../crypto/envelope.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { IdentityKeyPair, RatchetMessage } from '../crypto/ratchet/index.js'
 import type { Store } from '../store/index.js'
-import type { AbortOptions, Ed25519PrivateKey } from '@libp2p/interface'
-
-const log = logger('natter:sessions')
+import type { AbortOptions, ComponentLogger, Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 
 const SESSIONS_LABEL = 'ratchet sessions'
 const EMPTY = new Uint8Array(0)
-const RECENT_LIMIT = 512
 
 /** What the session manager needs. */
 export interface SessionManagerComponents {
@@ -51,6 +48,22 @@ export interface SessionManagerComponents {
   store: Store
   /** Where prekey bundles are published and found. */
   dht: PrekeyDht
+  logger: ComponentLogger
+  /**
+   * The payload of a message from `peer` this node already stored, so that a
+   * retransmission of an envelope whose keys are spent is answered, not
+   * refused. The session manager keeps no message history of its own.
+   * @default none
+   */
+  opened?(peer: string, id: string): Payload | undefined
+  /**
+   * Throws (`IdentityKeyChangedError`) when messages to `recipient` must be
+   * held: the contacts' policy on identity-key changes (PROTOCOL.md §6.9).
+   * @default nothing is held
+   */
+  hold?(recipient: Ed25519Peer): void
+  /** Connection events: the first peer to connect triggers publication of the bundle. @default none (call `peerConnected`) */
+  events?: Pick<Libp2p, 'addEventListener' | 'removeEventListener'>
 }
 
 /** Options of {@link createSessionManager}; see also the prekey and publisher options. */
@@ -153,29 +166,26 @@ export interface SessionManager {
  */
 export function createSessionManager (components: SessionManagerComponents, init: SessionManagerInit = {}): SessionManager {
   const { key, self, store, dht } = components
-  const bundleTimeoutMs = init.bundleTimeoutMs ?? 10_000
-  const bundleCacheMs = init.bundleCacheMs ?? 60_000
-  const bundleMissCacheMs = init.bundleMissCacheMs ?? 10_000
+  const log = components.logger.forComponent('natter:sessions')
   const sealedOnly = init.sealedOnly ?? false
-  const maxSessions = init.maxSessionsPerPeer ?? 4
-  const maintenanceIntervalMs = init.maintenanceIntervalMs ?? 60 * 60 * 1000
+  const maxSessions = init.maxSessionsPerPeer ?? MAX_SESSIONS_PER_PEER
+  const maintenanceIntervalMs = init.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS
   const identity: IdentityKeyPair = { publicKey: key.publicKey.raw, secretKey: key.raw }
   const box = createSecretBox(key)
   const locks = new Map<string, Promise<unknown>>()
-  const bundles = new Map<string, { record?: VerifiedPrekeyRecord, until: number }>()
-  // one-time prekeys a recipient refused, per recipient: never picked again from a stale bundle
-  const burned = new Map<string, Set<number>>()
   // payloads opened lately, so a copy arriving at once from another mailbox is answered, not refused
   const recent = new Map<string, Payload>()
   let controller = new AbortController()
   let keeper: PrekeyKeeper | undefined
-  let maintenance: ReturnType<typeof setInterval> | undefined
   let started = false
 
-  const publisher = createBundlePublisher({ key, self, dht, bundle: () => prekeys().bundleBytes() }, init)
+  const bundles = createBundleCache({ dht, log, signal: () => controller.signal }, {
+    timeoutMs: init.bundleTimeoutMs, cacheMs: init.bundleCacheMs, missCacheMs: init.bundleMissCacheMs
+  })
+  const publisher = createBundlePublisher({ key, self, dht, bundle: () => prekeys().bundleBytes(), log: log.newScope('publisher') }, init)
 
   function prekeys (): PrekeyKeeper {
-    keeper ??= loadPrekeys({ identity, self, store, box }, init)
+    keeper ??= loadPrekeys({ identity, self, store, box, log: log.newScope('prekeys') }, init)
     return keeper
   }
 
@@ -224,36 +234,10 @@ export function createSessionManager (components: SessionManagerComponents, init
     }
   }
 
-  async function bundleFor (recipient: Ed25519Peer, signal?: AbortSignal): Promise<VerifiedPrekeyRecord | undefined> {
-    const peer = recipient.peerId.toString()
-    const cached = bundles.get(peer)
-    if (cached != null && cached.until > Date.now()) {
-      return cached.record
-    }
-    const record = await fetchBundleRecord(dht, recipient, {
-      signal: AbortSignal.any([controller.signal, AbortSignal.timeout(bundleTimeoutMs), ...(signal != null ? [signal] : [])])
-    })
-    if (bundles.size >= 1024) {
-      bundles.clear()
-    }
-    bundles.set(peer, { record, until: Date.now() + (record != null ? bundleCacheMs : bundleMissCacheMs) })
-    return record
-  }
-
-  function pickOneTimePrekey (peer: string, record: VerifiedPrekeyRecord): number | null {
-    const refused = burned.get(peer)
-    const usable = record.bundle.oneTimePrekeys.filter(k => refused?.has(k.id) !== true)
-    if (usable.length === 0) {
-      return null
-    }
-    const index = new DataView(randomBytes(4).buffer).getUint32(0) % usable.length
-    return usable[index]?.id ?? null
-  }
-
   function remember (peer: string, id: string, payload: Payload): void {
     recent.delete(`${peer}/${id}`)
     recent.set(`${peer}/${id}`, payload)
-    if (recent.size > RECENT_LIMIT) {
+    if (recent.size > RECENT_OPENED_LIMIT) {
       const oldest = recent.keys().next().value
       if (oldest != null) {
         recent.delete(oldest)
@@ -267,11 +251,7 @@ export function createSessionManager (components: SessionManagerComponents, init
     if (seen != null) {
       return seen
     }
-    const stored = store.messages.get(id)
-    if (stored?.direction === 'in' && stored.peer === peer) {
-      return { type: Payload.Type.TEXT, text: stored.text, seq: BigInt(stored.seq), receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
-    }
-    return undefined
+    return components.opened?.(peer, id)
   }
 
   function decryptIn (entry: SessionEntry, message: RatchetMessage, associatedData: Uint8Array): Uint8Array {
@@ -322,7 +302,7 @@ export function createSessionManager (components: SessionManagerComponents, init
             used = entry
             break
           } catch (err) {
-            replay ||= (err as Error).name === 'DuplicateMessageError'
+            replay ||= err instanceof DuplicateMessageError
           }
         }
         if (used == null) {
@@ -353,6 +333,9 @@ export function createSessionManager (components: SessionManagerComponents, init
     })
   }
 
+  const maintenance = repeatingTask(guard(log, 'prekey maintenance', maintain), maintenanceIntervalMs)
+  const onPeerConnect = guard(log, 'peer:connect handling', () => { publisher.peerConnected() })
+
   const manager: SessionManager = {
     start () {
       if (started) {
@@ -361,8 +344,9 @@ export function createSessionManager (components: SessionManagerComponents, init
       started = true
       controller = new AbortController()
       maintain()
-      maintenance = setInterval(guard(log, 'prekey maintenance', maintain), maintenanceIntervalMs)
+      maintenance.start()
       publisher.start()
+      components.events?.addEventListener('peer:connect', onPeerConnect)
     },
 
     async stop () {
@@ -370,20 +354,15 @@ export function createSessionManager (components: SessionManagerComponents, init
         return
       }
       started = false
-      clearInterval(maintenance)
+      components.events?.removeEventListener('peer:connect', onPeerConnect)
+      maintenance.stop()
       controller.abort()
       await publisher.stop()
       await Promise.allSettled([...locks.values()])
     },
 
     assertSendable (recipient) {
-      const contact = store.contacts.get(recipient.peerId.toString())
-      if (contact?.pendingIdentityKey != null) {
-        const newPeerId = peerFromPublicKey(contact.pendingIdentityKey).peerId.toString()
-        throw new IdentityKeyChangedError(`identity key changed: run natter contacts accept-key ${contact.name}`, {
-          contact: contact.name, peerId: contact.peerId, newPeerId
-        })
-      }
+      components.hold?.(recipient)
     },
 
     async seal (recipient, payload, options = {}) {
@@ -398,19 +377,19 @@ export function createSessionManager (components: SessionManagerComponents, init
         const entries = sealedOnly ? [] : load(recipient)
         let entry = sendingEntry(entries)
         if (entry == null && options.newSession !== false && !sealedOnly) {
-          const record = await bundleFor(recipient, options.signal)
+          const record = await bundles.get(recipient, options.signal)
           if (record != null) {
             try {
               const session = startSession(identity, record.bundle, {
                 expectedIdentityKey: recipient.publicKey.raw,
-                oneTimePrekeyId: pickOneTimePrekey(peer, record)
+                oneTimePrekeyId: bundles.pickOneTimePrekey(peer, record)
               })
               entry = { session, superseded: false }
               entries.unshift(entry)
               trim(entries, maxSessions)
             } catch (err) {
               log.error('cannot start a session from the bundle of %s: %s', peer, (err as Error).message)
-              bundles.delete(peer)
+              bundles.forget(peer)
             }
           }
         }
@@ -481,12 +460,10 @@ export function createSessionManager (components: SessionManagerComponents, init
         return false
       }
       const peer = recipient.peerId.toString()
-      bundles.delete(peer)
+      bundles.forget(peer)
       const x3dh = message.x3dh
       if (x3dh?.oneTimePrekeyId !== undefined) {
-        const set = burned.get(peer) ?? new Set<number>()
-        set.add(x3dh.oneTimePrekeyId)
-        burned.set(peer, set)
+        bundles.burn(peer, x3dh.oneTimePrekeyId)
       }
       await exclusive(peer, async () => {
         const entries = load(recipient)

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { logger } from '@libp2p/logger'
+import { ONE_TIME_PREKEYS, PUBLISHED_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_MS, SIGNED_PREKEY_ROTATE_AFTER_MS } from './constants.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import {
   createPrekeyStore, deserializePrekeyStore, encodeBundle, exportBundle, replenishOneTimePrekeys, rotateSignedPrekey, serializePrekeyStore
@@ -14,13 +14,12 @@ import type { IdentityKeyPair, PrekeyStore } from '../crypto/ratchet/index.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { SecretBox } from '../keys/data-key.js'
 import type { Store } from '../store/index.js'
+import type { Logger } from '@libp2p/interface'
 
-const log = logger('natter:sessions:prekeys')
 
 /** Settings key of the sealed prekey store. */
 export const PREKEYS_SETTING = 'prekeys'
 const LABEL = 'prekey store'
-const DAY = 24 * 60 * 60 * 1000
 
 /** Options of {@link loadPrekeys}. */
 export interface PrekeyKeeperInit {
@@ -42,6 +41,7 @@ export interface PrekeyKeeperComponents {
   self: Ed25519Peer
   store: Store
   box: SecretBox
+  log: Logger
 }
 
 /** The owner's prekeys. */
@@ -63,12 +63,12 @@ export interface PrekeyKeeper {
  * if there is none or it cannot be read (e.g. written under another identity).
  */
 export function loadPrekeys (components: PrekeyKeeperComponents, init: PrekeyKeeperInit = {}): PrekeyKeeper {
-  const { identity, self, store, box } = components
-  const target = init.oneTimePrekeys ?? 100
+  const { identity, self, store, box, log } = components
+  const target = init.oneTimePrekeys ?? ONE_TIME_PREKEYS
   const replenishBelow = init.replenishBelow ?? Math.floor(target / 2)
-  const rotateAfterMs = init.rotateAfterMs ?? 7 * DAY
-  const graceMs = init.graceMs ?? 30 * DAY
-  const published = init.publishedOneTimePrekeys ?? 100
+  const rotateAfterMs = init.rotateAfterMs ?? SIGNED_PREKEY_ROTATE_AFTER_MS
+  const graceMs = init.graceMs ?? SIGNED_PREKEY_GRACE_MS
+  const published = init.publishedOneTimePrekeys ?? PUBLISHED_ONE_TIME_PREKEYS
 
   let prekeys: PrekeyStore | undefined
   try {

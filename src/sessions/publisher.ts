@@ -6,14 +6,15 @@
  *
  * @module
  */
-import { logger } from '@libp2p/logger'
+import { PUBLISH_DEBOUNCE_MS, PUBLISH_TIMEOUT_MS, REPUBLISH_INTERVAL_MS } from './constants.js'
+import { repeatingTask } from '@libp2p/utils'
 import { guard } from '../util/guard.js'
+import { anySignal } from '../util/signals.js'
 import { prekeyRecordKey, selectPrekeyRecord, signPrekeyRecord, verifyPrekeyRecord } from './bundle-record.js'
 import type { VerifiedPrekeyRecord } from './bundle-record.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
-import type { AbortOptions, Ed25519PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, Ed25519PrivateKey, Logger } from '@libp2p/interface'
 
-const log = logger('natter:sessions:publisher')
 
 /** One event of a DHT query, as far as the session layer looks at it. */
 export interface DhtEvent {
@@ -45,6 +46,7 @@ export interface BundlePublisherComponents {
   dht: PrekeyDht
   /** The current encoded bundle. */
   bundle(): Uint8Array
+  log: Logger
 }
 
 /** Publishes this node's bundle. */
@@ -61,12 +63,12 @@ export interface BundlePublisher {
 
 /** Creates the publisher. */
 export function createBundlePublisher (components: BundlePublisherComponents, init: BundlePublisherInit = {}): BundlePublisher {
-  const { key, self, dht } = components
-  const republishIntervalMs = init.republishIntervalMs ?? 60 * 60 * 1000
-  const timeoutMs = init.timeoutMs ?? 30_000
-  const debounceMs = init.debounceMs ?? 2000
+  const { key, self, dht, log } = components
+  const republishIntervalMs = init.republishIntervalMs ?? REPUBLISH_INTERVAL_MS
+  const timeoutMs = init.timeoutMs ?? PUBLISH_TIMEOUT_MS
+  const debounceMs = init.debounceMs ?? PUBLISH_DEBOUNCE_MS
   const controller = new AbortController()
-  let interval: ReturnType<typeof setInterval> | undefined
+  const republish = repeatingTask(guard(log, 'prekey republish', () => { soon() }), republishIntervalMs)
   let debounce: ReturnType<typeof setTimeout> | undefined
   let running: Promise<number> | undefined
   let next: Promise<number> | undefined
@@ -79,7 +81,7 @@ export function createBundlePublisher (components: BundlePublisherComponents, in
     const publishedAt = Math.max(Date.now(), lastPublishedAt + 1)
     lastPublishedAt = publishedAt
     const value = await signPrekeyRecord(key, self, components.bundle(), publishedAt)
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs), ...(options.signal != null ? [options.signal] : [])])
+    const signal = anySignal([controller.signal, options.signal], timeoutMs)
     let stored = 0
     try {
       for await (const event of dht.put(prekeyRecordKey(self), value, { signal })) {
@@ -126,13 +128,13 @@ export function createBundlePublisher (components: BundlePublisherComponents, in
         return
       }
       started = true
-      interval = setInterval(guard(log, 'prekey republish', soon), republishIntervalMs)
+      republish.start()
       // at once: with no peer yet it is at least in our own DHT store, where lookups that reach us find it
       void publish().catch(err => { log.error('prekey bundle publication failed: %s', (err as Error).message) })
     },
     async stop () {
       started = false
-      clearInterval(interval)
+      republish.stop()
       clearTimeout(debounce)
       debounce = undefined
       controller.abort()
@@ -153,6 +155,8 @@ export function createBundlePublisher (components: BundlePublisherComponents, in
 export interface FetchBundleOptions extends AbortOptions {
   /** @default Date.now() */
   now?: number
+  /** Where the lookup's failures are told. @default silent */
+  log?: Logger
 }
 
 /**
@@ -169,7 +173,7 @@ export async function fetchBundleRecord (dht: PrekeyDht, peer: Ed25519Peer, opti
       }
     }
   } catch (err) {
-    log('prekey lookup for %s ended: %s', peer.peerId.toString(), (err as Error).message)
+    options.log?.('prekey lookup for %s ended: %s', peer.peerId.toString(), (err as Error).message)
   }
   // kad-dht validated each value; check again here, it costs little and keeps this function honest
   while (values.length > 0) {
@@ -177,7 +181,7 @@ export async function fetchBundleRecord (dht: PrekeyDht, peer: Ed25519Peer, opti
     try {
       return await verifyPrekeyRecord(key, values[index] as Uint8Array, { now: options.now })
     } catch (err) {
-      log('dropping an invalid prekey record for %s: %s', peer.peerId.toString(), (err as Error).message)
+      options.log?.('dropping an invalid prekey record for %s: %s', peer.peerId.toString(), (err as Error).message)
       values.splice(index, 1)
     }
   }

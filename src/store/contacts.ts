@@ -6,7 +6,7 @@
  */
 
 import { peerIdFromString } from '@libp2p/peer-id'
-import { InvalidArgumentError, InvalidPeerIdError } from '../errors.js'
+import { InvalidArgumentError, InvalidPeerIdError } from '../base-errors.js'
 import { CONTACT_NAME_MAX_LENGTH } from './constants.js'
 import {
   ContactExistsError,

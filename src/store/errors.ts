@@ -7,7 +7,7 @@
  * @module
  */
 
-import { NatterError } from '../errors.js'
+import { NatterError } from '../base-errors.js'
 
 /**
  * A database operation failed for a reason not covered by a more specific

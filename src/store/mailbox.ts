@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../base-errors.js'
 import {
   MAILBOX_FETCH_LIMIT_DEFAULT,
   MAILBOX_FETCH_LIMIT_MAX,

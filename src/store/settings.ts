@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../base-errors.js'
 import { SettingTypeError } from './errors.js'
 import { assertBytes, assertString, toBytes } from './validate.js'
 import type { Db } from './database.js'

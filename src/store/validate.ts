@@ -5,7 +5,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../base-errors.js'
 import { MESSAGE_ID_MAX_LENGTH } from './constants.js'
 
 const MESSAGE_ID = new RegExp(`^[0-9a-f]{1,${MESSAGE_ID_MAX_LENGTH}}$`)

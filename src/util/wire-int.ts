@@ -6,7 +6,7 @@
  * every uint64 field natter reads at 2^53 − 1, which no conforming peer
  * exceeds (they carry milliseconds since the epoch or small counters).
  */
-import { InvalidMessageError } from '../errors.js'
+import { InvalidMessageError } from '../base-errors.js'
 
 /** The largest wire integer natter accepts: 2^53 − 1 (PROTOCOL.md §1). */
 export const MAX_WIRE_UINT = BigInt(Number.MAX_SAFE_INTEGER)

@@ -14,6 +14,7 @@
  * Every random choice comes from an {@link Rng}, so a seed replays the same
  * frames (node identities and the clock differ between runs).
  */
+import { natterServicePolicies } from '../../src/policies.js'
 import { randomInt } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -25,8 +26,8 @@ import { peerFromBytes, peerFromPublicKey } from '../../src/crypto/peer.js'
 import { DM_PROTOCOL, MAX_DM_FRAME_BYTES, parseDmRequest } from '../../src/dm/protocol.js'
 import { MAILBOX_PROTOCOL, MAX_ACK_IDS, MAX_FETCH_ENVELOPES, MAX_MAILBOX_REQUEST_BYTES } from '../../src/mailbox/protocol.js'
 import { MAX_PRESENCE_BYTES, MAX_PRESENCE_TTL_MS, PRESENCE_TOPIC, PresenceRecord, SignedPresence, signPresence } from '../../src/presence/record.js'
-import { DmRequest, DmResponse } from '../../src/protocol/dm.js'
-import { MailboxRequest, MailboxResponse } from '../../src/protocol/mailbox.js'
+import { DmRequest, DmResponse } from '../../src/pb/dm.js'
+import { MailboxRequest, MailboxResponse } from '../../src/pb/mailbox.js'
 import { createNetwork } from '../../src/network/libp2p.js'
 import type { Ed25519Peer } from '../../src/crypto/peer.js'
 import type { Natter } from '../../src/index.js'
@@ -352,7 +353,7 @@ export function mutate (rng: Rng, input: Uint8Array, other: Uint8Array = input, 
  * (the node's libp2p is private: reached around the type, for tests only).
  */
 export function presenceValidatorOf (node: Natter): TopicValidatorFn {
-  const libp2p = (node as unknown as { libp2p: NatterLibp2p }).libp2p
+  const libp2p = (node as unknown as { components: { libp2p: NatterLibp2p } }).components.libp2p
   const validator = libp2p.services.pubsub.topicValidators.get(PRESENCE_TOPIC)
   if (validator == null) {
     throw new Error('the node runs no presence validator')
@@ -374,7 +375,7 @@ export function rawPeerFactory () {
   return {
     async create (key?: Ed25519PrivateKey): Promise<RawPeer> {
       const privateKey = key ?? await generateKeyPair('Ed25519')
-      const libp2p = await createNetwork({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 50 })
+      const libp2p = await createNetwork({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 50, ...natterServicePolicies() })
       await libp2p.start()
       peers.push(libp2p)
       return { libp2p, key: privateKey, bytes: libp2p.peerId.toMultihash().bytes }

@@ -2,6 +2,9 @@
  * Stand-ins for session tests: an in-memory DHT that validates prekey records
  * like kad-dht does, and a party (identity, store, session manager).
  */
+import { defaultLogger } from '@libp2p/logger'
+import { assertNotHeld } from '../../src/contacts/key-change.js'
+import { storedPayload } from '../../src/messaging/inbound/dedupe.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -59,7 +62,7 @@ export async function party (dht: PrekeyDht, init: SessionManagerInit & { key?: 
   const key = init.key ?? await generateKeyPair('Ed25519')
   const peer = parsePeerId(peerIdFromPrivateKey(key).toString())
   const store = init.store ?? openStore({ path: MEMORY_PATH })
-  const make = (): SessionManager => createSessionManager({ key, self: peer, store, dht }, { debounceMs: 1, ...init })
+  const make = (): SessionManager => createSessionManager({ key, self: peer, store, dht, logger: defaultLogger(), opened: storedPayload(store.messages), hold: (r) => { assertNotHeld(store.contacts, r) } }, { debounceMs: 1, ...init })
   const p: Party = {
     key,
     peer,

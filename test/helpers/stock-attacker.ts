@@ -15,7 +15,7 @@ import { createLibp2p } from 'libp2p'
 import pWaitFor from 'p-wait-for'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { PresenceRecord, SignedPresence } from '../../src/protocol/presence.js'
+import { PresenceRecord, SignedPresence } from '../../src/pb/presence.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 

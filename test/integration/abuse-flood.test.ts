@@ -9,7 +9,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { floodDm, strangerEnvelopes } from '../../bench/flood.js'
-import { DEFAULT_NATTER_RATE_LIMITS } from '../../src/natter.js'
+import { DEFAULT_RATE_LIMITS as DEFAULT_NATTER_RATE_LIMITS } from '../../src/abuse/constants.js'
 import { rawPeerFactory } from '../helpers/fuzz.js'
 import { nodeFactory } from '../helpers/nodes.js'
 
@@ -68,7 +68,7 @@ describe('a stranger\'s flood', () => {
     // refusal on each of its streams (backpressure), so it may not even have been answered yet
     expect(framesWhenContactDone).toBeGreaterThanOrEqual(0)
     expect(stats.statuses.RATE_LIMITED ?? 0).toBeGreaterThan(0)
-    expect(bob.history(alice.peerId, { limit: 100 }).map(m => m.id)).toEqual(expect.arrayContaining(sent))
+    expect(bob.messages.history(alice.peerId, { limit: 100 }).map(m => m.id)).toEqual(expect.arrayContaining(sent))
     // the stranger got through no more than its burst plus what refilled meanwhile (plus one for rounding)
     const { burst, rate } = DEFAULT_NATTER_RATE_LIMITS.dm.stranger
     const allowed = burst + Math.floor(rate * seconds) + 1
@@ -77,9 +77,9 @@ describe('a stranger\'s flood', () => {
     expect(stats.statuses.OK ?? 0).toBeGreaterThan(0)
     expect(stats.statuses.RATE_LIMITED).toBe(stats.frames - through)
     // and nothing past the limit was stored
-    const stored = bob.history(sender, { limit: 1000 })
+    const stored = bob.messages.history(sender, { limit: 1000 })
     expect(stored.length).toBeLessThanOrEqual(stats.statuses.OK ?? 0)
     expect(stored.length).toBeGreaterThan(0)
-    expect(bob.requests()).toMatchObject([{ peer: sender, count: stored.length }])
+    expect(bob.requests.list()).toMatchObject([{ peer: sender, count: stored.length }])
   }, 120_000)
 })

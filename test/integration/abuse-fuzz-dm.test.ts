@@ -107,10 +107,10 @@ describe('fuzzing the DM handler', () => {
     const after = await contact.send(target.peerId, 'after the fuzzing')
     expect(after.state).toBe('delivered')
     await x.ping(target.peerId)
-    const history = target.history(contact.peerId, { limit: 1000 }).map(m => m.id)
+    const history = target.messages.history(contact.peerId, { limit: 1000 }).map(m => m.id)
     expect(history).toEqual(expect.arrayContaining([...before, ...exchange.sent, after.id]))
-    expect(target.requests().map(r => r.peer)).toContain(stranger.peerId)
-    expect(target.history(stranger.peerId).map(m => m.id)).toContain(request.id)
+    expect(target.requests.list().map(r => r.peer)).toContain(stranger.peerId)
+    expect(target.messages.history(stranger.peerId).map(m => m.id)).toContain(request.id)
   }, 600_000)
 
   it(`with the default rate limits, a stranger's ${DEFAULT_LIMIT_FRAMES} frames are throttled and a contact's messages are not`, async () => {
@@ -144,6 +144,6 @@ describe('fuzzing the DM handler', () => {
     expect(passed).toBeLessThanOrEqual(3 + Math.ceil(elapsedS / 30))
     expect(stats.statuses.RATE_LIMITED).toBeGreaterThan(DEFAULT_LIMIT_FRAMES / 2)
     // the contact was not throttled
-    expect(target.history(contact.peerId, { limit: 100 }).map(m => m.id)).toEqual(expect.arrayContaining(sent))
+    expect(target.messages.history(contact.peerId, { limit: 100 }).map(m => m.id)).toEqual(expect.arrayContaining(sent))
   }, 300_000)
 })

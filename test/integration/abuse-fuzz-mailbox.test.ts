@@ -82,7 +82,7 @@ describe('fuzzing the mailbox handler', () => {
     const during = (async () => {
       await pWaitFor(() => progress >= FUZZ_FRAMES / 5, { timeout: 600_000, interval: 50 })
       const queued = await x.send(yId, 'left with the target while it is fuzzed', { wait: 'queued' })
-      await pWaitFor(() => x.message(queued.id)?.state === 'sent', { timeout: 30_000 })
+      await pWaitFor(() => x.messages.get(queued.id)?.state === 'sent', { timeout: 30_000 })
       // x goes away (so it cannot deliver directly); y comes online through the target and collects its mail there
       await x.stop()
       const y = await nodes.create({ dataDir: yDir, bootstrap: [target.addresses[0]!] })

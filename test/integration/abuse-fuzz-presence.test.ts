@@ -7,6 +7,7 @@
  * Replay with `FUZZ_SEED=<printed seed>`; `FUZZ_FRAMES` sets the records
  * (default 100,000).
  */
+import { defaultLogger } from '@libp2p/logger'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import pWaitFor from 'p-wait-for'
@@ -29,7 +30,7 @@ describe('fuzzing the presence validator', () => {
   it(`rejects what it must among ${FUZZ_FRAMES} mutated records, and accepts only valid ones`, async () => {
     const rng = new Rng(fuzzSeed('abuse-fuzz-presence'))
     const raw = await raws.create()
-    const service = createPresenceService(raw.libp2p.services.pubsub, raw.key, raw.libp2p.peerId)
+    const service = createPresenceService({ pubsub: raw.libp2p.services.pubsub, key: raw.key, peerId: raw.libp2p.peerId, logger: defaultLogger() })
     await service.start()
     try {
       const validator = raw.libp2p.services.pubsub.topicValidators.get(PRESENCE_TOPIC)
@@ -71,7 +72,7 @@ describe('fuzzing the presence validator', () => {
     const rng = new Rng(fuzzSeed('abuse-fuzz-presence gossip'))
     const watcher = await nodes.create()
     const honest = await nodes.create({ bootstrap: [watcher.addresses[0]!] })
-    await pWaitFor(() => watcher.presenceOf(honest.peerId)?.status === 'online', { timeout: 10_000 })
+    await pWaitFor(() => watcher.presence.get(honest.peerId)?.status === 'online', { timeout: 10_000 })
     const spammer = await raws.create()
     const pubsub = spammer.libp2p.services.pubsub
     pubsub.subscribe(PRESENCE_TOPIC)
@@ -91,14 +92,14 @@ describe('fuzzing the presence validator', () => {
       await pubsub.publish(PRESENCE_TOPIC, input.data)
       published++
     }
-    await honest.setPresence({ status: 'busy', note: 'after the garbage' })
-    await pWaitFor(() => watcher.presenceOf(honest.peerId)?.status === 'busy', { timeout: 10_000 })
-    expect(watcher.presenceOf(honest.peerId)?.note).toBe('after the garbage')
+    await honest.presence.set({ status: 'busy', note: 'after the garbage' })
+    await pWaitFor(() => watcher.presence.get(honest.peerId)?.status === 'busy', { timeout: 10_000 })
+    expect(watcher.presence.get(honest.peerId)?.note).toBe('after the garbage')
     // the watcher's view holds only the honest peer, and the spammer lost standing
     expect([...seen]).toEqual([honest.peerId])
-    expect(watcher.presences().map(p => p.peerId)).toEqual([honest.peerId])
+    expect(watcher.presence.list().map(p => p.peerId)).toEqual([honest.peerId])
     // (the node's libp2p is private: reached around the type for this check only)
-    const watcherPubsub = (watcher as unknown as { libp2p: { services: { pubsub: { getScore(id: string): number } } } }).libp2p.services.pubsub
+    const watcherPubsub = (watcher as unknown as { components: { libp2p: { services: { pubsub: { getScore(id: string): number } } } } }).components.libp2p.services.pubsub
     const score = (): number => watcherPubsub.getScore(spammer.libp2p.peerId.toString())
     await pWaitFor(() => score() < 0, { timeout: 10_000 })
     console.log(`gossip: ${published} garbage records published; the spammer's score at the watcher ${score().toFixed(0)}`)

@@ -20,7 +20,7 @@ import { parsePeerId, peerFromBytes } from '../../src/crypto/peer.js'
 import { DM_PROTOCOL, DmChannel, handleDmStream } from '../../src/dm/protocol.js'
 import { MAILBOX_PROTOCOL, MailboxClient } from '../../src/mailbox/protocol.js'
 import { PRESENCE_TOPIC, PresenceRecord, SignedPresence, signPresence } from '../../src/presence/record.js'
-import { DmResponse } from '../../src/protocol/dm.js'
+import { DmResponse } from '../../src/pb/dm.js'
 import { presenceValidatorOf, rawPeerFactory } from '../helpers/fuzz.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { Natter, IncomingMessage } from '../../src/index.js'
@@ -108,19 +108,19 @@ describe('hostile peers and unsolicited messages', () => {
       const first = await stranger.send(bob.peerId, 'hi, we have not met')
       expect((await request).detail).toMatchObject({ id: first.id, from: stranger.peerId, text: 'hi, we have not met' })
       expect(box.messages).toEqual([])
-      expect(bob.requests()).toMatchObject([{ peer: stranger.peerId, count: 1, first: { id: first.id }, last: { id: first.id } }])
-      expect(bob.conversations().map(c => c.peer)).not.toContain(stranger.peerId)
+      expect(bob.requests.list()).toMatchObject([{ peer: stranger.peerId, count: 1, first: { id: first.id }, last: { id: first.id } }])
+      expect(bob.messages.conversations().map(c => c.peer)).not.toContain(stranger.peerId)
 
       // a second message joins the same request
       await stranger.send(bob.peerId, 'are you there?')
-      expect(bob.requests()).toMatchObject([{ peer: stranger.peerId, count: 2 }])
+      expect(bob.requests.list()).toMatchObject([{ peer: stranger.peerId, count: 2 }])
       expect(box.requests).toHaveLength(2)
 
       // accepted: the conversation moves to the inbox, and what follows arrives as messages
-      bob.acceptRequest(stranger.peerId)
-      expect(bob.requests()).toEqual([])
-      expect(bob.conversations().map(c => c.peer)).toContain(stranger.peerId)
-      expect(bob.history(stranger.peerId).map(m => m.text)).toEqual(['hi, we have not met', 'are you there?'])
+      bob.requests.accept(stranger.peerId)
+      expect(bob.requests.list()).toEqual([])
+      expect(bob.messages.conversations().map(c => c.peer)).toContain(stranger.peerId)
+      expect(bob.messages.history(stranger.peerId).map(m => m.text)).toEqual(['hi, we have not met', 'are you there?'])
       const message = pEvent(bob, 'message') as Promise<CustomEvent<IncomingMessage>>
       await stranger.send(bob.peerId, 'thanks')
       expect((await message).detail.text).toBe('thanks')
@@ -138,24 +138,24 @@ describe('hostile peers and unsolicited messages', () => {
       await polite.send(bob.peerId, 'hello?')
       await pest.send(bob.peerId, 'buy now')
       await pest.send(bob.peerId, 'last chance')
-      expect(bob.requests().map(r => r.peer).sort()).toEqual([polite.peerId, pest.peerId].sort())
+      expect(bob.requests.list().map(r => r.peer).sort()).toEqual([polite.peerId, pest.peerId].sort())
 
       // declined without a block: deleted, but the peer may ask again
-      expect(bob.declineRequest(polite.peerId)).toBe(1)
-      expect(bob.history(polite.peerId)).toEqual([])
-      expect(bob.requests().map(r => r.peer)).toEqual([pest.peerId])
+      expect(bob.requests.decline(polite.peerId)).toBe(1)
+      expect(bob.messages.history(polite.peerId)).toEqual([])
+      expect(bob.requests.list().map(r => r.peer)).toEqual([pest.peerId])
       await polite.send(bob.peerId, 'sorry to insist')
-      expect(bob.requests().find(r => r.peer === polite.peerId)).toMatchObject({ count: 1, first: { text: 'sorry to insist' } })
+      expect(bob.requests.list().find(r => r.peer === polite.peerId)).toMatchObject({ count: 1, first: { text: 'sorry to insist' } })
 
       // declined with a block: deleted and blocked; the pest's next message is acknowledged to it and dropped
-      expect(bob.declineRequest(pest.peerId, { block: true })).toBe(2)
-      expect(bob.blocked().map(b => b.peerId)).toEqual([pest.peerId])
+      expect(bob.requests.decline(pest.peerId, { block: true })).toBe(2)
+      expect(bob.blocklist.list().map(b => b.peerId)).toEqual([pest.peerId])
       const events = box.requests.length
       const dropped = await pest.send(bob.peerId, 'you cannot ignore me')
       expect(dropped.state).toBe('delivered')
-      expect(bob.history(pest.peerId)).toEqual([])
-      expect(bob.requests().map(r => r.peer)).toEqual([polite.peerId])
-      expect(bob.message(dropped.id)).toBeUndefined()
+      expect(bob.messages.history(pest.peerId)).toEqual([])
+      expect(bob.requests.list().map(r => r.peer)).toEqual([polite.peerId])
+      expect(bob.messages.get(dropped.id)).toBeUndefined()
       expect(box.requests).toHaveLength(events)
     })
   })
@@ -170,30 +170,30 @@ describe('hostile peers and unsolicited messages', () => {
       await alice.send(bob.peerId, 'before the block')
       const box = inbox(bob)
 
-      bob.block('alice')
+      bob.blocklist.block('alice')
       const sent = await alice.send(bob.peerId, 'after the block')
       expect(sent.state).toBe('delivered')
-      expect(bob.history('alice').map(m => m.text)).toEqual(['before the block'])
-      expect(bob.message(sent.id)).toBeUndefined()
+      expect(bob.messages.history('alice').map(m => m.text)).toEqual(['before the block'])
+      expect(bob.messages.get(sent.id)).toBeUndefined()
 
       // the same through a mailbox: a raw blocked peer leaves a message for bob with a mailbox bob fetches from
       const mallory = await raws.create()
-      bob.block(mallory.libp2p.peerId.toString())
+      bob.blocklist.block(mallory.libp2p.peerId.toString())
       const mbox = await nodes.create()
       const left = await envelope(mallory, bob.peerId, 'left at the mailbox', { stamp: await stamp(mallory, bob.peerId) })
       await (await mailbox(mallory, mbox)).deposit(left.bytes)
       await bob.connect(mbox.addresses[0]!)
-      expect(await bob.fetchMailbox()).toBe(1)
-      expect(bob.history(mallory.libp2p.peerId.toString())).toEqual([])
-      expect(bob.requests()).toEqual([])
+      expect(await bob.mailbox.fetch()).toBe(1)
+      expect(bob.messages.history(mallory.libp2p.peerId.toString())).toEqual([])
+      expect(bob.requests.list()).toEqual([])
       // and bob acknowledged it, so the mailbox no longer holds it
-      const again = await bob.fetchMailbox()
+      const again = await bob.mailbox.fetch()
       expect(again).toBe(0)
       expect(box.messages).toEqual([])
       expect(box.requests).toEqual([])
 
       // unblocked, alice is heard again
-      bob.unblock('alice')
+      bob.blocklist.unblock('alice')
       const message = pEvent(bob, 'message') as Promise<CustomEvent<IncomingMessage>>
       await alice.send(bob.peerId, 'unblocked')
       expect((await message).detail.text).toBe('unblocked')
@@ -202,7 +202,7 @@ describe('hostile peers and unsolicited messages', () => {
     it('a blocked peer\'s presence is not shown', async () => {
       const bob = await nodes.create({ presenceTtlMs: 5000, presenceRepublishMs: 1000 })
       const carol = await nodes.create({ presenceTtlMs: 5000, presenceRepublishMs: 1000, bootstrap: [bob.addresses[0]!] })
-      await pWaitFor(() => bob.presenceOf(carol.peerId)?.status === 'online', { timeout: 10_000 })
+      await pWaitFor(() => bob.presence.get(carol.peerId)?.status === 'online', { timeout: 10_000 })
       // a witness that hears carol only through bob (gossip only, no DHT to find her by): bob forwards a record after his own checks
       const witness = await gossipOnlyPeer()
       const heard: string[] = []
@@ -216,21 +216,21 @@ describe('hostile peers and unsolicited messages', () => {
       await witness.dial(multiaddr(bob.addresses[0]!))
       await pWaitFor(() => witness.services.pubsub.getSubscribers(PRESENCE_TOPIC).some(p => p.toString() === bob.peerId), { timeout: 10_000 })
 
-      bob.block(carol.peerId)
+      bob.blocklist.block(carol.peerId)
       // what bob knew before the block is hidden as well
-      expect(bob.presenceOf(carol.peerId)).toBeUndefined()
-      expect(bob.presences().map(p => p.peerId)).not.toContain(carol.peerId)
+      expect(bob.presence.get(carol.peerId)).toBeUndefined()
+      expect(bob.presence.list().map(p => p.peerId)).not.toContain(carol.peerId)
       const changes: string[] = []
       bob.addEventListener('presence', (e) => { if (e.detail.peerId === carol.peerId) changes.push(e.detail.status) })
-      await carol.setPresence({ status: 'busy', note: 'blocked' })
+      await carol.presence.set({ status: 'busy', note: 'blocked' })
       await pWaitFor(() => heard.includes(`${carol.peerId} blocked`), { timeout: 10_000 })
       expect(witness.getConnections().map(c => c.remotePeer.toString())).toEqual([bob.peerId])
-      expect(bob.presenceOf(carol.peerId)).toBeUndefined()
+      expect(bob.presence.get(carol.peerId)).toBeUndefined()
       expect(changes).toEqual([])
 
-      bob.unblock(carol.peerId)
-      await carol.setPresence({ status: 'away', note: 'unblocked' })
-      await pWaitFor(() => bob.presenceOf(carol.peerId)?.status === 'away', { timeout: 10_000 })
+      bob.blocklist.unblock(carol.peerId)
+      await carol.presence.set({ status: 'away', note: 'unblocked' })
+      await pWaitFor(() => bob.presence.get(carol.peerId)?.status === 'away', { timeout: 10_000 })
     })
 
     it('a blocked peer\'s mailbox deposits are acknowledged to it and dropped', async () => {
@@ -239,7 +239,7 @@ describe('hostile peers and unsolicited messages', () => {
       const honest = await raws.create()
       const recipient = await raws.create()
       const to = recipient.libp2p.peerId.toString()
-      mbox.block(mallory.libp2p.peerId.toString())
+      mbox.blocklist.block(mallory.libp2p.peerId.toString())
 
       const fromMallory = await mailbox(mallory, mbox)
       for (let i = 0; i < 3; i++) {
@@ -255,7 +255,7 @@ describe('hostile peers and unsolicited messages', () => {
       const bob = await nodes.create()
       const mallory = await raws.create()
       const malloryId = mallory.libp2p.peerId.toString()
-      bob.block(malloryId)
+      bob.blocklist.block(malloryId)
       const box = inbox(bob)
 
       // the same public key in a protobuf with another wire type for its type field: an alias peer id
@@ -269,7 +269,7 @@ describe('hostile peers and unsolicited messages', () => {
       await expect(verifyEnvelope(forged)).rejects.toMatchObject({ name: 'InvalidMessageError', reason: 'malformed' })
 
       await expect((await channel(mallory, bob)).send(sealed.id, forged)).rejects.toMatchObject({ name: 'DeliveryRefusedError', status: 'INVALID' })
-      expect(bob.requests()).toEqual([])
+      expect(bob.requests.list()).toEqual([])
       expect(box.requests).toEqual([])
 
       // nor can its presence: a record under the alias is rejected
@@ -285,14 +285,14 @@ describe('hostile peers and unsolicited messages', () => {
       const dm = await channel(stranger, bob)
       const first = await envelope(stranger, bob.peerId, 'no work done')
       await expect(dm.send(first.id, first.bytes)).rejects.toMatchObject({ name: 'DeliveryRefusedError', status: 'POW_REQUIRED', requiredDifficulty: POW })
-      expect(bob.requests()).toEqual([])
+      expect(bob.requests.list()).toEqual([])
 
       // with a stamp it lands in the requests inbox; after that no more work is asked
       const paid = await envelope(stranger, bob.peerId, 'work done', { stamp: await stamp(stranger, bob.peerId) })
       await dm.send(paid.id, paid.bytes)
       const second = await envelope(stranger, bob.peerId, 'and again', { seq: 2n })
       await dm.send(second.id, second.bytes)
-      expect(bob.requests()).toMatchObject([{ peer: stranger.libp2p.peerId.toString(), count: 2 }])
+      expect(bob.requests.list()).toMatchObject([{ peer: stranger.libp2p.peerId.toString(), count: 2 }])
     })
 
     it('refuses stamps bound to another recipient or sender, expired, too weak or replayed', async () => {
@@ -316,17 +316,17 @@ describe('hostile peers and unsolicited messages', () => {
         const e = await envelope(stranger, bob.peerId, `stamp ${what}`, { stamp: bad })
         await expect(dm.send(e.id, e.bytes), what).rejects.toMatchObject(refused)
       }
-      expect(bob.requests()).toEqual([])
+      expect(bob.requests.list()).toEqual([])
 
       // a valid stamp buys one message: declined, the stranger cannot replay it to ask again
       const good = await stamp(stranger, bob.peerId)
       const first = await envelope(stranger, bob.peerId, 'first contact', { stamp: good })
       await dm.send(first.id, first.bytes)
-      expect(bob.requests()).toHaveLength(1)
-      expect(bob.declineRequest(stranger.libp2p.peerId.toString())).toBe(1)
+      expect(bob.requests.list()).toHaveLength(1)
+      expect(bob.requests.decline(stranger.libp2p.peerId.toString())).toBe(1)
       const reused = await envelope(stranger, bob.peerId, 'a new message, the old stamp', { stamp: good })
       await expect(dm.send(reused.id, reused.bytes), 'the same stamp').rejects.toMatchObject(refused)
-      expect(bob.requests()).toEqual([])
+      expect(bob.requests.list()).toEqual([])
     })
 
     it('a declined message is still a duplicate: the same envelope, or the same id with a new stamp, is acknowledged and never shown again (issue 11 erratum 7)', async () => {
@@ -336,21 +336,21 @@ describe('hostile peers and unsolicited messages', () => {
       const dm = await channel(stranger, bob)
       const first = await envelope(stranger, bob.peerId, 'first contact', { stamp: await stamp(stranger, bob.peerId) })
       await dm.send(first.id, first.bytes)
-      expect(bob.declineRequest(stranger.libp2p.peerId.toString())).toBe(1)
+      expect(bob.requests.decline(stranger.libp2p.peerId.toString())).toBe(1)
 
       // the very same envelope (a retry, or a mailbox copy): OK, as for any duplicate (PROTOCOL.md §4.3)
       await dm.send(first.id, first.bytes)
       // a sender that follows §8.5.2 after a refusal: a new stamp, the same id — still the same message
       const again = await sealEnvelope({ senderKey: stranger.key, sender: stranger.bytes, recipient: parsePeerId(bob.peerId), payload: text('first contact'), id: first.id, stamp: await stamp(stranger, bob.peerId) })
       await dm.send(again.id, again.bytes)
-      expect(bob.requests(), 'the declined message does not reappear').toEqual([])
+      expect(bob.requests.list(), 'the declined message does not reappear').toEqual([])
 
       // and after a restart (the ids are persisted)
       await bob.stop()
       const bob2 = await nodes.create({ dataDir, rateLimits: { dm: { stranger: { rate: 0, burst: 20 } } } })
       const dm2 = await channel(stranger, bob2)
       await dm2.send(first.id, first.bytes)
-      expect(bob2.requests()).toEqual([])
+      expect(bob2.requests.list()).toEqual([])
     })
 
     it('contacts need no stamp', async () => {
@@ -418,8 +418,8 @@ describe('hostile peers and unsolicited messages', () => {
         await stranger.send(bob.peerId, `within the burst ${i}`)
       }
       await expect(stranger.send(bob.peerId, 'one too many')).rejects.toMatchObject({ name: 'DeliveryRefusedError', status: 'RATE_LIMITED' })
-      expect(bob.history(stranger.peerId).map(m => m.text)).toEqual(['within the burst 0', 'within the burst 1', 'within the burst 2'])
-      expect(bob.requests()).toMatchObject([{ peer: stranger.peerId, count: 3 }])
+      expect(bob.messages.history(stranger.peerId).map(m => m.text)).toEqual(['within the burst 0', 'within the burst 1', 'within the burst 2'])
+      expect(bob.requests.list()).toMatchObject([{ peer: stranger.peerId, count: 3 }])
 
       // a raw stranger on its own connection has its own bucket, and gets the same
       const raw = await raws.create()
@@ -430,13 +430,13 @@ describe('hostile peers and unsolicited messages', () => {
         statuses.push(await dm.send(e.id, e.bytes).then(() => 'OK', (err: Error & { status?: string }) => err.status ?? err.name))
       }
       expect(statuses).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'])
-      expect(bob.history(raw.libp2p.peerId.toString())).toHaveLength(3)
+      expect(bob.messages.history(raw.libp2p.peerId.toString())).toHaveLength(3)
 
       // a contact sends far more than a stranger's burst, unhindered
       for (let i = 0; i < 30; i++) {
         await friend.send(bob.peerId, `friend ${i}`)
       }
-      expect(bob.history(friend.peerId)).toHaveLength(30)
+      expect(bob.messages.history(friend.peerId)).toHaveLength(30)
     })
 
     it('mailbox requests past a stranger\'s burst are refused RATE_LIMITED and not stored', async () => {

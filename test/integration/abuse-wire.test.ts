@@ -14,7 +14,7 @@ import { parsePeerId } from '../../src/crypto/peer.js'
 import { DM_PROTOCOL, DmChannel, MAX_DM_FRAME_BYTES } from '../../src/dm/protocol.js'
 import { MAILBOX_PROTOCOL, MailboxClient } from '../../src/mailbox/protocol.js'
 import { MAX_PRESENCE_BYTES, MAX_PRESENCE_TTL_MS, PRESENCE_TOPIC, PresenceRecord, SignedPresence, signPresence, verifyPresence } from '../../src/presence/record.js'
-import { DmRequest, DmResponse } from '../../src/protocol/dm.js'
+import { DmRequest, DmResponse } from '../../src/pb/dm.js'
 import { concat, presenceValidatorOf, rawPeerFactory, varint } from '../helpers/fuzz.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { Natter, IncomingMessage } from '../../src/index.js'
@@ -79,9 +79,9 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     }
     // the stream stayed usable: the valid one goes through, and only it is stored
     await dm.send(valid.id, valid.bytes)
-    expect(bob.history('alice').map(m => m.text)).toEqual(['valid'])
+    expect(bob.messages.history('alice').map(m => m.text)).toEqual(['valid'])
     expect(received.map(m => m.text)).toEqual(['valid'])
-    expect(bob.history(carol.peerId)).toEqual([])
+    expect(bob.messages.history(carol.peerId)).toEqual([])
   })
 
   it('an oversized DM envelope is refused TOO_LARGE on an open stream; an oversized frame or length prefix ends only that stream', async () => {
@@ -134,7 +134,7 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     // the node still serves
     const last = await seal('still up', { seq: 2n })
     await new DmChannel(await alice.libp2p.dialProtocol(multiaddr(bob.addresses[0]!), DM_PROTOCOL)).send(last.id, last.bytes)
-    expect(bob.history('alice').map(m => m.text)).toEqual(['after the oversized envelope', 'still up'])
+    expect(bob.messages.history('alice').map(m => m.text)).toEqual(['after the oversized envelope', 'still up'])
   })
 
   it('a replayed envelope is shown once, whether it comes again directly or through a mailbox', async () => {
@@ -152,10 +152,10 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     await deposit.deposit(e.bytes)
     await deposit.close()
     await bob.connect(mbox.addresses[0]!)
-    expect(await bob.fetchMailbox()).toBe(1)
-    expect(await bob.fetchMailbox()).toBe(0)
+    expect(await bob.mailbox.fetch()).toBe(1)
+    expect(await bob.mailbox.fetch()).toBe(0)
     expect(received.map(m => m.text)).toEqual(['once only'])
-    expect(bob.history('alice')).toHaveLength(1)
+    expect(bob.messages.history('alice')).toHaveLength(1)
   })
 
   it('mailbox deposits that are forged, expired, from the future or malformed are refused INVALID and not held', async () => {

@@ -25,12 +25,12 @@ describe('five nodes, each knowing one bootstrap peer', () => {
     expect(a.connectedPeers).toContain(d.peerId)
 
     // presence of b reaches everyone, and changes propagate
-    await b.setPresence({ status: 'away', note: 'lunch' })
-    await pWaitFor(() => [boot, a, c, d].every(n => n.presenceOf(b.peerId)?.status === 'away'), { timeout: 10_000 })
-    expect(c.presenceOf(b.peerId)?.note).toBe('lunch')
-    await b.setPresence({ status: 'busy', note: 'in a meeting' })
-    await pWaitFor(() => [boot, a, c, d].every(n => n.presenceOf(b.peerId)?.status === 'busy'), { timeout: 10_000 })
-    expect(d.presenceOf(b.peerId)?.note).toBe('in a meeting')
+    await b.presence.set({ status: 'away', note: 'lunch' })
+    await pWaitFor(() => [boot, a, c, d].every(n => n.presence.get(b.peerId)?.status === 'away'), { timeout: 10_000 })
+    expect(c.presence.get(b.peerId)?.note).toBe('lunch')
+    await b.presence.set({ status: 'busy', note: 'in a meeting' })
+    await pWaitFor(() => [boot, a, c, d].every(n => n.presence.get(b.peerId)?.status === 'busy'), { timeout: 10_000 })
+    expect(d.presence.get(b.peerId)?.note).toBe('in a meeting')
 
     // a clean stop announces offline
     const offline = new Promise<Presence>(resolve => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import pWaitFor from 'p-wait-for'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadOrCreateIdentity } from '../../src/identity/index.js'
+import { loadOrCreateIdentity } from '../../src/keys/identity.js'
 import { openStore } from '../../src/store/index.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { ChildProcess } from 'node:child_process'
@@ -53,7 +53,7 @@ describe('crash safety', () => {
     await new Promise(resolve => second.once('exit', resolve))
 
     // the recipient has every message once, numbered 1..TOTAL without gaps
-    const received = b.history(aPeer, { limit: 1000 })
+    const received = b.messages.history(aPeer, { limit: 1000 })
     const ids = received.map(m => m.id)
     expect(new Set(ids).size).toBe(ids.length)
     expect(received).toHaveLength(TOTAL)

@@ -1,4 +1,5 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { natterServicePolicies } from '../../src/policies.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import pWaitFor from 'p-wait-for'
 import { Payload, sealEnvelope } from '../../src/crypto/envelope.js'
@@ -6,7 +7,7 @@ import { parsePeerId } from '../../src/crypto/peer.js'
 import { DM_PROTOCOL, DmChannel } from '../../src/dm/protocol.js'
 import { createNetwork } from '../../src/network/libp2p.js'
 import { lpStream } from '@libp2p/utils'
-import { DmResponse } from '../../src/protocol/dm.js'
+import { DmResponse } from '../../src/pb/dm.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { IncomingMessage } from '../../src/index.js'
@@ -22,7 +23,7 @@ describe('direct messages on the wire', () => {
 
   async function rawPeer (): Promise<{ libp2p: NatterLibp2p, key: Awaited<ReturnType<typeof generateKeyPair<'Ed25519'>>> }> {
     const key = await generateKeyPair('Ed25519')
-    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10 })
+    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
     await raw.start()
     return { libp2p: raw, key }
   }

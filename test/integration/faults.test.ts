@@ -132,16 +132,16 @@ describe('transient faults at the receiver', () => {
       // the old code marked it failed at the first refusal; now it stays pending through several retries
       // (retryInitialMs 200 ms, doubled, and the receiver's 1 s hint) while the lock stays
       await new Promise(resolve => setTimeout(resolve, 3000))
-      expect(alice.history('bob').find(m => m.id === id)?.state, 'not failed while the lock is held').toMatch(/^(queued|sent)$/)
+      expect(alice.messages.history('bob').find(m => m.id === id)?.state, 'not failed while the lock is held').toMatch(/^(queued|sent)$/)
       expect(states.some(s => s.id === id && s.state === 'failed')).toBe(false)
     } finally {
       await lock.release()
     }
     const releasedAt = performance.now()
-    await pWaitFor(() => bob.history('alice').some(m => m.text === 'during the lock'), { timeout: 20_000 })
+    await pWaitFor(() => bob.messages.history('alice').some(m => m.text === 'during the lock'), { timeout: 20_000 })
     const ms = performance.now() - releasedAt
     console.log(`[faults] write lock: delivered ${ms.toFixed(0)} ms after the lock was released (before: failed for good)`)
-    expect(bob.history('alice').filter(m => m.text === 'during the lock')).toHaveLength(1)
+    expect(bob.messages.history('alice').filter(m => m.text === 'during the lock')).toHaveLength(1)
   })
 
   it('a mailbox whose natter.db is write-locked answers a deposit UNAVAILABLE with a retry hint, then takes it', async () => {
@@ -160,7 +160,7 @@ describe('transient faults at the receiver', () => {
         await lock.release()
       }
       await client.deposit(envelope.bytes)
-      expect(mbox.mailboxUsage(recipient.libp2p.peerId.toString()).envelopes).toBe(1)
+      expect(mbox.mailbox.usage(recipient.libp2p.peerId.toString()).envelopes).toBe(1)
     } finally {
       await raws.cleanup()
     }
@@ -176,7 +176,7 @@ describe('transient faults at the receiver', () => {
     const { alice, bob, states } = await pair({ dataDir: dir })
     const storage: StorageStatus[] = []
     bob.addEventListener('storage', (e) => storage.push(e.detail))
-    const before = bob.history('alice').map(m => m.id)
+    const before = bob.messages.history('alice').map(m => m.id)
 
     const filler = fill(dir)
     const first = alice.send('bob', 'full 0')
@@ -186,21 +186,21 @@ describe('transient faults at the receiver', () => {
       ids.push((await alice.send('bob', `full ${i}`, { wait: 'queued' })).id)
     }
     await pWaitFor(() => storage.some(s => s.state === 'read-only'), { timeout: 10_000 })
-    expect(bob.storageStatus()).toMatchObject({ state: 'read-only' })
-    expect(bob.storageStatus().reason).toMatch(/SQLITE_FULL/)
+    expect(bob.storage.status()).toMatchObject({ state: 'read-only' })
+    expect(bob.storage.status().reason).toMatch(/SQLITE_FULL/)
     // still serving reads, and nothing accepted before is lost
-    expect(bob.history('alice').map(m => m.id)).toEqual(before)
+    expect(bob.messages.history('alice').map(m => m.id)).toEqual(before)
     await new Promise(resolve => setTimeout(resolve, 1000))
     expect(states.filter(s => ids.includes(s.id) && s.state === 'failed'), 'none failed for good').toEqual([])
 
     rmSync(filler)
     const freedAt = performance.now()
     await pWaitFor(() => storage.some(s => s.state === 'ok'), { timeout: 10_000 })
-    await pWaitFor(() => ids.every(id => bob.history('alice', { limit: 100 }).some(m => m.id === id)), { timeout: 30_000 })
+    await pWaitFor(() => ids.every(id => bob.messages.history('alice', { limit: 100 }).some(m => m.id === id)), { timeout: 30_000 })
     const ms = performance.now() - freedAt
     console.log(`[faults] full disk: all 12 messages delivered ${ms.toFixed(0)} ms after space returned (before: 11 of 12 failed for good)`)
-    expect(bob.storageStatus().state).toBe('ok')
-    expect(bob.history('alice', { limit: 100 })).toHaveLength(before.length + 12)
-    await pWaitFor(() => ids.every(id => alice.history('bob', { limit: 100 }).find(m => m.id === id)?.state === 'delivered'), { timeout: 10_000 })
+    expect(bob.storage.status().state).toBe('ok')
+    expect(bob.messages.history('alice', { limit: 100 })).toHaveLength(before.length + 12)
+    await pWaitFor(() => ids.every(id => alice.messages.history('bob', { limit: 100 }).find(m => m.id === id)?.state === 'delivered'), { timeout: 10_000 })
   })
 })

@@ -1,4 +1,5 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { natterServicePolicies } from '../../src/policies.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Payload, sealEnvelope } from '../../src/crypto/envelope.js'
@@ -22,7 +23,7 @@ describe('mailbox abuse', () => {
 
   async function rawPeer (): Promise<{ libp2p: NatterLibp2p, key: Ed25519PrivateKey, bytes: Uint8Array }> {
     const key = await generateKeyPair('Ed25519')
-    const libp2p = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10 })
+    const libp2p = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
     await libp2p.start()
     raws.push(libp2p)
     return { libp2p, key, bytes: libp2p.peerId.toMultihash().bytes }

@@ -12,7 +12,7 @@ import { Payload, sealEnvelope } from '../../src/crypto/envelope.js'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { DM_PROTOCOL, DmChannel } from '../../src/dm/protocol.js'
 import { MAILBOX_PROTOCOL, MailboxClient, fetchSigningBytes } from '../../src/mailbox/protocol.js'
-import { MailboxRequest, MailboxResponse } from '../../src/protocol/mailbox.js'
+import { MailboxRequest, MailboxResponse } from '../../src/pb/mailbox.js'
 import { rawPeerFactory } from '../helpers/fuzz.js'
 import { depositStamp, payer } from '../helpers/mailbox.js'
 import { nodeFactory } from '../helpers/nodes.js'
@@ -76,7 +76,7 @@ describe('mailboxes against strangers', () => {
         break
       }
     }
-    const held = mbox.mailboxUsage(recipient)
+    const held = mbox.mailbox.usage(recipient)
     console.log(`[mailbox] one stranger key, 16 KiB envelopes for one recipient: ${stored + 2} held (${(held.bytes / 1024).toFixed(0)} KiB) before QUOTA_EXCEEDED (before: 256 × 64 KiB, the whole 16 MiB)`)
     expect(refused).toMatchObject({ name: 'MailboxRefusedError', status: 'QUOTA_EXCEEDED' })
     expect(held.bytes).toBeLessThanOrEqual(2 * 1024 * 1024)
@@ -143,16 +143,16 @@ describe('mailboxes against strangers', () => {
     const real = await client(friend, mbox)
     await real.deposit((await seal(friend, bobId, 'the real one', { stamp: true })).bytes)
     await real.close()
-    expect(mbox.mailboxUsage(bobId).envelopes).toBe(301)
+    expect(mbox.mailbox.usage(bobId).envelopes).toBe(301)
 
     const bob = await nodes.create({ dataDir, mailboxFetchIntervalMs: 3_600_000 })
     await bob.connect(mbox.addresses[0]!)
-    await bob.fetchMailbox()
-    const requests = bob.requests()
+    await bob.mailbox.fetch()
+    const requests = bob.requests.list()
     expect(requests.map(r => r.peer)).toEqual([friend.libp2p.peerId.toString()])
     expect(requests[0]?.last.text).toBe('the real one')
     // the junk can never be taken: deleted, so it cannot fill bob's quota either
-    expect(mbox.mailboxUsage(bobId).envelopes).toBe(0)
+    expect(mbox.mailbox.usage(bobId).envelopes).toBe(0)
   })
 
   it('the stamp record survives a restart: a declined stranger\'s stamp cannot buy a message again, directly or through a mailbox', async () => {
@@ -164,7 +164,7 @@ describe('mailboxes against strangers', () => {
     const original = await sealEnvelope({ senderKey: stranger.key, sender: stranger.bytes, recipient: parsePeerId(bob.peerId), payload: text('hello?'), stamp })
     const dm = new DmChannel(await stranger.libp2p.dialProtocol(multiaddr(bob.addresses[0]!), DM_PROTOCOL))
     await dm.send(original.id, original.bytes)
-    expect(bob.declineRequest(stranger.libp2p.peerId.toString())).toBe(1)
+    expect(bob.requests.decline(stranger.libp2p.peerId.toString())).toBe(1)
     await bob.stop()
 
     // meanwhile a mailbox peer holds the original and a new envelope reusing its stamp
@@ -176,11 +176,11 @@ describe('mailboxes against strangers', () => {
 
     const bob2 = await nodes.create({ dataDir, rateLimits: { dm: { stranger: { rate: 1000, burst: 10_000 } } }, mailboxFetchIntervalMs: 3_600_000 })
     await bob2.connect(mbox.addresses[0]!)
-    await bob2.fetchMailbox()
-    expect(bob2.requests(), 'neither the declined message nor its stamp bought anything').toEqual([])
+    await bob2.mailbox.fetch()
+    expect(bob2.requests.list(), 'neither the declined message nor its stamp bought anything').toEqual([])
     const again = await sealEnvelope({ senderKey: stranger.key, sender: stranger.bytes, recipient: parsePeerId(bob2.peerId), payload: text('and directly?'), stamp })
     const dm2 = new DmChannel(await stranger.libp2p.dialProtocol(multiaddr(bob2.addresses[0]!), DM_PROTOCOL))
     await expect(dm2.send(again.id, again.bytes)).rejects.toMatchObject({ name: 'DeliveryRefusedError', status: 'POW_REQUIRED' })
-    expect(bob2.requests()).toEqual([])
+    expect(bob2.requests.list()).toEqual([])
   })
 })

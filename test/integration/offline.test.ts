@@ -27,7 +27,7 @@ describe('offline delivery through mailbox peers', () => {
     a.addEventListener('message:state', (e) => states.push(e.detail))
     const queued = await a.send(bId, 'are you there?', { wait: 'queued' })
     expect(queued.state).toBe('queued')
-    await pWaitFor(() => a.message(queued.id)?.state === 'sent', { timeout: 20_000 })
+    await pWaitFor(() => a.messages.get(queued.id)?.state === 'sent', { timeout: 20_000 })
     expect(states.map(s => s.state)).toEqual(['queued', 'sent'])
     await a.stop()
 
@@ -38,14 +38,14 @@ describe('offline delivery through mailbox peers', () => {
     b.addEventListener('message', (e) => received.push(e.detail))
     await pWaitFor(() => received.length > 0, { timeout: 20_000 })
     expect(received[0]).toMatchObject({ id: queued.id, from: aId, text: 'are you there?', via: 'mailbox' })
-    expect(b.history(aId).map(m => m.text)).toEqual(['are you there?'])
+    expect(b.messages.history(aId).map(m => m.text)).toEqual(['are you there?'])
     // a later fetch finds nothing more (acknowledged envelopes were deleted), and no duplicate appears
-    await b.fetchMailbox()
-    expect(b.history(aId)).toHaveLength(1)
+    await b.mailbox.fetch()
+    expect(b.messages.history(aId)).toHaveLength(1)
 
     // A returns: B's delivery receipt waits in A's mailboxes
     a = await nodes.create({ dataDir: aDir, bootstrap: [m3.addresses[0]!] })
-    await pWaitFor(() => a.message(queued.id)?.state === 'delivered', { timeout: 20_000 })
-    expect(a.history(bId).map(m => [m.text, m.state])).toEqual([['are you there?', 'delivered']])
+    await pWaitFor(() => a.messages.get(queued.id)?.state === 'delivered', { timeout: 20_000 })
+    expect(a.messages.history(bId).map(m => [m.text, m.state])).toEqual([['are you there?', 'delivered']])
   })
 })

@@ -16,14 +16,14 @@ describe('presence expiry', () => {
   it('a peer killed with SIGKILL is seen offline by its watchers within the expiry', async () => {
     const watcher = await nodes.create()
     child = await startChildPeer(await nodes.tempDir(), watcher.addresses[0], 3000)
-    await pWaitFor(() => watcher.presenceOf(child!.peerId)?.status === 'online', { timeout: 10_000 })
+    await pWaitFor(() => watcher.presence.get(child!.peerId)?.status === 'online', { timeout: 10_000 })
 
     const changes: Presence[] = []
     watcher.addEventListener('presence', (e) => { if (e.detail.peerId === child!.peerId) changes.push(e.detail) })
-    const lastKnown = watcher.presenceOf(child.peerId)!
+    const lastKnown = watcher.presence.get(child.peerId)!
     child.proc.kill('SIGKILL')
 
-    await pWaitFor(() => watcher.presenceOf(child!.peerId)?.status === 'offline', { timeout: 10_000 })
+    await pWaitFor(() => watcher.presence.get(child!.peerId)?.status === 'offline', { timeout: 10_000 })
     const offline = changes.find(p => p.status === 'offline')!
     // it went offline because its last record lapsed, not earlier
     expect(offline.updatedAt).toBeGreaterThanOrEqual(lastKnown.updatedAt)

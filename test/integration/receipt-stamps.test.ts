@@ -12,7 +12,7 @@ import { Payload, openSealed, sealEnvelope, verifyEnvelope } from '../../src/cry
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { DM_PROTOCOL, DmChannel, handleDmStream } from '../../src/dm/protocol.js'
 import { createNetwork } from '../../src/network/libp2p.js'
-import { DmResponse } from '../../src/protocol/dm.js'
+import { DmResponse } from '../../src/pb/dm.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { NatterLibp2p } from '../../src/network/libp2p.js'
 
@@ -46,9 +46,9 @@ describe('receipts to a peer that demands proof of work', () => {
     await bob.contacts.add('raw', raw.peerId.toString())
     const sealed = await sealEnvelope({ senderKey: key, sender: self, recipient: parsePeerId(bob.peerId), payload: { type: Payload.Type.TEXT, text: 'read me', seq: 1n, receiptIds: [], receiptState: 0 } })
     await new DmChannel(await raw.dialProtocol(multiaddr(bob.addresses[0]!), DM_PROTOCOL)).send(sealed.id, sealed.bytes)
-    await pWaitFor(() => bob.history('raw').length === 1)
+    await pWaitFor(() => bob.messages.history('raw').length === 1)
 
-    await bob.markRead('raw')
+    await bob.messages.markRead('raw')
     await pWaitFor(() => seen.some(s => s.stamped), { timeout: 15_000 })
     const receipts = seen.filter(s => s.payload.type === Payload.Type.RECEIPT)
     expect(receipts.map(r => r.stamped)).toEqual([false, true])

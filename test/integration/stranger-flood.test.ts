@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { encodeStamp, mintStamp } from '../../src/abuse/index.js'
 import { Payload, sealEnvelope } from '../../src/crypto/envelope.js'
 import { parsePeerId } from '../../src/crypto/peer.js'
-import { DmRequest, DmResponse } from '../../src/protocol/dm.js'
+import { DmRequest, DmResponse } from '../../src/pb/dm.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { Natter } from '../../src/index.js'
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
@@ -131,7 +131,7 @@ describe('stranger floods against the requests inbox', () => {
       }))
       statuses.push(...batch.flat())
     }
-    const requests = bob.requests()
+    const requests = bob.requests.list()
     const stored = requests[0]?.count ?? 0
     const grown = diskBytes(dataDir) - before
     console.log(`[flood] 1,200 relayed 16 KiB envelopes from one stamped stranger: ${JSON.stringify(count(statuses))}; stored ${stored}; disk +${(grown / 1024).toFixed(0)} KiB (before the fix: every one stored, 100 MiB per 6,000)`)
@@ -159,7 +159,7 @@ describe('stranger floods against the requests inbox', () => {
       ...await Promise.all(Array.from({ length: 10 }, async (_, i) => envelope(mallory, bob, `more ${i}`, false)))
     ])
     expect(unstamped).toEqual(['POW_REQUIRED', 'OK', 'OK', 'OK', 'OK', ...Array(7).fill('POW_REQUIRED')])
-    expect(bob.requests()[0]?.count).toBe(4)
+    expect(bob.requests.list()[0]?.count).toBe(4)
 
     // stamped, 16 KiB each: the per-sender cap of 256 KiB refuses the rest for good
     const eve = await sender()
@@ -173,7 +173,7 @@ describe('stranger floods against the requests inbox', () => {
     for (let i = 0; i < 15; i++) {
       statuses.push(...await sendAll(via, bob, [await envelope(await sender(), bob, `sybil ${i}`, true)]))
     }
-    const total = bob.requests().reduce((n, r) => n + r.count, 0)
+    const total = bob.requests.list().reduce((n, r) => n + r.count, 0)
     expect(total).toBe(30)
     expect(statuses.filter(s => s === 'UNAVAILABLE').length).toBe(15 - (30 - 4 - 16))
   })

@@ -7,7 +7,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { createPrekeyStore, encodeBundle, exportBundle } from '../../src/crypto/ratchet/index.js'
-import { PrekeyRecord, SignedPrekeyRecord } from '../../src/protocol/prekeys.js'
+import { PrekeyRecord, SignedPrekeyRecord } from '../../src/pb/prekeys.js'
 import {
   MAX_PREKEY_RECORD_AGE_MS, prekeyRecordKey, prekeyRecordSigningBytes, selectPrekeyRecord, signPrekeyRecord, validatePrekeyRecord, verifyPrekeyRecord
 } from '../../src/sessions/bundle-record.js'

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IDENTITY_FILE, loadOrCreateIdentity } from '../../src/identity/index.js'
+import { IDENTITY_FILE, loadOrCreateIdentity } from '../../src/keys/identity.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 

@@ -12,7 +12,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { scrypt } from '@noble/hashes/scrypt.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IDENTITY_FILE, loadOrCreateIdentity } from '../../src/identity/index.js'
+import { IDENTITY_FILE, loadOrCreateIdentity } from '../../src/keys/identity.js'
 import {
   KeyFileKind, createBackup, createSecretBox, decryptKeyFile, encryptKeyFile, identityFileStatus, importIdentity, keyFileParams, passphraseKey, readBackup, setPassphrase
 } from '../../src/keys/index.js'

@@ -5,12 +5,13 @@
  * session layer (whose `open` is held to create the overload).
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Payload, sealEnvelope } from '../../src/crypto/envelope.js'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { createMessenger } from '../../src/messaging/messenger.js'
-import { DmResponse } from '../../src/protocol/dm.js'
+import { DmResponse } from '../../src/pb/dm.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import type { Messenger, MessengerComponents } from '../../src/messaging/messenger.js'
 import type { Store } from '../../src/store/index.js'
@@ -42,15 +43,22 @@ describe('the receive path under pressure', () => {
       seal: async () => { throw new Error('not used') }
     } as unknown as MessengerComponents['sessions']
     const messenger = createMessenger({
-      key,
       self,
-      store,
+      messages: store.messages,
+      outbox: store.outbox,
+      requests: store.requests,
+      goneMessages: store.goneMessages,
+      stampReplay: store.stampReplay,
+      transaction: (fn) => store.transaction(fn),
       sender: { deliver: async () => {}, close: async () => {} },
-      mailboxes: { deposit: async () => 0 } as unknown as MessengerComponents['mailboxes'],
+      mailboxes: { deposit: async () => 0 },
       sessions,
+      // the network's stand-in: the DM protocol is served and events are listened to, nothing more
+      libp2p: { handle: async () => {}, unhandle: async () => {}, addEventListener: () => {}, removeEventListener: () => {} } as unknown as MessengerComponents['libp2p'],
+      logger: defaultLogger(),
       events: { message: () => {}, request: () => {}, state: () => {} }
     }, init)
-    messenger.start()
+    await messenger.start()
     running.push({ messenger, store })
     const envelope = async (): Promise<Uint8Array> => (await sealEnvelope({ senderKey: friendKey, sender: friend.bytes, recipient: self, payload: text('hi') })).bytes
     return { messenger, envelope, held, from: friend.peerId.toString() }

@@ -9,7 +9,7 @@ import {
   IdentityMismatchError,
   InvalidBundleError,
   InvalidKeyError,
-  InvalidMessageError,
+  RatchetMessageError,
   InvalidSignatureError,
   InvalidStateError,
   RatchetDecryptError,
@@ -358,7 +358,7 @@ describe('Double Ratchet', () => {
     expect(() => decrypt(bob, { ...m0.header, pn: 3 }, m0.ciphertext, text('envelope-1'))).toThrow(RatchetDecryptError)
     expect(() => decrypt(bob, { ...m0.header, dh: x25519.keygen().publicKey }, m0.ciphertext, text('envelope-1'))).toThrow(RatchetDecryptError)
     expect(() => decrypt(bob, { ...m0.header, dh: new Uint8Array(32) }, m0.ciphertext, text('envelope-1'))).toThrow(RatchetDecryptError)
-    expect(() => decrypt(bob, m0.header, new Uint8Array(3))).toThrow(InvalidMessageError)
+    expect(() => decrypt(bob, m0.header, new Uint8Array(3))).toThrow(RatchetMessageError)
     expect(serializeState(bob)).toEqual(before)
     expect(read(decrypt(bob, m0.header, m0.ciphertext, text('envelope-1')))).toBe('zero')
   })
@@ -611,12 +611,12 @@ describe('sessions', () => {
     const initial = encodeRatchetMessage(a.encrypt(text('hey')))
     expect(initial.length).toBe(2 + 73 + 40 + 3 + 16)
     expect(Array.from(initial.subarray(0, 2))).toEqual([1, 1])
-    expect(() => decodeRatchetMessage(bytes.subarray(0, 2 + 40 + 15))).toThrow(InvalidMessageError)
+    expect(() => decodeRatchetMessage(bytes.subarray(0, 2 + 40 + 15))).toThrow(RatchetMessageError)
     const badFlags = Uint8Array.from(bytes)
     badFlags[1] = 2
-    expect(() => decodeRatchetMessage(badFlags)).toThrow(InvalidMessageError)
+    expect(() => decodeRatchetMessage(badFlags)).toThrow(RatchetMessageError)
     const badOneTimeFlag = Uint8Array.from(initial)
     badOneTimeFlag[2 + 68] = 2
-    expect(() => decodeRatchetMessage(badOneTimeFlag)).toThrow(InvalidMessageError)
+    expect(() => decodeRatchetMessage(badOneTimeFlag)).toThrow(RatchetMessageError)
   })
 })

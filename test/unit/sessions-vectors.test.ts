@@ -17,7 +17,7 @@ import { ENVELOPE_VERSION, EnvelopeBody, Payload, SignedEnvelope, envelopeAssoci
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { acceptSession, createPrekeyStore, decodeRatchetMessage, encodeBundle, encodeRatchetMessage, exportBundle, startSession } from '../../src/crypto/ratchet/index.js'
 import { KeyFileKind, decryptKeyFile, encryptKeyFile, passphraseKey } from '../../src/keys/key-file.js'
-import { PrekeyRecord, SignedPrekeyRecord } from '../../src/protocol/prekeys.js'
+import { PrekeyRecord, SignedPrekeyRecord } from '../../src/pb/prekeys.js'
 import { prekeyRecordKey, signPrekeyRecord, verifyPrekeyRecord } from '../../src/sessions/bundle-record.js'
 import { fingerprintDigits, safetyNumber } from '../../src/sessions/safety-number.js'
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { EnvelopeBody, Payload, SignedEnvelope, openSealed, verifyEnvelope } from '../../src/crypto/envelope.js'
 import pWaitFor from 'p-wait-for'
 import { decodeBundle, decodeRatchetMessage, deserializeSession } from '../../src/crypto/ratchet/index.js'
-import { PrekeyRecord, SignedPrekeyRecord } from '../../src/protocol/prekeys.js'
+import { PrekeyRecord, SignedPrekeyRecord } from '../../src/pb/prekeys.js'
 import { createSecretBox } from '../../src/keys/data-key.js'
 import { decodeSessionSet } from '../../src/sessions/session-set.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
@@ -246,7 +246,7 @@ describe('session manager', () => {
     alice.sessions.assertSendable(bob.peer)
     alice.store.contacts.observeIdentityKey(bob.peer.peerId.toString(), other.peer.publicKey.raw)
     expect(() => { alice.sessions.assertSendable(bob.peer) }).toThrow(expect.objectContaining({
-      name: 'IdentityKeyChangedError', contact: 'bob', newPeerId: other.peer.peerId.toString(), message: 'identity key changed: run natter contacts accept-key bob'
+      name: 'IdentityKeyChangedError', contact: 'bob', newPeerId: other.peer.peerId.toString(), message: 'identity key changed: messages to bob are held until its new key is accepted or rejected'
     }))
     await expect(alice.sessions.seal(bob.peer, text('held'))).rejects.toMatchObject({ name: 'IdentityKeyChangedError' })
   })

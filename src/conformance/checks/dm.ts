@@ -15,8 +15,8 @@ import { MAX_ENVELOPE_AGE_MS, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, envelopeAssoci
 import { DM_PROTOCOL, MAX_DM_FRAME_BYTES } from '../../dm/protocol.js'
 import { encodeStamp, mintStamp } from '../../abuse/index.js'
 import { encodeRatchetMessage, startSession } from '../../crypto/ratchet/index.js'
-import { DmRequest, DmResponse } from '../../protocol/dm.js'
-import { EnvelopeBody, Payload, SignedEnvelope } from '../../protocol/envelope.js'
+import { DmRequest, DmResponse } from '../../pb/dm.js'
+import { EnvelopeBody, Payload, SignedEnvelope } from '../../pb/envelope.js'
 import { openRaw, varint } from '../probe.js'
 import type { Kit } from '../kit.js'
 
@@ -328,7 +328,7 @@ async function ratchetChecks (kit: Kit): Promise<void> {
   })
   await kit.check('§6.6', 'MUST', 'INVALID for a tampered ratchet message (ciphertext changed, re-signed)', async () => {
     const next = await seal('ratchet two', 2n)
-    const tampered = await kitEnvelope(kit, d.probe, { id: next.id, ratchet: next.ratchet.map((b, i) => i === next.ratchet.length - 1 ? b ^ 1 : b) })
+    const tampered = await kitEnvelope(kit, d.probe, { id: next.id, ratchet: next.ratchet.map((b: number, i: number) => i === next.ratchet.length - 1 ? b ^ 1 : b) })
     const reply = await d.request(tampered.bytes)
     return [isStatus(reply, DmResponse.Status.INVALID) && echoes(reply, next.id), describe(reply)]
   })

@@ -6,7 +6,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { INVITE_PREFIX } from '../../invite.js'
-import { Invite } from '../../protocol/invite.js'
+import { Invite } from '../../pb/invite.js'
 import type { Kit } from '../kit.js'
 
 /** The invite given with `--invite`. */

@@ -8,7 +8,7 @@
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { MAILBOX_PROTOCOL, fetchSigningBytes } from '../../mailbox/protocol.js'
-import { MailboxRequest } from '../../protocol/mailbox.js'
+import { MailboxRequest } from '../../pb/mailbox.js'
 import { protobufFields } from '../../util/protobuf-wire.js'
 import { openRaw, varint } from '../probe.js'
 import { kitEnvelope, kitStamp } from './dm.js'

@@ -22,7 +22,7 @@ import {
   CounterExhaustedError,
   DuplicateMessageError,
   InvalidKeyError,
-  InvalidMessageError,
+  RatchetMessageError,
   InvalidStateError,
   RatchetDecryptError,
   RatchetNotReadyError,
@@ -208,18 +208,18 @@ export function encodeHeader (header: MessageHeader): Uint8Array {
 /**
  * Decode a 40-byte header.
  *
- * @throws {InvalidMessageError} wrong length
+ * @throws {RatchetMessageError} wrong length
  */
 export function decodeHeader (bytes: Uint8Array): MessageHeader {
-  if (bytes.length !== HEADER_LENGTH) throw new InvalidMessageError(`ratchet header must be ${HEADER_LENGTH} bytes`)
-  const reader = new ByteReader(bytes, (why) => new InvalidMessageError(`invalid ratchet header: ${why}`))
+  if (bytes.length !== HEADER_LENGTH) throw new RatchetMessageError(`ratchet header must be ${HEADER_LENGTH} bytes`)
+  const reader = new ByteReader(bytes, (why) => new RatchetMessageError(`invalid ratchet header: ${why}`))
   return { dh: reader.bytesOf(KEY_LENGTH), pn: reader.u32(), n: reader.u32() }
 }
 
 function assertHeader (header: MessageHeader): void {
   const isU32 = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= MAX_UINT32
-  if (!(header.dh instanceof Uint8Array) || header.dh.length !== KEY_LENGTH) throw new InvalidMessageError('header ratchet key must be 32 bytes')
-  if (!isU32(header.pn) || !isU32(header.n)) throw new InvalidMessageError('header counters must be u32')
+  if (!(header.dh instanceof Uint8Array) || header.dh.length !== KEY_LENGTH) throw new RatchetMessageError('header ratchet key must be 32 bytes')
+  if (!isU32(header.pn) || !isU32(header.n)) throw new RatchetMessageError('header counters must be u32')
 }
 
 /** AEAD associated data: `len(AD) (u32 BE) ‖ AD ‖ header (40) ‖ extra`. */
@@ -341,12 +341,12 @@ function storeSkipped (state: RatchetState, entries: SkippedMessageKey[]): void 
  * @throws {DuplicateMessageError} the message's key was already used (replay) or evicted
  * @throws {TooManySkippedMessagesError} the message would skip more than `maxSkip` keys in a chain
  * @throws {RatchetDecryptError} authentication failed or no receiving chain exists for the header
- * @throws {InvalidMessageError} the header is malformed
+ * @throws {RatchetMessageError} the header is malformed
  */
 export function decrypt (state: RatchetState, header: MessageHeader, ciphertext: Uint8Array, associatedData: Uint8Array = EMPTY, options: DecryptOptions = {}): Uint8Array {
   assertHeader(header)
   if (!(ciphertext instanceof Uint8Array) || ciphertext.length < TAG_LENGTH) {
-    throw new InvalidMessageError(`ciphertext must be at least ${TAG_LENGTH} bytes`)
+    throw new RatchetMessageError(`ciphertext must be at least ${TAG_LENGTH} bytes`)
   }
   const aad = aeadAssociatedData(state, header, associatedData)
 

@@ -7,7 +7,7 @@
 
 import { ByteReader, bytesEqual, concat, wipe } from './bytes.js'
 import { FORMAT_VERSION, HEADER_LENGTH, INITIAL_HEADER_LENGTH, KEY_LENGTH, TAG_LENGTH } from './constants.js'
-import { InvalidMessageError, InvalidStateError, SessionMismatchError } from './errors.js'
+import { RatchetMessageError, InvalidStateError, SessionMismatchError } from './errors.js'
 import {
   decodeHeader,
   decrypt as ratchetDecrypt,
@@ -146,7 +146,7 @@ function ratchetAssociatedData (x3dh: InitialHeader | undefined, options: Sessio
  */
 export function encodeRatchetMessage (message: RatchetMessage): Uint8Array {
   if (!(message.ciphertext instanceof Uint8Array) || message.ciphertext.length < TAG_LENGTH) {
-    throw new InvalidMessageError(`ciphertext must be at least ${TAG_LENGTH} bytes`)
+    throw new RatchetMessageError(`ciphertext must be at least ${TAG_LENGTH} bytes`)
   }
   return concat(messagePrefix(message.x3dh), encodeHeader(message.header), message.ciphertext)
 }
@@ -154,17 +154,17 @@ export function encodeRatchetMessage (message: RatchetMessage): Uint8Array {
 /**
  * Decode a message encoded by {@link encodeRatchetMessage}. Bound the input size before calling.
  *
- * @throws {InvalidMessageError} malformed bytes or unknown version
+ * @throws {RatchetMessageError} malformed bytes or unknown version
  */
 export function decodeRatchetMessage (bytes: Uint8Array): RatchetMessage {
-  const reader = new ByteReader(bytes, (why) => new InvalidMessageError(`invalid ratchet message: ${why}`))
+  const reader = new ByteReader(bytes, (why) => new RatchetMessageError(`invalid ratchet message: ${why}`))
   const version = reader.u8()
-  if (version !== FORMAT_VERSION) throw new InvalidMessageError(`unsupported ratchet message version ${version}`)
+  if (version !== FORMAT_VERSION) throw new RatchetMessageError(`unsupported ratchet message version ${version}`)
   const flags = reader.u8()
-  if ((flags & ~FLAG_X3DH) !== 0) throw new InvalidMessageError('invalid ratchet message: unknown flags')
+  if ((flags & ~FLAG_X3DH) !== 0) throw new RatchetMessageError('invalid ratchet message: unknown flags')
   const x3dh = (flags & FLAG_X3DH) !== 0 ? decodeInitialHeader(reader.bytesOf(INITIAL_HEADER_LENGTH)) : undefined
   const header = decodeHeader(reader.bytesOf(HEADER_LENGTH))
-  if (reader.remaining < TAG_LENGTH) throw new InvalidMessageError(`invalid ratchet message: ciphertext shorter than ${TAG_LENGTH} bytes`)
+  if (reader.remaining < TAG_LENGTH) throw new RatchetMessageError(`invalid ratchet message: ciphertext shorter than ${TAG_LENGTH} bytes`)
   const ciphertext = reader.rest()
   return x3dh === undefined ? { header, ciphertext } : { x3dh, header, ciphertext }
 }
@@ -276,12 +276,12 @@ export function startSession (ownIdentity: IdentityKeyPair, bundle: PrekeyBundle
  * // check session.remoteIdentityKey is the sender you expect, then persist both:
  * await db.transaction([serializePrekeyStore(store), session.serialize()])
  * ```
- * @throws {InvalidMessageError} the message carries no X3DH header
+ * @throws {RatchetMessageError} the message carries no X3DH header
  * @throws {UnknownPrekeyError} unknown/expired signed prekey, or unknown/used one-time prekey
  * @throws {RatchetDecryptError} the message does not authenticate (nothing is consumed)
  */
 export function acceptSession (ownIdentity: IdentityKeyPair, store: PrekeyStore, message: RatchetMessage, init: AcceptSessionInit = {}): AcceptedSession {
-  if (message.x3dh === undefined) throw new InvalidMessageError('not an initial message: no X3DH header')
+  if (message.x3dh === undefined) throw new RatchetMessageError('not an initial message: no X3DH header')
   const random = init.random ?? defaultRandom
   const x3dh = x3dhRespond(ownIdentity, store, message.x3dh, { consume: false, now: init.now })
   let state: RatchetState

@@ -11,7 +11,7 @@
 
 import { ByteReader, bytesEqual, concat, u32, wipe } from './bytes.js'
 import { INITIAL_HEADER_LENGTH, KEY_LENGTH, MAX_UINT32 } from './constants.js'
-import { IdentityMismatchError, InvalidMessageError, UnknownPrekeyError } from './errors.js'
+import { IdentityMismatchError, RatchetMessageError, UnknownPrekeyError } from './errors.js'
 import { kdfX3dh } from './kdf.js'
 import {
   assertKey,
@@ -228,8 +228,8 @@ function assertInitialHeader (header: InitialHeader): void {
   assertKey(header.identityKey, KEY_LENGTH, 'initial header identity key')
   assertKey(header.ephemeralKey, KEY_LENGTH, 'initial header ephemeral key')
   const isU32 = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= MAX_UINT32
-  if (!isU32(header.signedPrekeyId)) throw new InvalidMessageError('signed prekey id must be a u32')
-  if (header.oneTimePrekeyId !== undefined && !isU32(header.oneTimePrekeyId)) throw new InvalidMessageError('one-time prekey id must be a u32')
+  if (!isU32(header.signedPrekeyId)) throw new RatchetMessageError('signed prekey id must be a u32')
+  if (header.oneTimePrekeyId !== undefined && !isU32(header.oneTimePrekeyId)) throw new RatchetMessageError('one-time prekey id must be a u32')
 }
 
 /**
@@ -251,11 +251,11 @@ export function encodeInitialHeader (header: InitialHeader): Uint8Array {
 /**
  * Decode an initial header encoded by {@link encodeInitialHeader}.
  *
- * @throws {InvalidMessageError} wrong length, flag not 0/1, or non-zero id with flag 0
+ * @throws {RatchetMessageError} wrong length, flag not 0/1, or non-zero id with flag 0
  */
 export function decodeInitialHeader (bytes: Uint8Array): InitialHeader {
-  if (bytes.length !== INITIAL_HEADER_LENGTH) throw new InvalidMessageError(`initial header must be ${INITIAL_HEADER_LENGTH} bytes`)
-  const reader = new ByteReader(bytes, (why) => new InvalidMessageError(`invalid initial header: ${why}`))
+  if (bytes.length !== INITIAL_HEADER_LENGTH) throw new RatchetMessageError(`initial header must be ${INITIAL_HEADER_LENGTH} bytes`)
+  const reader = new ByteReader(bytes, (why) => new RatchetMessageError(`invalid initial header: ${why}`))
   const header: InitialHeader = {
     identityKey: reader.bytesOf(KEY_LENGTH),
     ephemeralKey: reader.bytesOf(KEY_LENGTH),
@@ -264,7 +264,7 @@ export function decodeInitialHeader (bytes: Uint8Array): InitialHeader {
   const flag = reader.u8()
   const oneTimePrekeyId = reader.u32()
   if (flag === 1) header.oneTimePrekeyId = oneTimePrekeyId
-  else if (flag !== 0 || oneTimePrekeyId !== 0) throw new InvalidMessageError('invalid initial header: bad one-time prekey flag')
+  else if (flag !== 0 || oneTimePrekeyId !== 0) throw new RatchetMessageError('invalid initial header: bad one-time prekey flag')
   reader.end()
   return header
 }

@@ -1,11 +1,18 @@
+/**
+ * The node's identity key on disk: loaded from (or created in) the data
+ * directory, optionally passphrase-encrypted (PROTOCOL.md §6.10). Never
+ * replaced silently when it cannot be read.
+ *
+ * @module
+ */
 import { constants as fsConstants } from 'node:fs'
 import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { IdentityKeyError } from '../errors.js'
-import { PassphraseRequiredError } from '../keys/errors.js'
-import { KeyFileKind, decryptKeyFile, encryptKeyFile, isEncryptedKeyFile } from '../keys/key-file.js'
-import type { ScryptParams } from '../keys/key-file.js'
+import { IdentityKeyError } from '../base-errors.js'
+import { PassphraseRequiredError } from './errors.js'
+import { KeyFileKind, decryptKeyFile, encryptKeyFile, isEncryptedKeyFile } from './key-file.js'
+import type { ScryptParams } from './key-file.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** File name of the identity key inside the data directory. */

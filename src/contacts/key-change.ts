@@ -9,11 +9,15 @@
  * @module
  */
 import { ContactExistsError, NoPendingIdentityKeyError } from '../store/errors.js'
+import { IdentityKeyChangedError } from '../sessions/errors.js'
 import { parsePeerId, peerFromPublicKey } from '../crypto/peer.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
-import type { Contact, OutboxEntry, Store } from '../store/index.js'
+import type { Contact, ContactStore, OutboxEntry, Store } from '../store/index.js'
 
 const PENDING_SETTING_PREFIX = 'contact-key-change:'
+
+/** The parts of the store identity-key changes touch. */
+export type KeyChangeStore = Pick<Store, 'contacts' | 'settings' | 'outbox' | 'messages' | 'transaction'>
 
 /** A contact's identity key changed. */
 export interface ContactKeyChange {
@@ -46,7 +50,7 @@ export interface AcceptedKeyChange {
  *
  * @throws {ContactExistsError} another contact already has the new peer id
  */
-export function observeContactKey (store: Store, name: string, peer: Ed25519Peer, addresses: readonly string[]): ContactKeyChange | undefined {
+export function observeContactKey (store: KeyChangeStore, name: string, peer: Ed25519Peer, addresses: readonly string[]): ContactKeyChange | undefined {
   const existing = store.contacts.getByName(name)
   const newPeerId = peer.peerId.toString()
   if (existing == null || existing.peerId === newPeerId) {
@@ -77,7 +81,7 @@ export function observeContactKey (store: Store, name: string, peer: Ed25519Peer
  * @throws {ContactNotFoundError}
  * @throws {NoPendingIdentityKeyError}
  */
-export function acceptContactKey (store: Store, nameOrPeerId: string): AcceptedKeyChange {
+export function acceptContactKey (store: KeyChangeStore, nameOrPeerId: string): AcceptedKeyChange {
   return store.transaction(() => {
     const contact = store.contacts.resolve(nameOrPeerId)
     if (contact.pendingIdentityKey == null) {
@@ -105,7 +109,7 @@ export function acceptContactKey (store: Store, nameOrPeerId: string): AcceptedK
  * @throws {ContactNotFoundError}
  * @throws {NoPendingIdentityKeyError}
  */
-export function rejectContactKey (store: Store, nameOrPeerId: string): Contact {
+export function rejectContactKey (store: KeyChangeStore, nameOrPeerId: string): Contact {
   return store.transaction(() => {
     const contact = store.contacts.resolve(nameOrPeerId)
     if (contact.pendingIdentityKey == null) {
@@ -116,4 +120,18 @@ export function rejectContactKey (store: Store, nameOrPeerId: string): Contact {
     store.settings.delete(PENDING_SETTING_PREFIX + contact.peerId)
     return store.contacts.get(contact.peerId) as Contact
   })
+}
+
+/**
+ * Throws `IdentityKeyChangedError` when messages to `recipient` must be held:
+ * it is a contact whose new identity key awaits the user's decision.
+ */
+export function assertNotHeld (contacts: Pick<ContactStore, 'get'>, recipient: Ed25519Peer): void {
+  const contact = contacts.get(recipient.peerId.toString())
+  if (contact?.pendingIdentityKey != null) {
+    const newPeerId = peerFromPublicKey(contact.pendingIdentityKey).peerId.toString()
+    throw new IdentityKeyChangedError(`identity key changed: messages to ${contact.name} are held until its new key is accepted or rejected`, {
+      contact: contact.name, peerId: contact.peerId, newPeerId
+    })
+  }
 }

@@ -1,0 +1,179 @@
+/**
+ * The inbound pipeline: every envelope that reaches this node, directly on
+ * the DM protocol or fetched from a mailbox, passes the same stages in order
+ *
+ *   admit → verify → dedupe → authorize → open → store
+ *
+ * and leaves with one verdict (the DM reply; for a mailbox copy also whether
+ * the mailbox keeps it). Each stage is a small unit in its own file; this one
+ * only chains them and turns a thrown error into the reply. Nothing a peer
+ * sends makes it throw.
+ *
+ * @module
+ */
+import { MessageTooLargeError } from '../../base-errors.js'
+import { isTransientStoreError } from '../../store/index.js'
+import { createStampLedger, resolveRequestLimits } from '../inbound-limits.js'
+import { unavailable } from '../transient.js'
+import { DmResponse } from '../../pb/dm.js'
+import { systemClock } from '../../util/clock.js'
+import { DEFAULT_DIFFICULTY } from '../../abuse/constants.js'
+import { EXPIRE_AFTER_MS, MAILBOX_STAMP_GRACE_MS } from '../constants.js'
+import { admitStage } from './admit.js'
+import { authorizeStage } from './authorize.js'
+import { dedupeStage } from './dedupe.js'
+import { openStage } from './open.js'
+import { storeStage } from './store.js'
+import { verifyStage } from './verify.js'
+import type { ReceiptSink } from './store.js'
+import type { Verdict } from './types.js'
+import type { RateLimiter } from '../../abuse/index.js'
+import type { RequestLimits } from '../inbound-limits.js'
+import type { Ed25519Peer } from '../../crypto/peer.js'
+import type { SessionManager } from '../../sessions/manager.js'
+import type { GoneMessages, MessageStore, RequestInbox, StampReplayStore, Store } from '../../store/index.js'
+import type { Clock } from '../../util/clock.js'
+import type { MessengerEvents, Via } from '../types.js'
+import type { ComponentLogger } from '@libp2p/interface'
+
+export type { Verdict } from './types.js'
+
+/** What the inbound pipeline needs. */
+export interface InboundComponents {
+  self: Ed25519Peer
+  messages: Pick<MessageStore, 'get' | 'history' | 'insertIncoming' | 'setState' | 'setEnvelope'>
+  requests: Pick<RequestInbox, 'isAccepted' | 'usage'>
+  /** Messages declined or deleted lately (acknowledged, never shown again). */
+  goneMessages: Pick<GoneMessages, 'has'>
+  /** Spent proof-of-work stamps, persisted. */
+  stampReplay: StampReplayStore
+  transaction: Store['transaction']
+  /** Whether the node runs: while it stops, envelopes are answered "try later". */
+  isRunning(): boolean
+  sessions: Pick<SessionManager, 'open'>
+  events: MessengerEvents
+  receipts: ReceiptSink
+  logger: ComponentLogger
+  /** @default the system clock */
+  clock?: Clock
+}
+
+/** Options of {@link createInboundPipeline}. */
+export interface InboundInit {
+  /** Per-peer limits on inbound envelopes (kind `dm`). @default no limit */
+  rateLimiter?: RateLimiter
+  /** Senders whose envelopes are dropped without telling them. @default none */
+  isBlocked?(peer: string): boolean
+  /** Proof-of-work difficulty demanded of a stranger's first message. @default DEFAULT_DIFFICULTY (20) */
+  powDifficulty?: number
+  /** How long a sender keeps retrying (a mailbox copy may be that old), in ms. @default EXPIRE_AFTER_MS (14 days) */
+  expireAfterMs?: number
+  /**
+   * Says whether the store cannot take writes now (disk full): the retry hint
+   * in ms to answer `UNAVAILABLE` with at once, or `undefined` when healthy.
+   * @default never unavailable
+   */
+  storageUnavailable?(): number | undefined
+  /** Envelopes received at once past which more are answered `UNAVAILABLE` (overload). @default 256 */
+  maxConcurrentReceives?: number
+  /** Caps of the requests inbox (PROTOCOL.md §8.9); each field defaults separately. */
+  requestLimits?: Partial<RequestLimits>
+}
+
+/** The inbound pipeline. */
+export interface InboundPipeline {
+  /** Handles an envelope that arrived on the DM protocol from the connected peer `from`. Never throws. */
+  receiveDirect(envelope: Uint8Array, from: string): Promise<Verdict>
+  /** Handles an envelope fetched from a mailbox; resolves with its id when the mailbox may delete it. Never throws. */
+  receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
+  /** The shared path, with the full verdict. Never throws. */
+  receive(envelope: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict>
+}
+
+/** Creates the inbound pipeline. */
+export function createInboundPipeline (components: InboundComponents, init: InboundInit = {}): InboundPipeline {
+  const { self, messages, requests, sessions, events, receipts } = components
+  const log = components.logger.forComponent('natter:messaging:inbound')
+  const clock = components.clock ?? systemClock
+  const isTrusted = (peer: string): boolean => requests.isAccepted(peer)
+  const usage = (peer: string): ReturnType<RequestInbox['usage']> => requests.usage(peer)
+  const requestLimits = resolveRequestLimits(init.requestLimits)
+  const maxConcurrentReceives = init.maxConcurrentReceives ?? 256
+  const stampLedger = createStampLedger(components.stampReplay)
+  let receiving = 0
+  const admit = admitStage({ rateLimiter: init.rateLimiter, isTrusted })
+  const dedupe = dedupeStage({ messages, gone: components.goneMessages })
+  const authorize = authorizeStage({
+    self,
+    isBlocked: init.isBlocked ?? (() => false),
+    isTrusted,
+    usage,
+    rateLimiter: init.rateLimiter
+  }, {
+    powDifficulty: init.powDifficulty ?? DEFAULT_DIFFICULTY,
+    mailboxStampMaxAgeMs: (init.expireAfterMs ?? EXPIRE_AFTER_MS) + MAILBOX_STAMP_GRACE_MS,
+    requestLimits
+  })
+  const open = openStage({ sessions })
+  const store = storeStage({ messages, transaction: components.transaction, isTrusted, usage, events, receipts, clock, requestLimits })
+
+  async function receiveOne (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
+    let id: Uint8Array | undefined
+    const ticket = stampLedger.begin()
+    try {
+      const arrived = { bytes, via, connectedPeer }
+      const refused = await admit(arrived)
+      if (refused != null) {
+        return refused
+      }
+      const verified = await verifyStage(arrived)
+      id = verified.id
+      const ended = (await dedupe(verified)) ?? authorize(verified, ticket)
+      if (ended != null) {
+        return ended
+      }
+      return store(await open(verified), ticket)
+    } catch (err) {
+      if (isTransientStoreError(err)) {
+        // our disk or database, not the sender's envelope: "try later", never a permanent refusal
+        log.error('cannot take envelope now: %s', (err as Error).message)
+        return { ...unavailable('the recipient cannot store messages now; try later', (err as Error).name === 'StoreBusyError' ? 1_000 : 5_000), id, keep: true }
+      }
+      log('rejected envelope: %s', (err as Error).message)
+      const status = err instanceof MessageTooLargeError ? DmResponse.Status.TOO_LARGE : DmResponse.Status.INVALID
+      return { status, error: (err as Error).message, id }
+    } finally {
+      ticket.release()
+    }
+  }
+
+  async function receive (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
+    // cannot take anything now: say so before spending any work (PROTOCOL.md §5, UNAVAILABLE)
+    if (!components.isRunning()) {
+      return { ...unavailable('the recipient is shutting down', 5_000), keep: true }
+    }
+    const storeDown = init.storageUnavailable?.()
+    if (storeDown != null) {
+      return { ...unavailable('the recipient cannot store messages now (storage full or failing)', storeDown), keep: true }
+    }
+    if (receiving >= maxConcurrentReceives) {
+      return { ...unavailable('the recipient is overloaded', 1_000), keep: true }
+    }
+    receiving++
+    try {
+      return await receiveOne(bytes, via, connectedPeer)
+    } finally {
+      receiving--
+    }
+  }
+
+  return {
+    receive,
+    receiveDirect: async (envelope, from) => receive(envelope, 'direct', from),
+    async receiveFromMailbox (envelope) {
+      const verdict = await receive(envelope, 'mailbox')
+      // delete what was processed and garbage that can never be processed; keep what may be processed later
+      return verdict.keep === true ? undefined : verdict.id
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The presence service over a stand-in gossipsub (a fake transport that
+ * records what is published and lets the test deliver records) and fake
+ * timers: validation verdicts, lapsing to offline, republishing, the
+ * offline announcement, and the policies natter wraps around it.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { TypedEventEmitter } from 'main-event'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { parsePeerId } from '../../src/crypto/peer.js'
+import { createPresence } from '../../src/presence/index.js'
+import { PRESENCE_TOPIC, signPresence, verifyPresence } from '../../src/presence/record.js'
+import { MEMORY_PATH, openStore } from '../../src/store/index.js'
+import { recordingLogger } from '../helpers/logger.js'
+import type { Presence } from '../../src/presence/index.js'
+import type { Store } from '../../src/store/index.js'
+import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+
+interface FakePubsub {
+  topicValidators: Map<string, (from: PeerId, msg: { type: 'unsigned', topic: string, data: Uint8Array }) => Promise<TopicValidatorResult>>
+  published: Uint8Array[]
+  events: TypedEventEmitter<Record<string, CustomEvent>>
+  deliver(from: PeerId, data: Uint8Array): Promise<TopicValidatorResult>
+}
+
+function fakePubsub (): FakePubsub & Record<string, unknown> {
+  const events = new TypedEventEmitter<Record<string, CustomEvent>>()
+  const ps = {
+    topicValidators: new Map(),
+    published: [] as Uint8Array[],
+    events,
+    subscribe: vi.fn(),
+    publish: vi.fn(async (_topic: string, data: Uint8Array) => { ps.published.push(data); return { recipients: [] } }),
+    addEventListener: events.addEventListener.bind(events),
+    removeEventListener: events.removeEventListener.bind(events),
+    async deliver (from: PeerId, data: Uint8Array) {
+      const msg = { type: 'unsigned' as const, topic: PRESENCE_TOPIC, data }
+      const verdict = await ps.topicValidators.get(PRESENCE_TOPIC)!(from, msg)
+      if (verdict === TopicValidatorResult.Accept) {
+        events.dispatchEvent(new CustomEvent('message', { detail: msg }))
+      }
+      return verdict
+    }
+  }
+  return ps
+}
+
+describe('presence service', () => {
+  let store: Store
+  let pubsub: ReturnType<typeof fakePubsub>
+  let key: Ed25519PrivateKey
+  let bobKey: Ed25519PrivateKey
+  let bob: PeerId
+  let changes: Presence[]
+  let blocked: Set<string>
+  let allow: boolean
+  const record = async (seq: bigint, status: 'online' | 'away' = 'online', ttl = 10_000): Promise<Uint8Array> =>
+    signPresence(bobKey, bob.toMultihash().bytes, { status, note: '', seq, issuedAt: Date.now(), expiresAt: Date.now() + ttl })
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 })
+    store = openStore({ path: MEMORY_PATH })
+    pubsub = fakePubsub()
+    key = await generateKeyPair('Ed25519')
+    bobKey = await generateKeyPair('Ed25519')
+    bob = peerIdFromPrivateKey(bobKey)
+    changes = []
+    blocked = new Set()
+    allow = true
+  })
+  afterEach(() => {
+    store.close()
+    vi.useRealTimers()
+  })
+
+  function make () {
+    return createPresence({
+      pubsub: pubsub as never,
+      key,
+      peerId: peerIdFromPrivateKey(key),
+      logger: recordingLogger(),
+      cache: store.presence,
+      isBlocked: (p) => blocked.has(p),
+      isTrusted: () => false,
+      rateLimiter: { tryConsume: () => allow },
+      resolve: (p) => parsePeerId(p),
+      onChange: (p) => { changes.push(p) }
+    }, { ttlMs: 9000, republishIntervalMs: 3000 })
+  }
+
+  it('publishes at start, republishes every interval, and announces offline at stop', async () => {
+    const presence = make()
+    await presence.start()
+    expect(pubsub.published).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(pubsub.published).toHaveLength(2)
+    await presence.set({ status: 'busy', note: 'writing' })
+    expect((await verifyPresence(pubsub.published.at(-1)!)).status).toBe('busy')
+    await presence.stop()
+    expect((await verifyPresence(pubsub.published.at(-1)!)).status).toBe('offline')
+    const count = pubsub.published.length
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(pubsub.published).toHaveLength(count)
+  })
+
+  it('accepts a newer record, ignores the same or an over-limit one, rejects an older one; caches what it accepts', async () => {
+    const presence = make()
+    await presence.start()
+    expect(await pubsub.deliver(bob, await record(5n, 'away'))).toBe(TopicValidatorResult.Accept)
+    await vi.waitFor(() => { expect(changes).toHaveLength(1) })
+    expect(presence.get(bob.toString())).toMatchObject({ status: 'away' })
+    expect(store.presence.list()).toMatchObject([{ peerId: bob.toString(), status: 'away', seq: 5 }])
+    expect(await pubsub.deliver(bob, await record(5n))).toBe(TopicValidatorResult.Ignore)
+    expect(await pubsub.deliver(bob, await record(4n))).toBe(TopicValidatorResult.Reject)
+    allow = false
+    expect(await pubsub.deliver(bob, await record(6n))).toBe(TopicValidatorResult.Ignore)
+    await presence.stop()
+  })
+
+  it('turns a peer offline once its record lapses, and hides a blocked peer', async () => {
+    const presence = make()
+    await presence.start()
+    await pubsub.deliver(bob, await record(1n, 'online', 5000))
+    await vi.waitFor(() => { expect(changes).toHaveLength(1) })
+    await vi.advanceTimersByTimeAsync(4000)
+    expect(presence.get(bob.toString())?.status).toBe('online')
+    await vi.advanceTimersByTimeAsync(1900)
+    expect(presence.get(bob.toString())?.status).toBe('offline')
+    expect(changes.map(c => c.status)).toEqual(['online', 'offline'])
+    blocked.add(bob.toString())
+    expect(presence.get(bob.toString())).toBeUndefined()
+    expect(presence.list()).toEqual([])
+    await presence.stop()
+  })
+
+  it('starts from the cache, so an older record stays refused after a restart', async () => {
+    store.presence.upsert({ peerId: bob.toString(), status: 'away', note: '', updatedAt: Date.now(), expiresAt: Date.now() + 60_000, seq: 9 })
+    const presence = make()
+    await presence.start()
+    expect(presence.get(bob.toString())?.status).toBe('away')
+    expect(await pubsub.deliver(bob, await record(8n))).toBe(TopicValidatorResult.Reject)
+    await presence.stop()
+  })
+})
