@@ -2,13 +2,18 @@
  * The control API client: the only way the CLI talks to a daemon. Finds the
  * daemon through `<home>/api.json`, authenticates with `<home>/api.token`,
  * and turns transport failures into {@link DaemonNotRunningError} and error
- * replies into {@link ApiError} carrying the daemon's error name.
+ * replies into {@link ApiError} carrying the daemon's error name. Every
+ * operation of the contract (`node/api/contract/`) is callable by name as
+ * `client.api.<operation>(request)`, typed by the contract, and its reply is
+ * checked against the contract's schema ({@link ProtocolError} if it does not
+ * match): a new operation needs nothing here.
  *
  * @example
  * ```ts
  * const client = await connectClient({ home: resolveHome() })
- * const { peerId, invite } = await client.id()
- * await client.send({ to: 'bob', text: 'hi' })
+ * const { peerId, invite } = await client.api.id()
+ * await client.api.send({ body: { to: 'bob', text: 'hi' } })
+ * await client.api.renameContact({ params: { contact: 'bob' }, body: { name: 'robert' } })
  * for await (const event of client.events({ signal })) console.log(event)
  * ```
  *
@@ -18,37 +23,14 @@ import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { formatEndpoint, homeFiles, parseEndpoint } from '../node/api/discovery.js'
-import { ApiError, AuthRefusedError, ClientTimeoutError, DaemonNotRunningError } from './errors.js'
+import { ApiErrorBodySchema, api, requestPath } from '../node/api/contract/index.js'
+import { ApiError, AuthRefusedError, ClientTimeoutError, DaemonNotRunningError, ProtocolError } from './errors.js'
 import type { ApiEndpoint } from '../node/api/discovery.js'
 import type {
-  AcceptKeyResponse,
-  AddContactRequest,
-  AddContactResponse,
-  ApiErrorBody,
-  BlockedResponse,
-  ConfigResponse,
-  ConfigView,
-  ContactView,
-  EventView,
-  ExportIdentityRequest,
-  ExportIdentityResponse,
-  HistoryResponse,
-  InboxResponse,
-  NodeInfo,
-  PeersResponse,
-  PingResponse,
-  PresenceResponse,
-  PresenceView,
-  ReadResponse,
-  RequestsResponse,
-  ResolveResponse,
-  SafetyNumberResponse,
-  SendRequest,
-  SendResponse,
-  SetPresenceRequest,
-  StopResponse
-} from '../node/api/types.js'
+  Api, EventView, ItemOf, JsonOperation, JsonOperationName, OptionalRequest, ReplyOf, RequestOf, StreamOperation
+} from '../node/api/contract/index.js'
 import type { IncomingMessage } from 'node:http'
+import type { z } from 'zod'
 
 /** Options of {@link connectClient}. */
 export interface ClientInit {
@@ -113,11 +95,15 @@ export class ApiClient {
   private readonly token: string
   private readonly timeoutMs: number
 
+  /** Every request/reply operation of the contract, by name: `client.api.send({ body: { to, text } })`. */
+  readonly api: ApiCalls
+
   constructor (init: { home: string, endpoint: ApiEndpoint, token: string, timeoutMs: number }) {
     this.home = init.home
     this.endpoint = init.endpoint
     this.token = init.token
     this.timeoutMs = init.timeoutMs
+    this.api = callsOf(this)
   }
 
   /** Sends a request; resolves with the response once its status is known. */
@@ -154,112 +140,61 @@ export class ApiClient {
     })
   }
 
-  /** Sends a JSON request and parses the JSON reply, throwing {@link ApiError} for error replies. */
-  async request<T> (method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const res = await this.open(method, path, body, options)
-    const chunks: Buffer[] = []
-    for await (const chunk of res) {
-      chunks.push(chunk as Buffer)
-    }
-    const text = Buffer.concat(chunks).toString('utf8')
+  /**
+   * Calls a request/reply operation of the contract: fills its path
+   * parameters and query, sends its body, and checks the reply against the
+   * operation's schema. Error replies throw {@link ApiError} with the daemon's
+   * error name; a 401 throws {@link AuthRefusedError}.
+   */
+  async call<O extends JsonOperation> (op: O, input: RequestOf<O>, options: RequestOptions = {}): Promise<ReplyOf<O>> {
+    const { params, query, body } = input as { params?: Record<string, string>, query?: Record<string, unknown>, body?: unknown }
+    const path = requestPath(op, params, query)
+    const res = await this.open(op.method, path, body, options)
+    const text = await readText(res)
     let parsed: unknown
     try {
       parsed = text === '' ? undefined : JSON.parse(text)
     } catch {
-      throw new ApiError('ProtocolError', `the daemon at ${formatEndpoint(this.endpoint)} sent a reply that is not JSON`, res.statusCode ?? 0)
+      throw new ProtocolError(`the daemon at ${formatEndpoint(this.endpoint)} sent a reply to ${op.method} ${op.path} that is not JSON`)
     }
     const status = res.statusCode ?? 0
     if (status >= 200 && status < 300) {
-      return parsed as T
+      return checked(op.reply, parsed, `${op.method} ${op.path}`) as ReplyOf<O>
     }
-    const error = (parsed as Partial<ApiErrorBody> | undefined)?.error
-    if (status === 401) {
-      throw new AuthRefusedError(`the daemon refused our API token (${homeFiles(this.home).token})`)
-    }
-    throw new ApiError(error?.name ?? 'ApiError', error?.message ?? `HTTP ${status}`, status, error?.details)
+    throw this.errorOf(status, parsed)
   }
-
-  id = async (options?: RequestOptions): Promise<NodeInfo> => this.request('GET', '/v1/id', undefined, options)
-  resolve = async (peer: string): Promise<ResolveResponse> => this.request('GET', `/v1/resolve?${new URLSearchParams({ peer })}`)
-  peers = async (): Promise<PeersResponse> => this.request('GET', '/v1/peers')
-  ping = async (peer: string): Promise<PingResponse> => this.request('POST', '/v1/ping', { peer })
-  connect = async (address: string, bootstrap?: boolean): Promise<{ connected: boolean }> =>
-    this.request('POST', '/v1/connect', bootstrap == null ? { address } : { address, bootstrap })
-
-  stop = async (): Promise<StopResponse> => this.request('POST', '/v1/stop')
-
-  listContacts = async (): Promise<{ contacts: ContactView[] }> => this.request('GET', '/v1/contacts')
-  addContact = async (body: AddContactRequest): Promise<AddContactResponse> => this.request('POST', '/v1/contacts', body)
-  getContact = async (contact: string): Promise<{ contact: ContactView }> => this.request('GET', `/v1/contacts/${encodeURIComponent(contact)}`)
-  renameContact = async (contact: string, name: string): Promise<{ contact: ContactView }> =>
-    this.request('PATCH', `/v1/contacts/${encodeURIComponent(contact)}`, { name })
-
-  removeContact = async (contact: string): Promise<{ contact: ContactView }> => this.request('DELETE', `/v1/contacts/${encodeURIComponent(contact)}`)
-
-  safetyNumber = async (contact: string, options: { pending?: boolean } = {}): Promise<SafetyNumberResponse> =>
-    this.request('GET', `/v1/contacts/${encodeURIComponent(contact)}/safety-number${options.pending === true ? '?pending=true' : ''}`)
-
-  setVerified = async (contact: string, verified: boolean): Promise<{ contact: ContactView }> =>
-    this.request('POST', `/v1/contacts/${encodeURIComponent(contact)}/verify`, { verified })
-
-  acceptKey = async (contact: string): Promise<AcceptKeyResponse> => this.request('POST', `/v1/contacts/${encodeURIComponent(contact)}/accept-key`)
-  rejectKey = async (contact: string): Promise<{ contact: ContactView }> => this.request('POST', `/v1/contacts/${encodeURIComponent(contact)}/reject-key`)
-
-  exportIdentity = async (body: ExportIdentityRequest): Promise<ExportIdentityResponse> => this.request('POST', '/v1/identity/export', body)
-
-  send = async (body: SendRequest, options?: RequestOptions): Promise<SendResponse> => this.request('POST', '/v1/send', body, options)
-  history = async (peer: string, options: { limit?: number, before?: number } = {}): Promise<HistoryResponse> => {
-    const query = new URLSearchParams({ peer })
-    if (options.limit != null) {
-      query.set('limit', String(options.limit))
-    }
-    if (options.before != null) {
-      query.set('before', String(options.before))
-    }
-    return this.request('GET', `/v1/history?${query}`)
-  }
-
-  presence = async (): Promise<PresenceResponse> => this.request('GET', '/v1/presence')
-  setPresence = async (body: SetPresenceRequest): Promise<{ presence: PresenceView }> => this.request('PUT', '/v1/presence', body)
-
-  requests = async (): Promise<RequestsResponse> => this.request('GET', '/v1/requests')
-  acceptRequest = async (peer: string): Promise<{ peerId: string }> => this.request('POST', `/v1/requests/${encodeURIComponent(peer)}/accept`)
-  declineRequest = async (peer: string, block: boolean): Promise<{ peerId: string }> =>
-    this.request('POST', `/v1/requests/${encodeURIComponent(peer)}/decline`, { block })
-
-  markRead = async (peer: string): Promise<ReadResponse> => this.request('POST', '/v1/read', { peer })
-  inbox = async (): Promise<InboxResponse> => this.request('GET', '/v1/inbox')
-  config = async (): Promise<ConfigResponse> => this.request('GET', '/v1/config')
-  setConfig = async (patch: Partial<ConfigView>): Promise<ConfigResponse> => this.request('PATCH', '/v1/config', patch)
-
-  blocked = async (): Promise<BlockedResponse> => this.request('GET', '/v1/blocked')
-  block = async (peer: string): Promise<{ peerId: string }> => this.request('POST', '/v1/block', { peer })
-  unblock = async (peer: string): Promise<{ peerId: string }> => this.request('POST', '/v1/unblock', { peer })
 
   /**
-   * The live event stream; the first event is `ready`. Ends when the daemon
-   * closes the stream (after a `shutdown` event) or `signal` aborts.
+   * Opens a streaming operation of the contract and yields its items, each
+   * checked against the operation's schema. Ends when the daemon closes the
+   * stream or `signal` aborts.
    */
-  async * events (options: { peer?: string, signal?: AbortSignal } = {}): AsyncGenerator<EventView> {
-    const query = options.peer == null ? '' : `?${new URLSearchParams({ peer: options.peer })}`
-    const res = await this.open('GET', `/v1/events${query}`, undefined, { signal: options.signal, timeoutMs: 0 })
+  async * stream<O extends StreamOperation> (op: O, input: RequestOf<O>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ItemOf<O>> {
+    const { params, query } = input as { params?: Record<string, string>, query?: Record<string, unknown> }
+    const res = await this.open(op.method, requestPath(op, params, query), undefined, { signal: options.signal, timeoutMs: 0 })
     if (res.statusCode !== 200) {
-      const chunks: Buffer[] = []
-      for await (const chunk of res) {
-        chunks.push(chunk as Buffer)
+      const text = await readText(res)
+      let parsed: unknown
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text)
+      } catch {
+        parsed = undefined
       }
-      const error = (JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Partial<ApiErrorBody>).error
-      if (res.statusCode === 401) {
-        throw new AuthRefusedError('the daemon refused our API token')
-      }
-      throw new ApiError(error?.name ?? 'ApiError', error?.message ?? `HTTP ${res.statusCode ?? 0}`, res.statusCode ?? 0, error?.details)
+      throw this.errorOf(res.statusCode ?? 0, parsed)
     }
     const lines = createInterface({ input: res, crlfDelay: Infinity })
     try {
       for await (const line of lines) {
-        if (line.trim() !== '') {
-          yield JSON.parse(line) as EventView
+        if (line.trim() === '') {
+          continue
         }
+        let item: unknown
+        try {
+          item = JSON.parse(line)
+        } catch {
+          throw new ProtocolError(`the daemon sent a line on ${op.path} that is not JSON`)
+        }
+        yield checked(op.item, item, `${op.path} event`) as ItemOf<O>
       }
     } catch (err) {
       if (options.signal?.aborted === true) {
@@ -271,4 +206,61 @@ export class ApiClient {
       res.destroy()
     }
   }
+
+  /**
+   * The live event stream; the first event is `ready`. Ends when the daemon
+   * closes the stream (after a `shutdown` event) or `signal` aborts.
+   */
+  events (options: { peer?: string, signal?: AbortSignal } = {}): AsyncGenerator<EventView> {
+    return this.stream(api.events, { query: { peer: options.peer } }, { signal: options.signal })
+  }
+
+  private errorOf (status: number, parsed: unknown): Error {
+    if (status === 401) {
+      return new AuthRefusedError(`the daemon refused our API token (${homeFiles(this.home).token})`)
+    }
+    const body = ApiErrorBodySchema.safeParse(parsed)
+    if (!body.success) {
+      return new ApiError('ApiError', `HTTP ${status}`, status)
+    }
+    const { name, message, details } = body.data.error
+    return new ApiError(name, message, status, details)
+  }
+}
+
+/** Every request/reply operation of the contract, callable by name. */
+export type ApiCalls = {
+  [K in JsonOperationName]: (...args: OptionalRequest<Api[K]> extends true
+    ? [input?: RequestOf<Api[K]>, options?: RequestOptions]
+    : [input: RequestOf<Api[K]>, options?: RequestOptions]) => Promise<ReplyOf<Api[K]>>
+}
+
+function callsOf (client: ApiClient): ApiCalls {
+  const calls: Record<string, (input?: unknown, options?: RequestOptions) => Promise<unknown>> = {}
+  for (const [name, op] of Object.entries(api)) {
+    if (op.kind === 'json') {
+      calls[name] = async (input, options) => client.call(op as JsonOperation, (input ?? {}) as RequestOf<JsonOperation>, options)
+    }
+  }
+  return calls as ApiCalls
+}
+
+async function readText (res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of res) {
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** `value` if it matches the contract's `schema`, else a {@link ProtocolError} naming the first mismatch. */
+function checked<S extends z.ZodType> (schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value)
+  if (result.success) {
+    // the daemon's own document, in its own field order (the schemas have no transforms)
+    return value as z.output<S>
+  }
+  const issue = result.error.issues[0]
+  const where = issue == null ? '' : `${issue.path.map(String).join('.') || '(top)'}: ${issue.message}`
+  throw new ProtocolError(`the daemon's reply to ${what} does not match the API contract (${where}); are the daemon and CLI the same version?`)
 }

@@ -1,12 +1,18 @@
 /**
- * CLI errors and exit codes. Commands throw named errors (their own, or the
- * daemon's as {@link ApiError} carrying the daemon's error name); the entry's
- * one handler turns them into a one-line message and an exit code.
+ * CLI errors and exit codes. Commands throw named errors (their own, the
+ * library's, or the daemon's as {@link ApiError} carrying the daemon's error
+ * name); the entry's one handler turns them into a one-line message and an
+ * exit code. The maps from names to exit codes and hints are exhaustive
+ * (`Record<CliErrorName, …>`): a new error name anywhere does not
+ * type-check until it is given both here.
  *
  * @module
  */
+import { detailsOf } from '../node/api/errors.js'
 import { safeText } from './safe-text.js'
-import type { ErrorDetails } from '../node/api/types.js'
+import type { ErrorDetails } from '../node/api/contract/index.js'
+import type { ApiErrorName } from '../node/api/errors.js'
+import type { NodeErrorName } from '../node/errors.js'
 
 /** Exit codes; documented in `natter --help` and node/API.md. */
 export const ExitCode = {
@@ -74,22 +80,6 @@ export class ApiError extends Error {
   }
 }
 
-/**
- * Messages to a contact are held: its identity key changed and the user has
- * not accepted or rejected the new one. Same name as the library's error.
- */
-export class IdentityKeyChangedError extends Error {
-  readonly details: ErrorDetails
-  /** Set when the command printed its --json document already: the handler prints no second one. */
-  readonly jsonPrinted: boolean
-  constructor (message: string, options: ErrorOptions & { details: ErrorDetails, jsonPrinted?: boolean }) {
-    super(message, options)
-    this.name = 'IdentityKeyChangedError'
-    this.details = options.details
-    this.jsonPrinted = options.jsonPrinted ?? false
-  }
-}
-
 /** The home has no identity key yet. */
 export class NoIdentityError extends Error {
   constructor (message: string, options?: ErrorOptions) {
@@ -130,7 +120,27 @@ export class ClientTimeoutError extends Error {
   }
 }
 
-const CODES: Record<string, number> = {
+/** A reply or event from the daemon that is not what the API contract says (not JSON, or not the declared shape). */
+export class ProtocolError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ProtocolError'
+  }
+}
+
+/** The names of the CLI's own errors (this file; `ApiError` when the daemon's reply named none). */
+export type CliOwnErrorName =
+  | 'UsageError' | 'DaemonNotRunningError' | 'AuthRefusedError' | 'ApiError' | 'NoIdentityError' | 'FileExistsError'
+  | 'PromptError' | 'DeliveryFailedError' | 'ClientTimeoutError' | 'ProtocolError'
+  // `natter conformance`: a bad target; a MUST rule failed (the report is printed)
+  | 'InvalidTargetError' | 'ConformanceFailedError'
+
+/** Every error name a command can end with: the daemon's replies, the daemon's own (`natter daemon`, `natter id import`) and the CLI's. */
+export type CliErrorName = ApiErrorName | NodeErrorName | CliOwnErrorName
+
+type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode]
+
+const CODES: Record<CliErrorName, ExitCodeValue> = {
   UsageError: ExitCode.USAGE,
   BadRequestError: ExitCode.USAGE,
   InvalidArgumentError: ExitCode.USAGE,
@@ -139,11 +149,16 @@ const CODES: Record<string, number> = {
   MessageTooLargeError: ExitCode.USAGE,
   ConfigError: ExitCode.USAGE,
   InvalidTargetError: ExitCode.USAGE,
+  ConformanceFailedError: ExitCode.ERROR,
+  PassphraseFileError: ExitCode.USAGE,
+  InvalidKeyFileError: ExitCode.USAGE,
   DaemonNotRunningError: ExitCode.NO_DAEMON,
   ContactNotFoundError: ExitCode.NOT_FOUND,
   PeerNotFoundError: ExitCode.NOT_FOUND,
   RequestNotFoundError: ExitCode.NOT_FOUND,
   MessageNotFoundError: ExitCode.NOT_FOUND,
+  NoPendingIdentityKeyError: ExitCode.NOT_FOUND,
+  NoIdentityError: ExitCode.NOT_FOUND,
   PeerUnreachableError: ExitCode.DELIVERY,
   DeliveryTimeoutError: ExitCode.DELIVERY,
   DeliveryRefusedError: ExitCode.DELIVERY,
@@ -157,28 +172,154 @@ const CODES: Record<string, number> = {
   ContactExistsError: ExitCode.CONFLICT,
   IdentityExistsError: ExitCode.CONFLICT,
   FileExistsError: ExitCode.CONFLICT,
-  NoPendingIdentityKeyError: ExitCode.NOT_FOUND,
-  NoIdentityError: ExitCode.NOT_FOUND,
   IdentityKeyChangedError: ExitCode.KEY_CHANGED,
   PassphraseRequiredError: ExitCode.PASSPHRASE,
   WrongPassphraseError: ExitCode.PASSPHRASE,
-  PassphraseFileError: ExitCode.USAGE,
-  InvalidKeyFileError: ExitCode.USAGE
+  // everything else is a failure without a code of its own
+  ApiError: ExitCode.ERROR,
+  ProtocolError: ExitCode.ERROR,
+  PromptError: ExitCode.ERROR,
+  RouteNotFoundError: ExitCode.ERROR,
+  MethodNotAllowedError: ExitCode.ERROR,
+  PayloadTooLargeError: ExitCode.ERROR,
+  InvalidMessageError: ExitCode.ERROR,
+  InvalidMessageStateError: ExitCode.ERROR,
+  MessageIdConflictError: ExitCode.ERROR,
+  NotStartedError: ExitCode.ERROR,
+  StoreBusyError: ExitCode.ERROR,
+  TimeoutError: ExitCode.ERROR,
+  AbortError: ExitCode.ERROR,
+  NatterError: ExitCode.ERROR,
+  IdentityKeyError: ExitCode.ERROR,
+  StoreError: ExitCode.ERROR,
+  StoreCorruptError: ExitCode.ERROR,
+  StoreClosedError: ExitCode.ERROR,
+  StoreVersionError: ExitCode.ERROR,
+  MigrationError: ExitCode.ERROR,
+  MailboxQuotaExceededError: ExitCode.ERROR,
+  ListenError: ExitCode.ERROR,
+  HomeError: ExitCode.ERROR,
+  MissingServicesError: ExitCode.ERROR,
+  InvalidStampError: ExitCode.ERROR,
+  StampExpiredError: ExitCode.ERROR,
+  StampNotYetValidError: ExitCode.ERROR,
+  InsufficientWorkError: ExitCode.ERROR,
+  StampReplayedError: ExitCode.ERROR,
+  RateLimitedError: ExitCode.ERROR,
+  InvalidBundleError: ExitCode.ERROR,
+  InvalidSignatureError: ExitCode.ERROR,
+  IdentityMismatchError: ExitCode.ERROR,
+  ExpiredBundleError: ExitCode.ERROR,
+  UnknownPrekeyError: ExitCode.ERROR,
+  InvalidKeyError: ExitCode.ERROR,
+  RatchetMessageError: ExitCode.ERROR,
+  RatchetDecryptError: ExitCode.ERROR,
+  DuplicateMessageError: ExitCode.ERROR,
+  TooManySkippedMessagesError: ExitCode.ERROR,
+  RatchetNotReadyError: ExitCode.ERROR,
+  CounterExhaustedError: ExitCode.ERROR,
+  InvalidStateError: ExitCode.ERROR,
+  SessionMismatchError: ExitCode.ERROR,
+  StoredSecretError: ExitCode.ERROR,
+  DepositStampRequiredError: ExitCode.ERROR,
+  PingMismatchError: ExitCode.ERROR,
+  SettingTypeError: ExitCode.ERROR
+}
+
+function isCliErrorName (name: string): name is CliErrorName {
+  return Object.hasOwn(CODES, name)
 }
 
 /** The exit code for an error, by its name. */
 export function exitCodeFor (err: unknown): number {
   const name = err instanceof Error ? err.name : ''
-  return CODES[name] ?? ExitCode.ERROR
+  return isCliErrorName(name) ? CODES[name] : ExitCode.ERROR
 }
 
-const HINTS: Record<string, string> = {
+/** What the one-line message adds after the error's own, by name ('' for nothing). */
+const HINTS: Record<CliErrorName, string> = {
   ContactNotFoundError: ' (see `natter contacts list`)',
   PeerNotFoundError: ' (is the peer online? add them by invite to reach them directly)',
   PeerUnreachableError: ' (is the peer online?)',
   DeliveryTimeoutError: ' (the peer did not acknowledge in time; the message may still arrive)',
   UnauthorizedError: ' (is api.token the one this daemon created?)',
-  NoPendingIdentityKeyError: ' (see `natter contacts list`)'
+  NoPendingIdentityKeyError: ' (see `natter contacts list`)',
+  UsageError: '',
+  BadRequestError: '',
+  InvalidArgumentError: '',
+  InvalidPeerIdError: '',
+  InvalidContactNameError: '',
+  MessageTooLargeError: '',
+  ConfigError: '',
+  PassphraseFileError: '',
+  InvalidKeyFileError: '',
+  DaemonNotRunningError: '',
+  RequestNotFoundError: '',
+  MessageNotFoundError: '',
+  NoIdentityError: '',
+  DeliveryRefusedError: '',
+  DeliveryFailedError: '',
+  MailboxRefusedError: '',
+  NoMailboxError: '',
+  ClientTimeoutError: '',
+  AuthRefusedError: '',
+  DaemonRunningError: '',
+  ContactExistsError: '',
+  IdentityExistsError: '',
+  FileExistsError: '',
+  IdentityKeyChangedError: '',
+  PassphraseRequiredError: '',
+  WrongPassphraseError: '',
+  ApiError: '',
+  ProtocolError: '',
+  PromptError: '',
+  RouteNotFoundError: '',
+  MethodNotAllowedError: '',
+  PayloadTooLargeError: '',
+  InvalidMessageError: '',
+  InvalidMessageStateError: '',
+  MessageIdConflictError: '',
+  NotStartedError: '',
+  StoreBusyError: '',
+  TimeoutError: '',
+  AbortError: '',
+  NatterError: '',
+  IdentityKeyError: '',
+  StoreError: '',
+  StoreCorruptError: '',
+  StoreClosedError: '',
+  StoreVersionError: '',
+  MigrationError: '',
+  MailboxQuotaExceededError: '',
+  ListenError: '',
+  HomeError: '',
+  MissingServicesError: '',
+  InvalidStampError: '',
+  StampExpiredError: '',
+  StampNotYetValidError: '',
+  InsufficientWorkError: '',
+  StampReplayedError: '',
+  RateLimitedError: '',
+  InvalidBundleError: '',
+  InvalidSignatureError: '',
+  IdentityMismatchError: '',
+  ExpiredBundleError: '',
+  UnknownPrekeyError: '',
+  InvalidKeyError: '',
+  RatchetMessageError: '',
+  RatchetDecryptError: '',
+  DuplicateMessageError: '',
+  TooManySkippedMessagesError: '',
+  RatchetNotReadyError: '',
+  CounterExhaustedError: '',
+  InvalidStateError: '',
+  SessionMismatchError: '',
+  StoredSecretError: '',
+  DepositStampRequiredError: '',
+  PingMismatchError: '',
+  SettingTypeError: '',
+  InvalidTargetError: ' (give the multiaddr of the peer, ending in /p2p/<peer id>)',
+  ConformanceFailedError: ' (see the report above)'
 }
 
 /**
@@ -191,5 +332,23 @@ export function messageFor (err: unknown): string {
     return safeText(String(err))
   }
   const text = err.message.split('\n')[0] ?? err.name
-  return safeText(text) + (HINTS[err.name] ?? '')
+  return safeText(text) + (isCliErrorName(err.name) ? HINTS[err.name] : '')
+}
+
+const jsonPrinted = new WeakSet<Error>()
+
+/** Marks an error whose command printed its --json document already: the handler prints no second one. */
+export function markJsonPrinted<E extends Error> (err: E): E {
+  jsonPrinted.add(err)
+  return err
+}
+
+/** Whether {@link markJsonPrinted} marked the error. */
+export function wasJsonPrinted (err: Error): boolean {
+  return jsonPrinted.has(err)
+}
+
+/** What an error says about what failed, for the --json error document: the daemon's `details`, or the error's own fields. */
+export function errorDetails (err: Error): ErrorDetails | undefined {
+  return err instanceof ApiError ? err.details : detailsOf(err)
 }

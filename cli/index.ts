@@ -34,10 +34,9 @@ import { registerStop } from './commands/stop.js'
 import { registerUnblock } from './commands/unblock.js'
 import { registerVerify } from './commands/verify.js'
 import { processContext } from './context.js'
-import { ExitCode, exitCodeFor, messageFor } from './errors.js'
+import { ExitCode, errorDetails, exitCodeFor, messageFor, wasJsonPrinted } from './errors.js'
 import { printJson } from './output.js'
 import type { Context } from './context.js'
-import type { ErrorDetails } from '../node/api/types.js'
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -145,8 +144,8 @@ export async function main (argv: string[], ctx: Context): Promise<number> {
     if (ctx.env.NATTER_DEBUG != null && ctx.env.NATTER_DEBUG !== '' && e.stack != null) {
       ctx.stderr.write(e.stack + '\n')
     }
-    const { details, jsonPrinted } = e as { details?: ErrorDetails, jsonPrinted?: boolean }
-    if (program.opts<{ json?: boolean }>().json === true && jsonPrinted !== true) {
+    const details = errorDetails(e)
+    if (program.opts<{ json?: boolean }>().json === true && !wasJsonPrinted(e)) {
       printJson(ctx, { error: { name: e.name, message: e.message, exitCode: code, ...(details == null ? {} : { details }) } })
     }
     return code

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { IdentityKeyChangedError } from './errors.js'
+import { IdentityKeyChangedError } from '../src/index.js'
+import { markJsonPrinted } from './errors.js'
 import { safeText, shellQuote } from './safe-text.js'
 import type { Style } from './output.js'
 
@@ -44,8 +45,12 @@ export function heldError (change: KeyChange & { messageId?: string }, options: 
   const what = options.count != null && options.count !== 1
     ? `${options.count} messages to ${name} are held`
     : `the message${change.messageId == null ? '' : ` ${change.messageId}`} to ${name} is held`
-  return new IdentityKeyChangedError(
+  const err = new IdentityKeyChangedError(
     `${what} because their identity key changed; run \`${natter} contacts accept-key ${q}\` or \`${natter} contacts reject-key ${q}\``,
-    { details: { contact: change.contact, peerId: change.peerId, newPeerId: change.newPeerId, ...(change.messageId == null ? {} : { messageId: change.messageId }) }, jsonPrinted: options.jsonPrinted }
+    { contact: change.contact, peerId: change.peerId, newPeerId: change.newPeerId }
   )
+  if (change.messageId != null) {
+    err.messageId = change.messageId
+  }
+  return options.jsonPrinted === true ? markJsonPrinted(err) : err
 }

@@ -12,9 +12,11 @@ import { isIP } from 'node:net'
 import { basename, isAbsolute, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { NatterOptionsSchema } from '../src/index.js'
 import { ConfigError } from './errors.js'
 import { LOG_LEVELS } from './log.js'
 import type { LogLevel } from './log.js'
+import type { NatterOptions } from '../src/index.js'
 import type { ZodError } from 'zod'
 
 /** Where the control API listens, resolved. */
@@ -41,6 +43,12 @@ export interface DaemonConfig {
   readReceipts: boolean
   /** How the chat screen tells about a new message while its terminal is not focused. */
   notify: NotifyMode
+  /**
+   * The library's options set in `config.json` (read receipts, mailbox
+   * opt-out, durability, proof-of-work difficulty, …; see the library's
+   * `NatterOptionsSchema`). Unset ones keep the library's defaults.
+   */
+  options: NatterOptions
 }
 
 /** `bell`: the terminal bell; `desktop`: notify-send when installed (else the bell); `off`. */
@@ -104,7 +112,13 @@ const fields = {
   notify: z.enum(NOTIFY_MODES, { error: `not one of ${NOTIFY_MODES.join(', ')}` })
 }
 
-/** The schema of `config.json`. Every field is optional; unknown fields are refused. */
+const OPTION_KEYS = Object.keys(NatterOptionsSchema.shape) as Array<keyof NatterOptions>
+
+/**
+ * The schema of `config.json`: the daemon's own fields, and every field of
+ * the library's {@link NatterOptionsSchema}. Every field is optional; unknown
+ * fields are refused.
+ */
 export const ConfigFileSchema = z.strictObject({
   listen: fields.listen.optional(),
   announce: fields.announce.optional(),
@@ -113,6 +127,7 @@ export const ConfigFileSchema = z.strictObject({
   logLevel: fields.logLevel.optional(),
   mdns: fields.mdns.optional(),
   name: fields.name.optional(),
+  ...NatterOptionsSchema.shape,
   readReceipts: fields.readReceipts.optional(),
   notify: fields.notify.optional()
 })
@@ -143,11 +158,13 @@ function firstProblem (source: string, error: ZodError): ConfigError {
   if (issue == null) {
     return new ConfigError(`${source}: invalid`)
   }
+  const where = formatPath(issue.path)
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map(k => `"${k}"`).join(', ')
-    return new ConfigError(`${source}: unknown field ${keys} (known: ${Object.keys(fields).join(', ')})`)
+    return where === ''
+      ? new ConfigError(`${source}: unknown field ${keys} (known: ${[...new Set([...Object.keys(fields), ...OPTION_KEYS])].join(', ')})`)
+      : new ConfigError(`${source}: ${where}: unknown field ${keys}`)
   }
-  const where = formatPath(issue.path)
   return new ConfigError(`${source}: ${where === '' ? '' : `${where}: `}${issue.message}`)
 }
 
@@ -259,8 +276,20 @@ export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: st
     mdns: overrides.mdns ?? file.mdns ?? true,
     name: overrides.name ?? file.name ?? '',
     readReceipts: file.readReceipts ?? false,
-    notify: file.notify ?? 'bell'
+    notify: file.notify ?? 'bell',
+    options: pickOptions(file)
   }
+}
+
+/** The library options a config file sets, and no other field (an unset one stays absent, not `undefined`). */
+function pickOptions (file: ConfigFile): NatterOptions {
+  const options: Record<string, unknown> = {}
+  for (const key of OPTION_KEYS) {
+    if (file[key] !== undefined) {
+      options[key] = file[key]
+    }
+  }
+  return options as NatterOptions
 }
 
 /** Result of {@link loadConfigFile}. */
@@ -331,7 +360,7 @@ async function freePort (): Promise<number> {
 export const LIVE_SETTINGS: ReadonlySet<keyof ConfigFile> = new Set(['readReceipts', 'notify'])
 
 /** The fields of `config.json` with defaults filled in, as `natter config` shows them. */
-export function configView (file: ConfigFile): Required<ConfigFile> {
+export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen' | 'announce' | 'bootstrap' | 'api' | 'logLevel' | 'mdns' | 'name' | 'readReceipts' | 'notify'>> {
   return {
     listen: file.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     announce: file.announce ?? [],

@@ -23,16 +23,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { ensureToken } from './api/auth.js'
 import { homeFiles, resolveHome, resolveRendezvousDir } from './api/discovery.js'
-import { configRoutes } from './api/routes/config.js'
-import { contactKeyRoutes } from './api/routes/contact-keys.js'
-import { contactRoutes } from './api/routes/contacts.js'
-import { eventRoutes } from './api/routes/events.js'
-import { identityRoutes } from './api/routes/identity.js'
-import { inboxRoutes } from './api/routes/inbox.js'
-import { messageRoutes } from './api/routes/messages.js'
-import { nodeRoutes } from './api/routes/node.js'
-import { presenceRoutes } from './api/routes/presence.js'
-import { requestRoutes } from './api/routes/requests.js'
+import { apiRoutes } from './api/routes/index.js'
 import { createApiServer } from './api/server.js'
 import { cliCommand, formatBanner, formatBannerJson, shellQuote } from './banner.js'
 import { loadConfigFile, parseOverrides, resolveConfig } from './config.js'
@@ -40,7 +31,7 @@ import { HomeError, ListenError } from './errors.js'
 import { installLastResort } from './last-resort.js'
 import { acquireLock } from './lock.js'
 import { createLog } from './log.js'
-import { createMessenger } from './messenger.js'
+import { createNodeFacade } from './node-api.js'
 import { givenPassphrase, requirePassphrase } from './passphrase.js'
 import { createRendezvous } from './rendezvous.js'
 import type { ApiEndpoint } from './api/discovery.js'
@@ -173,6 +164,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     }
 
     const node = natter = await createNatter({
+      ...config.options,
       dataDir: home,
       listen: config.listen,
       announce: config.announce,
@@ -196,9 +188,9 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       }
       throw err
     })
-    const messenger = createMessenger(node)
+    const facade = createNodeFacade(node)
     log.info('node %s listening on %s', node.peerId, node.addresses.join(', '))
-    unsubscribeKeyChanges = messenger.subscribe(event => {
+    unsubscribeKeyChanges = facade.subscribe(event => {
       if (event.type === 'contact:key-changed') {
         const name = event.contact.name
         const natter = init.home == null ? 'natter' : `natter --home ${shellQuote(init.home)}`
@@ -241,18 +233,15 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       address: config.api,
       token,
       log,
-      routes: [
-        ...nodeRoutes({ messenger, home, name: config.name, requestStop: () => { void stop() } }),
-        ...contactRoutes({ messenger, log }),
-        ...contactKeyRoutes({ messenger }),
-        ...identityRoutes({ messenger }),
-        ...messageRoutes({ messenger }),
-        ...presenceRoutes({ messenger }),
-        ...eventRoutes({ messenger }),
-        ...requestRoutes({ messenger }),
-        ...inboxRoutes({ messenger }),
-        ...configRoutes({ path: files.config, apply: (next) => { messenger.setReadReceipts(next.readReceipts ?? false) } })
-      ]
+      routes: apiRoutes({
+        facade,
+        home,
+        name: config.name,
+        log,
+        requestStop: () => { void stop() },
+        configPath: files.config,
+        applyConfig: (next) => { facade.setReadReceipts(next.readReceipts ?? false) }
+      })
     })
     let endpoint: ApiEndpoint
     try {

@@ -1,9 +1,28 @@
 /**
- * Named errors of the daemon. Callers branch on `err.name`; the CLI maps
- * names to exit codes.
+ * Named errors of the daemon, and the names of the library's errors the
+ * daemon and the CLI map (to HTTP statuses, exit codes, hints). Callers
+ * branch on `err.name`; where the daemon reports a library condition it
+ * throws the library's own class (`ContactNotFoundError`,
+ * `PassphraseRequiredError`, …), never a look-alike.
  *
  * @module
  */
+import { ERROR_NAMES } from '../src/index.js'
+import type { ErrorName } from '../src/index.js'
+
+/**
+ * The library's error names (its `ErrorName`), plus the platform's
+ * `TimeoutError` and `AbortError` (from aborted signals). Maps keyed by it
+ * are exhaustive: a new library error fails type-checking until it is
+ * mapped (HTTP status, exit code, hint).
+ */
+export const LIBRARY_ERROR_NAMES: readonly LibraryErrorName[] = Object.freeze([...ERROR_NAMES, 'TimeoutError', 'AbortError'])
+
+/** See {@link LIBRARY_ERROR_NAMES}. */
+export type LibraryErrorName = ErrorName | 'TimeoutError' | 'AbortError'
+
+/** The names of the daemon's own errors (this file). */
+export type NodeErrorName = 'ConfigError' | 'DaemonRunningError' | 'ListenError' | 'HomeError' | 'PassphraseFileError' | 'IdentityExistsError'
 
 /** `config.json` or a daemon flag holds a bad value. The message names the field. */
 export class ConfigError extends Error {
@@ -37,36 +56,6 @@ export class HomeError extends Error {
   constructor (message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'HomeError'
-  }
-}
-
-/**
- * A peer id that is valid but not a contact, where a contact is needed. Same
- * name as the library's store error, so clients handle both alike.
- */
-export class ContactNotFoundError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'ContactNotFoundError'
-  }
-}
-
-/** A contact has no pending identity key to show, accept or reject. Same name as the library's store error. */
-export class NoPendingIdentityKeyError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'NoPendingIdentityKeyError'
-  }
-}
-
-/**
- * The identity key file is encrypted and no passphrase was given (or could
- * be asked for). Same name as the library's error, so clients handle both alike.
- */
-export class PassphraseRequiredError extends Error {
-  constructor (message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'PassphraseRequiredError'
   }
 }
 

@@ -9,7 +9,8 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { PassphraseFileError, PassphraseRequiredError } from './errors.js'
+import { PassphraseRequiredError } from '../src/index.js'
+import { PassphraseFileError } from './errors.js'
 
 /** The environment variable holding the identity key's passphrase. */
 export const PASSPHRASE_ENV = 'NATTER_PASSPHRASE'

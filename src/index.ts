@@ -53,3 +53,5 @@ export type { IdentityFileStatus, ImportIdentityOptions, ImportIdentityResult, S
 export { safetyNumber, PREKEY_NAMESPACE } from './sessions/index.js'
 export type { SafetyNumber } from './sessions/index.js'
 export * from './errors.js'
+export { NatterOptionsSchema } from './options.js'
+export type { NatterOptions } from './options.js'

@@ -17,7 +17,7 @@ export function registerBlock (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter block 12D3KooW…', 'block a stranger'], ['natter block bob', 'block a contact']))
     .action(async (peer: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { peerId } = await client.block(peer)
+      const { peerId } = await client.api.block({ body: { peer } })
       if (globals(cmd).json === true) {
         printJson(ctx, { peerId, blocked: true })
         return

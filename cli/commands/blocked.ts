@@ -16,7 +16,7 @@ export function registerBlocked (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter blocked', 'who you blocked, most recent first'], ['natter blocked --json', 'as JSON']))
     .action(async (_options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { blocked } = await client.blocked()
+      const { blocked } = await client.api.blocked()
       if (globals(cmd).json === true) {
         printJson(ctx, { blocked })
         return

@@ -164,7 +164,7 @@ async function showHistory (s: Session, limit: number, options: { before?: numbe
   if (c == null) {
     return
   }
-  const { messages } = await s.client.history(c.peerId, { limit, before: options.before })
+  const { messages } = await s.client.api.history({ query: { peer: c.peerId, limit, before: options.before } })
   if (messages.length === 0) {
     if (options.before != null) {
       s.say(s.style.dim('* no older messages'))
@@ -190,7 +190,7 @@ async function showHistory (s: Session, limit: number, options: { before?: numbe
 
 /** Marks the conversation read: the messages were on screen. */
 async function markRead (s: Session, peer: string): Promise<void> {
-  await s.client.markRead(peer).catch(() => {})
+  await s.client.api.markRead({ body: { peer } }).catch(() => {})
 }
 
 /** An own message's state changed: change its mark where it is shown, or say so below. */
@@ -287,7 +287,7 @@ async function send (s: Session, text: string): Promise<void> {
     return
   }
   try {
-    const { message, held } = await s.client.send({ to: c.peerId, text, wait: 'queued' })
+    const { message, held } = await s.client.api.send({ body: { to: c.peerId, text, wait: 'queued' } })
     if (!s.interactive) {
       s.transcript.push(message)
     }
@@ -307,7 +307,7 @@ async function send (s: Session, text: string): Promise<void> {
 
 /** Opens a conversation: header, presence, earlier messages. */
 async function open (s: Session, key: string, last: number): Promise<void> {
-  const target = await s.client.resolve(key)
+  const target = await s.client.api.resolve({ query: { peer: key } })
   const current: Current = { peerId: target.peerId, name: target.name }
   s.current = current
   s.shown.clear()
@@ -316,13 +316,13 @@ async function open (s: Session, key: string, last: number): Promise<void> {
   if (s.json) {
     return
   }
-  const presence = (await s.client.presence()).peers.find(p => p.peerId === target.peerId)
+  const presence = (await s.client.api.presence()).peers.find(p => p.peerId === target.peerId)
   current.presence = presence == null ? undefined : `${presence.status}\n${presence.note}`
   s.say([
     s.style.bold(`chatting with ${who(target.peerId, target.name)}`) + s.style.dim(` (${target.peerId})`),
     s.style.dim(`* ${describePresence(s, current, presence)}`)
   ])
-  const contact = target.name == null ? undefined : (await s.client.getContact(target.peerId)).contact
+  const contact = target.name == null ? undefined : (await s.client.api.getContact({ params: { contact: target.peerId } })).contact
   if (contact?.pendingPeerId != null) {
     warnKeyChange(s, { contact: contact.name, peerId: contact.peerId, newPeerId: contact.pendingPeerId })
   }
@@ -330,7 +330,7 @@ async function open (s: Session, key: string, last: number): Promise<void> {
 }
 
 async function showList (s: Session): Promise<void> {
-  const inbox = await s.client.inbox()
+  const inbox = await s.client.api.inbox()
   s.list = inbox.conversations
   if (inbox.conversations.length === 0) {
     s.say(s.style.dim(`no conversations yet; add a contact with \`${s.natter} contacts add <invite>\``))
@@ -365,7 +365,7 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
     case 'status': {
       const status = args[0]
       if (status == null) {
-        const own = (await s.client.id()).presence
+        const own = (await s.client.api.id()).presence
         s.say(s.style.dim(`* you are ${formatStatus(s.style, own.status)}${formatNote(s.style, own.note)}`))
         return
       }
@@ -375,7 +375,7 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
       }
       const note = args.slice(1).join(' ')
       try {
-        const { presence } = await s.client.setPresence({ status: status as StatusView, note })
+        const { presence } = await s.client.api.setPresence({ body: { status: status as StatusView, note } })
         s.say(s.style.dim(`* you are ${formatStatus(s.style, presence.status)}${formatNote(s.style, presence.note)}`))
       } catch (err) {
         s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
@@ -509,14 +509,14 @@ A new message rings the bell while the terminal is not focused (change with
       // subscribe before reading history, so nothing falls between the two
       const stop = new AbortController()
       // on a terminal every conversation's events (for the list and notices); else only this one's
-      const only = interactive || key == null ? undefined : (await client.resolve(key)).peerId
+      const only = interactive || key == null ? undefined : (await client.api.resolve({ query: { peer: key } })).peerId
       const events = client.events({ peer: only, signal: stop.signal })[Symbol.asyncIterator]()
       const first = await events.next()
       if (first.done === true || first.value.type !== 'ready') {
         throw new DaemonNotRunningError('the daemon closed the event stream', { home: client.home })
       }
       if (interactive) {
-        const { config } = await client.config().catch(() => ({ config: { notify: 'bell' as const } }))
+        const { config } = await client.api.config().catch(() => ({ config: { notify: 'bell' as const } }))
         session.notifier = createNotifier({ mode: config.notify, out: ctx.stdout, env: ctx.env })
       }
       if (key != null) {

@@ -75,7 +75,7 @@ function show (value: unknown): string {
 /** Reads the settings: from the daemon when one runs, else from the file. */
 async function read (ctx: Context, cmd: Command): Promise<ConfigResponse> {
   try {
-    return await (await clientFor(ctx, cmd)).config()
+    return await (await clientFor(ctx, cmd)).api.config()
   } catch (err) {
     if (!(err instanceof DaemonNotRunningError)) {
       throw err
@@ -90,7 +90,7 @@ async function read (ctx: Context, cmd: Command): Promise<ConfigResponse> {
 async function write (ctx: Context, cmd: Command, patch: Partial<ConfigView>): Promise<ConfigResponse & { running: boolean }> {
   try {
     const client = await clientFor(ctx, cmd)
-    return { ...await client.setConfig(patch), running: true }
+    return { ...await client.api.setConfig({ body: patch }), running: true }
   } catch (err) {
     if (!(err instanceof DaemonNotRunningError)) {
       throw err

@@ -23,7 +23,7 @@ export function registerConnect (program: Command, ctx: Context): void {
     ))
     .action(async (address: string, options: { bootstrap?: boolean }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      await withProgress(ctx, `connecting to ${address}…`, client.connect(address, options.bootstrap))
+      await withProgress(ctx, `connecting to ${address}…`, client.api.connect({ body: { address, bootstrap: options.bootstrap } }))
       if (globals(cmd).json === true) {
         printJson(ctx, { connected: true, address })
         return

@@ -52,7 +52,7 @@ export function registerContacts (program: Command, ctx: Context): void {
     .action(async (_options: unknown, cmd: Command) => {
       rejectStrayWord(cmd)
       const client = await clientFor(ctx, cmd)
-      const { contacts: list } = await client.listContacts()
+      const { contacts: list } = await client.api.listContacts()
       if (globals(cmd).json === true) {
         printJson(ctx, { contacts: list })
         return
@@ -99,7 +99,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
         throw new UsageError('give a name and a peer id (`natter contacts add <name> <peer id>`), or an invite (natter:…) that suggests a name')
       }
       const client = await clientFor(ctx, cmd)
-      const added = await withProgress(ctx, `adding ${name == null ? 'contact' : safeText(name)}…`, client.addContact(name == null ? { peer } : { name, peer }))
+      const added = await withProgress(ctx, `adding ${name == null ? 'contact' : safeText(name)}…`, client.api.addContact({ body: name == null ? { peer } : { name, peer } }))
       if (added.contact.keyChanged) {
         // not added: the name is a contact with another key; the new one waits for the user's decision
         warnKeyChanged(ctx, cmd, added.contact)
@@ -127,7 +127,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
     .addHelpText('after', examples(['natter contacts show bob', 'bob\'s peer id, addresses and flags'], ['natter contacts show bob --json', 'as JSON']))
     .action(async (key: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { contact } = await client.getContact(key)
+      const { contact } = await client.api.getContact({ params: { contact: key } })
       if (globals(cmd).json === true) {
         printJson(ctx, { contact })
         return
@@ -153,7 +153,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
     .addHelpText('after', examples(['natter contacts rename bob "Bob Smith"', 'a longer name'], ['natter contacts rename 12D3KooW… carol', 'name a contact found by peer id']))
     .action(async (key: string, name: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { contact } = await client.renameContact(key, name)
+      const { contact } = await client.api.renameContact({ params: { contact: key }, body: { name } })
       if (globals(cmd).json === true) {
         printJson(ctx, { contact })
         return
@@ -169,7 +169,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
     .addHelpText('after', examples(['natter contacts remove bob', 'forget the name (not the messages)']))
     .action(async (key: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { contact } = await client.removeContact(key)
+      const { contact } = await client.api.removeContact({ params: { contact: key } })
       if (globals(cmd).json === true) {
         printJson(ctx, { contact })
         return
@@ -188,7 +188,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
     ))
     .action(async (key: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const accepted = await client.acceptKey(key)
+      const accepted = await client.api.acceptKey({ params: { contact: key } })
       if (globals(cmd).json === true) {
         printJson(ctx, accepted)
         return
@@ -208,7 +208,7 @@ held, and \`natter contacts accept-key <name>\` or \`reject-key <name>\` decides
     ))
     .action(async (key: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { contact } = await client.rejectKey(key)
+      const { contact } = await client.api.rejectKey({ params: { contact: key } })
       if (globals(cmd).json === true) {
         printJson(ctx, { contact })
         return

@@ -33,7 +33,7 @@ export function registerHistory (program: Command, ctx: Context): void {
     ))
     .action(async (key: string, options: { limit: number, before?: number, markRead: boolean }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const history = await client.history(key, { limit: Math.min(options.limit, 1000), before: options.before })
+      const history = await client.api.history({ query: { peer: key, limit: Math.min(options.limit, 1000), before: options.before } })
       if (globals(cmd).json === true) {
         printJson(ctx, history)
         return
@@ -48,7 +48,7 @@ export function registerHistory (program: Command, ctx: Context): void {
       }
       // shown to a person: the messages are read now (the sender learns it when read receipts are on)
       if (options.markRead && history.messages.some(m => m.direction === 'in' && m.state === 'received')) {
-        await client.markRead(history.peer)
+        await client.api.markRead({ body: { peer: history.peer } })
       }
     })
 }

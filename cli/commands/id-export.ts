@@ -61,7 +61,7 @@ be opened; keep both safe. Conversations and sessions are not included.
       // the daemon first: no point asking for a passphrase when it is not running
       const client = await clientFor(ctx, cmd)
       const passphrase = await chosenSecret(ctx, { file: options.passphraseFile, flag: '--passphrase-file', what: 'backup passphrase' })
-      const exported = await withProgress(ctx, 'encrypting the backup…', client.exportIdentity({ passphrase, contacts: options.withContacts === true }))
+      const exported = await withProgress(ctx, 'encrypting the backup…', client.api.exportIdentity({ body: { passphrase, contacts: options.withContacts === true } }))
       const what = `${exported.peerId}${options.withContacts === true ? ` and ${exported.contacts} contact${exported.contacts === 1 ? '' : 's'}` : ''}`
       const restore = `restore it with \`${natterCommand(cmd)} id import <file>\` on a home where no daemon runs`
       if (options.out != null) {

@@ -31,7 +31,7 @@ export function registerId (program: Command, ctx: Context): void {
     .action(async (options: { qr: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const client = await clientFor(ctx, cmd)
-      const info = await client.id()
+      const info = await client.api.id()
       if (g.json === true) {
         printJson(ctx, info)
         return

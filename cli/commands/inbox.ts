@@ -29,7 +29,7 @@ not listed here: see \`natter requests\`.
 `)
     .action(async (_options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const inbox = await client.inbox()
+      const inbox = await client.api.inbox()
       if (globals(cmd).json === true) {
         printJson(ctx, inbox)
         return

@@ -16,7 +16,7 @@ export function registerPeers (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter peers', 'connected peers, contacts by name'], ['natter peers --json', 'as JSON']))
     .action(async (_options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { peers } = await client.peers()
+      const { peers } = await client.api.peers()
       if (globals(cmd).json === true) {
         printJson(ctx, { peers })
         return

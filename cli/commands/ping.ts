@@ -27,7 +27,7 @@ export function registerPing (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter ping bob', 'is bob reachable?'], ['natter ping 12D3KooW… --json', 'as JSON: { peerId, rttMs }']))
     .action(async (peer: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const result = await withProgress(ctx, `pinging ${peer}…`, client.ping(peer))
+      const result = await withProgress(ctx, `pinging ${peer}…`, client.api.ping({ body: { peer } }))
       if (globals(cmd).json === true) {
         printJson(ctx, result)
         return

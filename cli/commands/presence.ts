@@ -19,7 +19,7 @@ export function registerPresence (program: Command, ctx: Context): void {
     ))
     .action(async (_options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const presence = await client.presence()
+      const presence = await client.api.presence()
       if (globals(cmd).json === true) {
         printJson(ctx, presence)
         return

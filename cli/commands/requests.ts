@@ -28,7 +28,7 @@ export function registerRequests (program: Command, ctx: Context): void {
     .action(async (_options: unknown, cmd: Command) => {
       rejectStrayWord(cmd)
       const client = await clientFor(ctx, cmd)
-      const { requests: list } = await client.requests()
+      const { requests: list } = await client.api.requests()
       if (globals(cmd).json === true) {
         printJson(ctx, { requests: list })
         return
@@ -50,7 +50,7 @@ export function registerRequests (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter requests accept 12D3KooW…', 'then `natter contacts add <name> 12D3KooW…` to name them']))
     .action(async (peer: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { peerId } = await client.acceptRequest(peer)
+      const { peerId } = await client.api.acceptRequest({ params: { peer } })
       if (globals(cmd).json === true) {
         printJson(ctx, { peerId, accepted: true })
         return
@@ -66,7 +66,7 @@ export function registerRequests (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter requests decline 12D3KooW…', 'delete their messages'], ['natter requests decline 12D3KooW… --block', 'and never hear from them again']))
     .action(async (peer: string, options: { block?: boolean }, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { peerId } = await client.declineRequest(peer, options.block === true)
+      const { peerId } = await client.api.declineRequest({ params: { peer }, body: { block: options.block === true } })
       if (globals(cmd).json === true) {
         printJson(ctx, { peerId, declined: true, blocked: options.block === true })
         return

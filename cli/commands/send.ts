@@ -11,10 +11,11 @@ import { print, printJson, shortPeer, styleFor } from '../output.js'
 import { withProgress } from '../progress.js'
 import { clientFor, examples, globals, natterCommand, readAll } from '../shared.js'
 import type { KeyChange } from '../key-change.js'
+import type { ApiErrorName } from '../../node/api/errors.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
-const DELIVERY_FAILURES = new Set(['PeerNotFoundError', 'PeerUnreachableError', 'DeliveryTimeoutError', 'DeliveryRefusedError', 'MailboxRefusedError', 'NoMailboxError'])
+const DELIVERY_FAILURES: ReadonlySet<string> = new Set<ApiErrorName>(['PeerNotFoundError', 'PeerUnreachableError', 'DeliveryTimeoutError', 'DeliveryRefusedError', 'MailboxRefusedError', 'NoMailboxError'])
 
 /** Registers `natter send`. */
 export function registerSend (program: Command, ctx: Context): void {
@@ -53,7 +54,7 @@ held, because the contact's identity key changed; see \`natter contacts accept-k
       }
       let reply
       try {
-        reply = await withProgress(ctx, `sending to ${to}…`, client.send({ to, text, wait }))
+        reply = await withProgress(ctx, `sending to ${to}…`, client.api.send({ body: { to, text, wait } }))
       } catch (err) {
         const d = err instanceof ApiError ? err.details : undefined
         if (err instanceof ApiError && err.name === 'IdentityKeyChangedError' && d?.contact != null && d.peerId != null && d.newPeerId != null) {

@@ -34,16 +34,16 @@ post publicly.
       let presence
       let storage: NodeInfo['storage'] | undefined
       if (status == null && options.note == null) {
-        const info = await client.id()
+        const info = await client.api.id()
         presence = info.presence
         storage = info.storage
       } else {
-        const current = status == null ? (await client.id()).presence : undefined
+        const current = status == null ? (await client.api.id()).presence : undefined
         const next = status ?? current?.status
         if (next == null || next === 'offline') {
           throw new UsageError('give a status (online, away or busy)')
         }
-        presence = (await client.setPresence({ status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' })).presence
+        presence = (await client.api.setPresence({ body: { status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' } })).presence
       }
       if (globals(cmd).json === true) {
         printJson(ctx, storage == null ? { presence } : { presence, storage })

@@ -41,7 +41,7 @@ export function registerStop (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter stop', 'stop the daemon of the default home'], ['natter --home ~/alt stop', 'stop another home\'s daemon']))
     .action(async (_options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { pid } = await client.stop()
+      const { pid } = await client.api.stop()
       await withProgress(ctx, 'stopping…', exited(pid, STOP_TIMEOUT_MS))
       if (globals(cmd).json === true) {
         printJson(ctx, { stopped: true, pid })

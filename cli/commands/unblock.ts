@@ -17,7 +17,7 @@ export function registerUnblock (program: Command, ctx: Context): void {
     .addHelpText('after', examples(['natter unblock bob', 'accept bob\'s messages again']))
     .action(async (peer: string, _options: unknown, cmd: Command) => {
       const client = await clientFor(ctx, cmd)
-      const { peerId } = await client.unblock(peer)
+      const { peerId } = await client.api.unblock({ body: { peer } })
       if (globals(cmd).json === true) {
         printJson(ctx, { peerId, blocked: false })
         return

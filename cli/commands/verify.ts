@@ -55,7 +55,7 @@ itself); if it differs, someone may be impersonating one of you.
       const natter = natterCommand(cmd)
 
       if (options.mark === true || options.unmark === true) {
-        const { contact } = await client.setVerified(key, options.mark === true)
+        const { contact } = await client.api.verifyContact({ params: { contact: key }, body: { verified: options.mark === true } })
         if (g.json === true) {
           printJson(ctx, { contact })
           return
@@ -68,7 +68,7 @@ itself); if it differs, someone may be impersonating one of you.
         return
       }
 
-      const number = await client.safetyNumber(key, { pending: options.pending === true })
+      const number = await client.api.safetyNumber({ params: { contact: key }, query: { pending: options.pending === true ? 'true' : undefined } })
       if (g.json === true) {
         printJson(ctx, number)
         return

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ErrorDetails } from './types.js'
+import type { ErrorDetails } from './contract/views.js'
+import type { LibraryErrorName, NodeErrorName } from '../errors.js'
 
 /** The request has no valid bearer token. */
 export class UnauthorizedError extends Error {
@@ -48,7 +49,18 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-const STATUS: Record<string, number> = {
+/** The names of the API's own errors (this file). */
+export type ApiOwnErrorName = 'UnauthorizedError' | 'BadRequestError' | 'RouteNotFoundError' | 'MethodNotAllowedError' | 'PayloadTooLargeError'
+
+/** Every error name a reply of the API can carry, besides 500s for the unexpected. */
+export type ApiErrorName = LibraryErrorName | ApiOwnErrorName | Extract<NodeErrorName, 'ConfigError'>
+
+/**
+ * The HTTP status of each error name. Exhaustive: a new library or API error
+ * does not type-check until it has its status here (500 where it means a bug
+ * or a broken node rather than a bad request).
+ */
+export const STATUS: Record<ApiErrorName, number> = {
   BadRequestError: 400,
   InvalidArgumentError: 400,
   ConfigError: 400,
@@ -78,7 +90,44 @@ const STATUS: Record<string, number> = {
   StoreError: 503,
   DeliveryTimeoutError: 504,
   TimeoutError: 504,
-  AbortError: 504
+  AbortError: 504,
+  // conditions of the node itself, not of the request: logged, answered as server errors
+  NatterError: 500,
+  IdentityKeyError: 500,
+  StoreCorruptError: 500,
+  StoreClosedError: 500,
+  StoreVersionError: 500,
+  MigrationError: 500,
+  MailboxQuotaExceededError: 500,
+  WrongPassphraseError: 500,
+  PassphraseRequiredError: 500,
+  InvalidKeyFileError: 500,
+  // internal to the library (sessions, stamps, wiring): reaching the API means a bug
+  MissingServicesError: 500,
+  InvalidStampError: 500,
+  StampExpiredError: 500,
+  StampNotYetValidError: 500,
+  InsufficientWorkError: 500,
+  StampReplayedError: 500,
+  RateLimitedError: 500,
+  InvalidBundleError: 500,
+  InvalidSignatureError: 500,
+  IdentityMismatchError: 500,
+  ExpiredBundleError: 500,
+  UnknownPrekeyError: 500,
+  InvalidKeyError: 500,
+  RatchetMessageError: 500,
+  RatchetDecryptError: 500,
+  DuplicateMessageError: 500,
+  TooManySkippedMessagesError: 500,
+  RatchetNotReadyError: 500,
+  CounterExhaustedError: 500,
+  InvalidStateError: 500,
+  SessionMismatchError: 500,
+  StoredSecretError: 500,
+  DepositStampRequiredError: 500,
+  PingMismatchError: 502,
+  SettingTypeError: 500
 }
 
 const DETAIL_FIELDS = ['contact', 'peerId', 'newPeerId', 'messageId'] as const satisfies ReadonlyArray<keyof ErrorDetails>
@@ -102,5 +151,5 @@ export function detailsOf (err: Error): ErrorDetails | undefined {
 
 /** The HTTP status for an error name; 500 for anything unexpected. */
 export function statusFor (name: string): number {
-  return STATUS[name] ?? 500
+  return Object.hasOwn(STATUS, name) ? STATUS[name as ApiErrorName] : 500
 }

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventually, harness } from './helpers.js'
+import type { MessageView, PresenceView } from '../../node/api/contract/index.js'
 
-interface Message { direction: 'in' | 'out', text: string }
-interface Presence { peerId: string, status: string, note: string }
 
 describe('natter chat in a terminal', () => {
   const h = harness()
@@ -32,14 +31,14 @@ describe('natter chat in a terminal', () => {
     await chat.waitFor(/me: hello from chat/)
 
     await eventually(async () => {
-      const history = await h.json<{ messages: Message[] }>(['history', 'alice'], { home: bob.home })
+      const history = await h.json<{ messages: MessageView[] }>(['history', 'alice'], { home: bob.home })
       return history.messages.some(m => m.direction === 'in' && m.text === 'hello from chat')
     }, 15_000, 'bob has the message typed in chat')
 
     chat.write('/status away at lunch\r')
     await chat.waitFor(/you are away — at lunch/)
     await eventually(async () => {
-      const p = await h.json<{ peers: Presence[] }>(['presence'], { home: bob.home })
+      const p = await h.json<{ peers: PresenceView[] }>(['presence'], { home: bob.home })
       return p.peers.some(x => x.peerId === alice.info.peerId && x.status === 'away' && x.note === 'at lunch')
     }, 20_000, 'bob sees alice away')
 
@@ -51,7 +50,7 @@ describe('natter chat in a terminal', () => {
     const [alice, bob] = await Promise.all([h.startDaemon({ args: ['--log-level', 'debug'] }), h.startDaemon()])
     const bobId = await h.json<{ invite: string }>(['id'], { home: bob.home })
     await h.json(['contacts', 'add', 'bob', bobId.invite], { home: alice.home })
-    const transcript = await h.json<{ peer: string, messages: Message[] }>(['chat', 'bob'], { home: alice.home, input: 'one\ntwo\n' })
+    const transcript = await h.json<{ peer: string, messages: MessageView[] }>(['chat', 'bob'], { home: alice.home, input: 'one\ntwo\n' })
     expect(transcript.peer).toBe(bob.info.peerId)
     expect(transcript.messages.map(m => [m.direction, m.text])).toEqual([['out', 'one'], ['out', 'two']])
     await eventually(async () => {
@@ -62,7 +61,7 @@ describe('natter chat in a terminal', () => {
       throw err
     })
     await h.json(['requests', 'accept', alice.info.peerId], { home: bob.home })
-    const history = await h.json<{ messages: Message[] }>(['history', alice.info.peerId], { home: bob.home })
+    const history = await h.json<{ messages: MessageView[] }>(['history', alice.info.peerId], { home: bob.home })
     expect(history.messages.map(m => m.text)).toEqual(['one', 'two'])
   })
 })

@@ -12,8 +12,8 @@ import { eventually, harness } from './helpers.js'
 import { forgePresence, stockAttacker } from '../helpers/stock-attacker.js'
 import type { DaemonHandle } from './helpers.js'
 import type { StockAttacker } from '../helpers/stock-attacker.js'
+import type { Replies } from '../../node/api/contract/index.js'
 
-interface PresenceList { peers: Array<{ peerId: string, status: string }> }
 
 describe('hostile presence records', () => {
   const h = harness()
@@ -25,7 +25,7 @@ describe('hostile presence records', () => {
   })
 
   async function seen (d: DaemonHandle, peerId: string): Promise<string | undefined> {
-    const list = await h.json<PresenceList>(['presence', '--json'], { home: d.home })
+    const list = await h.json<Replies['presence']>(['presence', '--json'], { home: d.home })
     return list.peers.find(p => p.peerId === peerId)?.status
   }
 

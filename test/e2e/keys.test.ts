@@ -5,12 +5,9 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventually, harness, subscribe } from './helpers.js'
 import type { DaemonHandle } from './helpers.js'
+import type { ContactView, EventView, MessageView, Replies } from '../../node/api/contract/index.js'
 
-interface Contact { name: string, peerId: string, verified: boolean, keyChanged: boolean, pendingPeerId: string | null, identityKey: string | null }
-interface SafetyNumber { peerId: string, name?: string, digits: string, groups: string[], qr: string, verified: boolean, pending: boolean }
-interface Message { direction: 'in' | 'out', text: string, state: string, peer: string }
 interface ErrorDoc { error: { name: string, message: string, exitCode: number, details?: Record<string, string> } }
-interface Event { type: string, peerId?: string, newPeerId?: string, contact?: Contact }
 
 const DAEMON_ARGS = ['daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
 
@@ -134,8 +131,8 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
     const [alice, bob] = await Promise.all([h.startDaemon(), h.startDaemon()])
     await friends([alice, 'bob', bob], [bob, 'alice', alice])
     const [fromAlice, fromBob] = await Promise.all([
-      h.json<SafetyNumber>(['verify', 'bob'], { home: alice.home }),
-      h.json<SafetyNumber>(['verify', 'alice'], { home: bob.home })
+      h.json<Replies['safetyNumber']>(['verify', 'bob'], { home: alice.home }),
+      h.json<Replies['safetyNumber']>(['verify', 'alice'], { home: bob.home })
     ])
     expect(fromAlice.digits).toMatch(/^\d{60}$/)
     expect(fromAlice.digits).toBe(fromBob.digits)
@@ -148,11 +145,11 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
     expect(text.stdout).toMatch(/compare/i)
     expect(text.stdout).toContain(`natter --home ${alice.home} verify bob --mark`)
 
-    expect((await h.json<{ contact: Contact }>(['verify', 'bob', '--mark'], { home: alice.home })).contact.verified).toBe(true)
-    const list = await h.json<{ contacts: Contact[] }>(['contacts', 'list'], { home: alice.home })
+    expect((await h.json<{ contact: ContactView }>(['verify', 'bob', '--mark'], { home: alice.home })).contact.verified).toBe(true)
+    const list = await h.json<{ contacts: ContactView[] }>(['contacts', 'list'], { home: alice.home })
     expect(list.contacts.find(c => c.name === 'bob')).toMatchObject({ verified: true, keyChanged: false, pendingPeerId: null })
     expect(list.contacts[0]!.identityKey).toMatch(/^[0-9a-f]{64}$/)
-    expect((await h.json<{ contact: Contact }>(['verify', 'bob', '--unmark'], { home: alice.home })).contact.verified).toBe(false)
+    expect((await h.json<{ contact: ContactView }>(['verify', 'bob', '--unmark'], { home: alice.home })).contact.verified).toBe(false)
     expect((await h.natter(['verify', 'carol'], { home: alice.home })).code).toBe(4)
   })
 
@@ -160,7 +157,7 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
     // carol plays bob after a reinstall: a new peer id under the name alice knows
     const [alice, bob, carol] = await Promise.all([h.startDaemon(), h.startDaemon(), h.startDaemon()])
     await friends([alice, 'bob', bob], [carol, 'alice', alice])
-    const stream = await subscribe<Event>(alice)
+    const stream = await subscribe<EventView>(alice)
 
     const changed = await h.natter(['contacts', 'add', 'bob', carol.info.peerId, '--json'], { home: alice.home })
     expect(changed.code).toBe(0)
@@ -173,7 +170,7 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
     stream.res.destroy()
     expect(alice.stderr()).toMatch(/IDENTITY KEY CHANGED for contact bob/)
 
-    const list = await h.json<{ contacts: Contact[] }>(['contacts', 'list'], { home: alice.home })
+    const list = await h.json<{ contacts: ContactView[] }>(['contacts', 'list'], { home: alice.home })
     expect(list.contacts).toEqual([expect.objectContaining({ name: 'bob', peerId: bob.info.peerId, keyChanged: true, pendingPeerId: carol.info.peerId })])
     expect((await h.natter(['contacts', 'list'], { home: alice.home })).stdout).toMatch(/^bob\s+12D3KooW\S+\s+KEY CHANGED/)
 
@@ -189,23 +186,23 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
 
     // the number for the new key is the one carol sees
     const [pending, fromCarol] = await Promise.all([
-      h.json<SafetyNumber>(['verify', 'bob', '--pending'], { home: alice.home }),
-      h.json<SafetyNumber>(['verify', 'alice'], { home: carol.home })
+      h.json<Replies['safetyNumber']>(['verify', 'bob', '--pending'], { home: alice.home }),
+      h.json<Replies['safetyNumber']>(['verify', 'alice'], { home: carol.home })
     ])
     expect(pending).toMatchObject({ peerId: carol.info.peerId, pending: true, digits: fromCarol.digits })
 
-    const accepted = await h.json<{ contact: Contact, previousPeerId: string }>(['contacts', 'accept-key', 'bob'], { home: alice.home })
+    const accepted = await h.json<{ contact: ContactView, previousPeerId: string }>(['contacts', 'accept-key', 'bob'], { home: alice.home })
     expect(accepted).toMatchObject({ previousPeerId: bob.info.peerId, contact: { name: 'bob', peerId: carol.info.peerId, keyChanged: false, verified: false } })
     expect((await h.natter(['contacts', 'accept-key', 'bob'], { home: alice.home })).code).toBe(4)
 
-    const sent = await h.json<{ message: Message }>(['send', 'bob', 'to the new key'], { home: alice.home })
+    const sent = await h.json<{ message: MessageView }>(['send', 'bob', 'to the new key'], { home: alice.home })
     expect(sent.message).toMatchObject({ peer: carol.info.peerId, state: 'delivered' })
     await eventually(async () => {
-      const history = await h.json<{ messages: Message[] }>(['history', 'alice'], { home: carol.home })
+      const history = await h.json<{ messages: MessageView[] }>(['history', 'alice'], { home: carol.home })
       return ['held one', 'held two', 'to the new key'].every(t => history.messages.some(m => m.direction === 'in' && m.text === t))
     }, 30_000, 'carol has the held messages and the new one')
     // the held copies, addressed to the old key, failed saying where they went
-    const old = await h.json<{ messages: Array<Message & { failReason?: string }> }>(['history', bob.info.peerId], { home: alice.home })
+    const old = await h.json<{ messages: MessageView[] }>(['history', bob.info.peerId], { home: alice.home })
     expect(old.messages.map(m => [m.text, m.state, m.failReason])).toEqual([
       ['held one', 'failed', `identity key changed: re-sent to ${carol.info.peerId}`],
       ['held two', 'failed', `identity key changed: re-sent to ${carol.info.peerId}`]
@@ -235,10 +232,10 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
     await friends([alice, 'bob', bob], [bob, 'alice', alice])
     await h.json(['contacts', 'add', 'bob', await strangerPeerId()], { home: alice.home })
     expect((await h.natter(['send', 'bob', 'kept back', '--no-wait'], { home: alice.home })).code).toBe(8)
-    const rejected = await h.json<{ contact: Contact }>(['contacts', 'reject-key', 'bob'], { home: alice.home })
+    const rejected = await h.json<{ contact: ContactView }>(['contacts', 'reject-key', 'bob'], { home: alice.home })
     expect(rejected.contact).toMatchObject({ peerId: bob.info.peerId, keyChanged: false, pendingPeerId: null })
     await eventually(async () => {
-      const history = await h.json<{ messages: Message[] }>(['history', 'alice'], { home: bob.home })
+      const history = await h.json<{ messages: MessageView[] }>(['history', 'alice'], { home: bob.home })
       return history.messages.some(m => m.text === 'kept back')
     }, 30_000, 'bob has the held message')
     expect((await h.natter(['contacts', 'reject-key', 'bob'], { home: alice.home })).code).toBe(4)
@@ -282,7 +279,7 @@ describe('identity keys: passphrases, safety numbers, key changes, backups', () 
     const clone = await h.startDaemon({ home: fresh, env: { NATTER_PASSPHRASE: 'backup passphrase' } })
     expect(clone.info).toMatchObject({ encrypted: true, newIdentity: false })
     expect((await h.json<{ peerId: string }>(['id'], { home: fresh })).peerId).toBe(alice.info.peerId)
-    const contacts = await h.json<{ contacts: Contact[] }>(['contacts', 'list'], { home: fresh })
+    const contacts = await h.json<{ contacts: ContactView[] }>(['contacts', 'list'], { home: fresh })
     expect(contacts.contacts.map(c => [c.name, c.peerId])).toEqual([['carol', carol]])
   })
 })

@@ -1,24 +1,25 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { connectClient } from '../../cli/client.js'
 import { eventually, harness, subscribe as subscribeEvents } from './helpers.js'
 import type { DaemonHandle } from './helpers.js'
 import type { IncomingMessage } from 'node:http'
+import type { EventView, MessageView, PresenceView } from '../../node/api/contract/index.js'
 
-interface Message { id: string, peer: string, direction: 'in' | 'out', text: string, state: string }
-interface Presence { peerId: string, name?: string, status: string, note: string }
-interface Event { type: string, name?: string, message?: Message, presence?: Presence }
 
 /** Subscribes to a daemon's `/v1/events` with its token; collects the events. */
-async function subscribe (daemon: DaemonHandle): Promise<{ events: Event[], res: IncomingMessage }> {
-  return subscribeEvents<Event>(daemon)
+async function subscribe (daemon: DaemonHandle): Promise<{ events: EventView[], res: IncomingMessage }> {
+  return subscribeEvents<EventView>(daemon)
 }
 
 describe('two daemons chatting through the CLI', () => {
   const h = harness()
   afterEach(async () => { await h.cleanup() })
 
-  /** Two daemons that added each other by invite. */
-  async function pair (): Promise<{ alice: DaemonHandle, bob: DaemonHandle }> {
-    const [alice, bob] = await Promise.all([h.startDaemon(), h.startDaemon()])
+  /** Two daemons that added each other by invite (bob's home prepared by the caller, if given). */
+  async function pair (options: { bobHome?: string } = {}): Promise<{ alice: DaemonHandle, bob: DaemonHandle }> {
+    const [alice, bob] = await Promise.all([h.startDaemon(), h.startDaemon({ home: options.bobHome })])
     const [aliceId, bobId] = await Promise.all([
       h.json<{ invite: string }>(['id'], { home: alice.home }),
       h.json<{ invite: string }>(['id'], { home: bob.home })
@@ -38,7 +39,7 @@ describe('two daemons chatting through the CLI', () => {
     const stream = await subscribe(bob)
     expect(stream.res.headers['content-type']).toContain('application/x-ndjson')
 
-    const sent = await h.json<{ message: Message }>(['send', 'bob', 'hello', 'bob'], { home: alice.home })
+    const sent = await h.json<{ message: MessageView }>(['send', 'bob', 'hello', 'bob'], { home: alice.home })
     expect(sent.message).toMatchObject({ peer: bob.info.peerId, direction: 'out', text: 'hello bob', state: 'delivered' })
     await eventually(() => stream.events.some(e => e.type === 'message'), 10_000, 'the message event')
     expect(stream.events.find(e => e.type === 'message')).toMatchObject({
@@ -47,7 +48,7 @@ describe('two daemons chatting through the CLI', () => {
     })
     stream.res.destroy()
 
-    const history = await h.json<{ peer: string, name: string, messages: Message[] }>(['history', 'alice'], { home: bob.home })
+    const history = await h.json<{ peer: string, name: string, messages: MessageView[] }>(['history', 'alice'], { home: bob.home })
     expect(history).toMatchObject({ peer: alice.info.peerId, name: 'alice' })
     expect(history.messages.map(m => [m.id, m.direction, m.text])).toEqual([[sent.message.id, 'in', 'hello bob']])
 
@@ -70,14 +71,29 @@ describe('two daemons chatting through the CLI', () => {
     expect(ping.rttMs).toBeGreaterThanOrEqual(0)
   })
 
+  it('library options in config.json reach the node: with readReceipts, B reading marks A\'s message read', async () => {
+    const bobHome = await h.tempDir()
+    await writeFile(join(bobHome, 'config.json'), JSON.stringify({ readReceipts: true, powDifficulty: 10 }))
+    const { alice, bob } = await pair({ bobHome })
+    const sent = await h.json<{ message: MessageView }>(['send', 'bob', 'read me'], { home: alice.home })
+    expect(sent.message.state).toBe('delivered')
+
+    const client = await connectClient({ home: bob.home })
+    expect(await client.api.markRead({ body: { peer: 'alice' } })).toEqual({ peerId: alice.info.peerId, marked: 1 })
+    await eventually(async () => {
+      const history = await h.json<{ messages: MessageView[] }>(['history', 'bob'], { home: alice.home })
+      return history.messages.find(m => m.id === sent.message.id)?.state === 'read'
+    }, 15_000, 'the read receipt')
+  })
+
   it('status changes reach the other side; petnames work where peer ids do', async () => {
     const { alice, bob } = await pair()
     const stream = await subscribe(bob)
-    const set = await h.json<{ presence: Presence }>(['status', 'away', '--note', 'lunch'], { home: alice.home })
+    const set = await h.json<{ presence: PresenceView }>(['status', 'away', '--note', 'lunch'], { home: alice.home })
     expect(set.presence).toMatchObject({ status: 'away', note: 'lunch' })
 
-    await eventually(() => stream.events.some(e => e.type === 'presence' && e.presence?.status === 'away'), 20_000, 'the presence event')
-    const presence = await h.json<{ peers: Presence[] }>(['presence'], { home: bob.home })
+    await eventually(() => stream.events.some(e => e.type === 'presence' && e.presence.status === 'away'), 20_000, 'the presence event')
+    const presence = await h.json<{ peers: PresenceView[] }>(['presence'], { home: bob.home })
     expect(presence.peers.find(x => x.peerId === alice.info.peerId)).toMatchObject({ name: 'alice', status: 'away', note: 'lunch' })
     stream.res.destroy()
 

@@ -100,16 +100,20 @@ export class Rng {
   }
 }
 
+/** The seed of the short run `npm test` makes: the same frames every time. */
+export const DEFAULT_FUZZ_SEED = 0x6e617474
+
 /**
  * The seed of a fuzz run: `FUZZ_SEED` from the environment when set (decimal
- * or 0x-hex), else a fresh random one. Printed so a failing run can be replayed.
+ * or 0x-hex; `random` for a fresh random one, as `npm run fuzz` does), else
+ * {@link DEFAULT_FUZZ_SEED}. Printed so a failing run can be replayed.
  */
 export function fuzzSeed (label: string): number {
-  const given = process.env.FUZZ_SEED
-  if (given != null && given !== '' && !Number.isFinite(Number(given))) {
-    throw new RangeError(`FUZZ_SEED must be a number, got "${given}"`)
+  const given = process.env.FUZZ_SEED ?? ''
+  if (given !== '' && given !== 'random' && !Number.isFinite(Number(given))) {
+    throw new RangeError(`FUZZ_SEED must be a number or "random", got "${given}"`)
   }
-  const seed = given != null && given !== '' ? Number(given) >>> 0 : randomInt(0, 2 ** 32 - 1)
+  const seed = given === 'random' ? randomInt(0, 2 ** 32 - 1) : given === '' ? DEFAULT_FUZZ_SEED : Number(given) >>> 0
   console.log(`${label}: seed ${seed} (replay with FUZZ_SEED=${seed})`)
   return seed
 }
@@ -644,8 +648,11 @@ export async function runFuzz (init: FuzzInit): Promise<FuzzStats> {
 // handlers and the presence validator.
 // ---------------------------------------------------------------------------
 
-/** Frames per surface (`FUZZ_FRAMES`, default 100,000). */
-export const FUZZ_FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000)
+/**
+ * Frames per surface: `FUZZ_FRAMES`, else 10,000 (the short seeded run of
+ * `npm test`; `npm run fuzz` sets 100,000 and a random seed).
+ */
+export const FUZZ_FRAMES = Number(process.env.FUZZ_FRAMES ?? 10_000)
 /** Frames per handler in the phase with natter's default (strict) rate limits. */
 export const DEFAULT_LIMIT_FRAMES = Math.max(1000, Math.floor(FUZZ_FRAMES / 10))
 /** Difficulty the fuzzed node demands: high enough that a mutated stamp never passes by luck. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNatter } from '../../src/index.js'
 import type { Natter, NatterInit } from '../../src/index.js'
+import type { NatterLibp2p } from '../../src/network/libp2p.js'
 
 /** Makes natter nodes on loopback with fresh data dirs and tears them all down. */
 export function nodeFactory (defaults: Partial<NatterInit> = {}) {
@@ -26,4 +27,17 @@ export function nodeFactory (defaults: Partial<NatterInit> = {}) {
       await Promise.allSettled(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
     }
   }
+}
+
+/**
+ * The libp2p node inside a natter node, for tests that must observe the
+ * network layer (a DHT lookup, the peer store). Not public API: the one
+ * place to adapt when the library's composition changes.
+ */
+export function libp2pOf (natter: Natter): NatterLibp2p {
+  const inner = (natter as unknown as { components?: { libp2p?: NatterLibp2p } }).components?.libp2p
+  if (inner == null) {
+    throw new Error('this natter node has no components.libp2p; update libp2pOf in test/helpers/nodes.ts')
+  }
+  return inner
 }

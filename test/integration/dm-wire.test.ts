@@ -11,6 +11,7 @@ import { DmResponse } from '../../src/pb/dm.js'
 import { nodeFactory } from '../helpers/nodes.js'
 import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { IncomingMessage } from '../../src/index.js'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 describe('direct messages on the wire', () => {
   const nodes = nodeFactory()
@@ -21,7 +22,7 @@ describe('direct messages on the wire', () => {
     await nodes.cleanup()
   })
 
-  async function rawPeer (): Promise<{ libp2p: NatterLibp2p, key: Awaited<ReturnType<typeof generateKeyPair<'Ed25519'>>> }> {
+  async function rawPeer (): Promise<{ libp2p: NatterLibp2p, key: Ed25519PrivateKey }> {
     const key = await generateKeyPair('Ed25519')
     raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
     await raw.start()
@@ -39,7 +40,7 @@ describe('direct messages on the wire', () => {
       senderKey: key,
       sender: libp2p.peerId.toMultihash().bytes,
       recipient: parsePeerId(bob.peerId),
-      payload: { type: Payload.Type.TEXT, text: 'once', seq: 1n, receiptIds: [], receiptState: 0 }
+      payload: { type: Payload.Type.TEXT, text: 'once', seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
     })
     const { multiaddr } = await import('@multiformats/multiaddr')
     const channel = new DmChannel(await libp2p.dialProtocol(multiaddr(bob.addresses[0]!), DM_PROTOCOL))
@@ -53,7 +54,7 @@ describe('direct messages on the wire', () => {
       senderKey: key,
       sender: libp2p.peerId.toMultihash().bytes,
       recipient: parsePeerId(bob.peerId),
-      payload: { type: Payload.Type.TEXT, text: 'twice', seq: 2n, receiptIds: [], receiptState: 0 }
+      payload: { type: Payload.Type.TEXT, text: 'twice', seq: 2n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
     })
     await again.send(next.id, next.bytes)
     expect(received.map(m => m.text)).toEqual(['once', 'twice'])
@@ -76,7 +77,7 @@ describe('direct messages on the wire', () => {
       senderKey: (await generateKeyPair('Ed25519')),
       sender: parsePeerId(alice.peerId).bytes,
       recipient: parsePeerId(bob.peerId),
-      payload: { type: Payload.Type.TEXT, text: 'forged', seq: 1n, receiptIds: [], receiptState: 0 }
+      payload: { type: Payload.Type.TEXT, text: 'forged', seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED }
     })
     await expect(channel.send(forged.id, forged.bytes)).rejects.toMatchObject({ name: 'DeliveryRefusedError', status: 'INVALID' })
     // the node still works for honest peers

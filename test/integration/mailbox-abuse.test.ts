@@ -11,7 +11,7 @@ import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { payer } from '../helpers/mailbox.js'
 
-const text = (t: string): Payload => ({ type: Payload.Type.TEXT, text: t, seq: 1n, receiptIds: [], receiptState: 0 })
+const text = (t: string): Payload => ({ type: Payload.Type.TEXT, text: t, seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED })
 
 describe('mailbox abuse', () => {
   const nodes = nodeFactory()

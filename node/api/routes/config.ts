@@ -8,42 +8,35 @@
  */
 import { configView, LIVE_SETTINGS, loadExistingConfigFile, updateConfigFile } from '../../config.js'
 import type { ConfigFile } from '../../config.js'
-import type { Route } from '../server.js'
-import type { ConfigResponse, ConfigView } from '../types.js'
+import type { ConfigView } from '../contract/index.js'
+import type { Handlers } from '../handlers.js'
 
-/** What the config routes need. */
-export interface ConfigRoutesComponents {
+/** What the config handlers need. */
+export interface ConfigHandlersComponents {
   /** Path of `config.json`. */
   path: string
   /** Applies the live settings of the new file. */
   apply(file: ConfigFile): void
 }
 
-/** The config routes. */
-export function configRoutes (components: ConfigRoutesComponents): Route[] {
+/** The config handlers. */
+export function configHandlers (components: ConfigHandlersComponents): Pick<Handlers, 'config' | 'setConfig'> {
   const { path } = components
   // one change at a time: each is a read, merge and write of the file
   let queue: Promise<unknown> = Promise.resolve()
-  return [
-    {
-      method: 'GET',
-      path: '/v1/config',
-      async handle () {
-        const { file } = await loadExistingConfigFile(path)
-        return { body: { config: configView(file) as ConfigView, path, restartNeeded: [] } satisfies ConfigResponse }
-      }
+  return {
+    async config () {
+      const { file } = await loadExistingConfigFile(path)
+      return { body: { config: configView(file), path, restartNeeded: [] } }
     },
-    {
-      method: 'PATCH',
-      path: '/v1/config',
-      async handle ({ body }) {
-        const update = queue.then(async () => updateConfigFile(path, body ?? {}))
-        queue = update.catch(() => {})
-        const { file, changed } = await update
-        components.apply(file)
-        const restartNeeded = changed.filter(k => !LIVE_SETTINGS.has(k)) as Array<keyof ConfigView>
-        return { body: { config: configView(file) as ConfigView, path, restartNeeded } satisfies ConfigResponse }
-      }
+
+    async setConfig ({ body }) {
+      const update = queue.then(async () => updateConfigFile(path, body))
+      queue = update.catch(() => {})
+      const { file, changed } = await update
+      components.apply(file)
+      const restartNeeded = changed.filter(k => !LIVE_SETTINGS.has(k)) as Array<keyof ConfigView>
+      return { body: { config: configView(file), path, restartNeeded } }
     }
-  ]
+  }
 }

@@ -6,80 +6,56 @@
  *
  * @module
  */
-import { z } from 'zod'
-import { NoPendingIdentityKeyError } from '../../errors.js'
+import { NoPendingIdentityKeyError } from '../../../src/index.js'
 import { mustGetContact } from './contacts.js'
-import { parseRequest } from '../validate.js'
-import type { Messenger } from '../../messenger.js'
-import type { Route } from '../server.js'
-import type { AcceptKeyResponse, ContactView, SafetyNumberResponse } from '../types.js'
+import type { NodeFacade } from '../../node-api.js'
+import type { Handlers } from '../handlers.js'
 
-/** What the contact key routes need. */
-export interface ContactKeyRoutesComponents {
-  messenger: Messenger
+/** What the contact key handlers need. */
+export interface ContactKeyHandlersComponents {
+  facade: NodeFacade
 }
 
-const SafetyNumberQuery = z.strictObject({
-  pending: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional()
-})
-const VerifyBody = z.strictObject({ verified: z.boolean({ error: 'must be true or false' }).optional() })
-
-/** The contact key routes. */
-export function contactKeyRoutes (components: ContactKeyRoutesComponents): Route[] {
-  const { messenger } = components
-
-  const mustGet = (key: string): ContactView => mustGetContact(messenger, key)
-
-  return [
-    {
-      method: 'GET',
-      path: '/v1/contacts/:contact/safety-number',
-      async handle ({ params, query }) {
-        const key = params.contact!
-        const pending = parseRequest(SafetyNumberQuery, Object.fromEntries(query), 'query').pending === 'true'
-        if (pending) {
-          const contact = mustGet(key)
-          if (contact.pendingPeerId == null) {
-            throw new NoPendingIdentityKeyError(`contact "${contact.name}" has no new identity key`)
-          }
-          const number = messenger.safetyNumber(contact.peerId, { pending: true })
-          return { body: { peerId: contact.pendingPeerId, name: contact.name, ...number, verified: false, pending } satisfies SafetyNumberResponse }
+/** The contact key handlers. */
+export function contactKeyHandlers (components: ContactKeyHandlersComponents): Pick<Handlers, 'safetyNumber' | 'verifyContact' | 'acceptKey' | 'rejectKey'> {
+  const { facade } = components
+  return {
+    async safetyNumber ({ params, query }) {
+      const key = params.contact
+      const pending = query.pending === 'true'
+      if (pending) {
+        const contact = mustGetContact(facade, key)
+        if (contact.pendingPeerId == null) {
+          throw new NoPendingIdentityKeyError(`contact "${contact.name}" has no new identity key`)
         }
-        // a peer that is not a contact has a number too: it can be compared before adding them
-        const peerId = messenger.resolvePeer(key)
-        const contact = messenger.contacts.get(peerId)
-        const number = messenger.safetyNumber(peerId, {})
-        const reply: SafetyNumberResponse = contact == null
+        const number = facade.safetyNumber(contact.peerId, { pending: true })
+        return { body: { peerId: contact.pendingPeerId, name: contact.name, ...number, verified: false, pending } }
+      }
+      // a peer that is not a contact has a number too: it can be compared before adding them
+      const peerId = facade.resolvePeer(key)
+      const contact = facade.contacts.get(peerId)
+      const number = facade.safetyNumber(peerId, {})
+      return {
+        body: contact == null
           ? { peerId, ...number, verified: false, pending }
           : { peerId, name: contact.name, ...number, verified: contact.verified, pending }
-        return { body: reply }
       }
     },
-    {
-      method: 'POST',
-      path: '/v1/contacts/:contact/verify',
-      async handle ({ params, body }) {
-        const { verified } = parseRequest(VerifyBody, body)
-        mustGet(params.contact!)
-        return { body: { contact: messenger.contacts.setVerified(params.contact!, verified ?? true) } }
-      }
+
+    async verifyContact ({ params, body }) {
+      mustGetContact(facade, params.contact)
+      return { body: { contact: facade.contacts.setVerified(params.contact, body.verified ?? true) } }
     },
-    {
-      method: 'POST',
-      path: '/v1/contacts/:contact/accept-key',
-      async handle ({ params }) {
-        const before = mustGet(params.contact!)
-        const contact = await messenger.contacts.acceptKey(before.peerId)
-        return { body: { contact, previousPeerId: before.peerId } satisfies AcceptKeyResponse }
-      }
+
+    async acceptKey ({ params }) {
+      const before = mustGetContact(facade, params.contact)
+      const contact = await facade.contacts.acceptKey(before.peerId)
+      return { body: { contact, previousPeerId: before.peerId } }
     },
-    {
-      method: 'POST',
-      path: '/v1/contacts/:contact/reject-key',
-      async handle ({ params }) {
-        mustGet(params.contact!)
-        return { body: { contact: messenger.contacts.rejectKey(params.contact!) } }
-      }
+
+    async rejectKey ({ params }) {
+      mustGetContact(facade, params.contact)
+      return { body: { contact: facade.contacts.rejectKey(params.contact) } }
     }
-  ]
+  }
 }

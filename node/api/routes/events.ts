@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { Messenger } from '../../messenger.js'
-import type { Route } from '../server.js'
-import type { EventView } from '../types.js'
+import type { NodeFacade } from '../../node-api.js'
+import type { EventView } from '../contract/index.js'
+import type { Handlers } from '../handlers.js'
 
-/** What the event route needs. */
-export interface EventRoutesComponents {
-  messenger: Messenger
+/** What the event handler needs. */
+export interface EventHandlersComponents {
+  facade: NodeFacade
   /** Heartbeat period, in ms. @default 15000 */
   heartbeatMs?: number
 }
@@ -28,52 +28,47 @@ function peerOf (event: EventView): string | undefined {
   }
 }
 
-/** The event route. */
-export function eventRoutes (components: EventRoutesComponents): Route[] {
-  const { messenger } = components
+/** The event handler. */
+export function eventHandlers (components: EventHandlersComponents): Pick<Handlers, 'events'> {
+  const { facade } = components
   const heartbeatMs = components.heartbeatMs ?? 15_000
-  return [
-    {
-      method: 'GET',
-      path: '/v1/events',
-      async handle ({ query, res, signal, closing }) {
-        const filter = query.get('peer')
-        const only = filter == null || filter === '' ? undefined : messenger.resolvePeer(filter)
-        res.writeHead(200, {
-          'content-type': 'application/x-ndjson; charset=utf-8',
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff'
-        })
-        const write = (event: EventView): void => {
-          if (!res.writableEnded) {
-            res.write(JSON.stringify(event) + '\n')
-          }
+  return {
+    async events ({ query, res, signal, closing }) {
+      const filter = query.peer
+      const only = filter == null || filter === '' ? undefined : facade.resolvePeer(filter)
+      res.writeHead(200, {
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff'
+      })
+      const write = (event: EventView): void => {
+        if (!res.writableEnded) {
+          res.write(JSON.stringify(event) + '\n')
         }
-        const unsubscribe = messenger.subscribe(event => {
-          const peer = peerOf(event)
-          if (only == null || peer == null || peer === only) {
-            write(event)
-          }
-        })
-        const heartbeat = setInterval(() => { write({ type: 'heartbeat', at: Date.now() }) }, heartbeatMs)
-        write({ type: 'ready', peerId: messenger.peerId })
-
-        await new Promise<void>(resolve => {
-          if (signal.aborted || closing.aborted) {
-            resolve()
-            return
-          }
-          signal.addEventListener('abort', () => { resolve() }, { once: true })
-          closing.addEventListener('abort', () => { resolve() }, { once: true })
-        })
-        clearInterval(heartbeat)
-        unsubscribe()
-        if (closing.aborted) {
-          write({ type: 'shutdown' })
-        }
-        res.end()
-        return undefined
       }
+      const unsubscribe = facade.subscribe(event => {
+        const peer = peerOf(event)
+        if (only == null || peer == null || peer === only) {
+          write(event)
+        }
+      })
+      const heartbeat = setInterval(() => { write({ type: 'heartbeat', at: Date.now() }) }, heartbeatMs)
+      write({ type: 'ready', peerId: facade.peerId })
+
+      await new Promise<void>(resolve => {
+        if (signal.aborted || closing.aborted) {
+          resolve()
+          return
+        }
+        signal.addEventListener('abort', () => { resolve() }, { once: true })
+        closing.addEventListener('abort', () => { resolve() }, { once: true })
+      })
+      clearInterval(heartbeat)
+      unsubscribe()
+      if (closing.aborted) {
+        write({ type: 'shutdown' })
+      }
+      res.end()
     }
-  ]
+  }
 }

@@ -4,40 +4,28 @@
  *
  * @module
  */
-import { z } from 'zod'
-import { parseRequest } from '../validate.js'
-import type { Messenger } from '../../messenger.js'
-import type { Route } from '../server.js'
-import type { ExportIdentityResponse } from '../types.js'
+import type { NodeFacade } from '../../node-api.js'
+import type { Handlers } from '../handlers.js'
 
-/** What the identity routes need. */
-export interface IdentityRoutesComponents {
-  messenger: Messenger
+/** What the identity handlers need. */
+export interface IdentityHandlersComponents {
+  facade: NodeFacade
 }
 
-const ExportBody = z.strictObject({
-  passphrase: z.string({ error: 'a passphrase for the backup is required' }).min(1, 'must not be empty'),
-  contacts: z.boolean({ error: 'must be true or false' }).optional()
-})
-
-/** The identity routes. */
-export function identityRoutes (components: IdentityRoutesComponents): Route[] {
-  const { messenger } = components
-  return [
-    {
-      method: 'POST',
-      path: '/v1/identity/export',
-      async handle ({ body }) {
-        const { passphrase, contacts } = parseRequest(ExportBody, body)
-        const withContacts = contacts ?? false
-        const backup = await messenger.exportIdentity(passphrase, { contacts: withContacts })
-        const reply: ExportIdentityResponse = {
+/** The identity handlers. */
+export function identityHandlers (components: IdentityHandlersComponents): Pick<Handlers, 'exportIdentity'> {
+  const { facade } = components
+  return {
+    async exportIdentity ({ body }) {
+      const withContacts = body.contacts ?? false
+      const backup = await facade.exportIdentity(body.passphrase, { contacts: withContacts })
+      return {
+        body: {
           backup,
-          peerId: messenger.peerId,
-          contacts: withContacts ? messenger.contacts.list().length : 0
+          peerId: facade.peerId,
+          contacts: withContacts ? facade.contacts.list().length : 0
         }
-        return { body: reply }
       }
     }
-  ]
+  }
 }

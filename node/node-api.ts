@@ -1,5 +1,5 @@
 /**
- * The daemon's view of the library: one narrow interface the API routes use,
+ * The daemon's facade over the library: one narrow interface the API handlers use,
  * speaking the API's JSON-safe types. It is the only place that knows the
  * library's shapes, so a library change touches this file and no route.
  *
@@ -7,7 +7,7 @@
  */
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import type { BlockedView, ContactView, EventView, MessageView, PresenceView, RequestView, SafetyNumberResponse, SendWait, StatusView, StorageView } from './api/types.js'
+import type { BlockedView, ContactView, EventView, MessageView, PresenceView, Replies, RequestView, SendWait, StatusView, StorageView } from './api/contract/index.js'
 import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence, StorageStatus } from '../src/index.js'
 
 /** Contacts, addressed by name or peer id. */
@@ -28,10 +28,13 @@ export interface ContactsApi {
 }
 
 /** A safety number, without who it is for. */
-export type SafetyNumberView = Pick<SafetyNumberResponse, 'digits' | 'groups' | 'qr'>
+export type SafetyNumberView = Pick<Replies['safetyNumber'], 'digits' | 'groups' | 'qr'>
 
-/** What the API routes need from the running node. */
-export interface Messenger {
+/**
+ * What the API handlers need from the running node (named apart from the
+ * library's `Messenger`, which sends and receives messages inside it).
+ */
+export interface NodeFacade {
   readonly peerId: string
   readonly addresses: string[]
   readonly connectedPeers: string[]
@@ -133,7 +136,7 @@ function toRequestView (r: MessageRequest): RequestView {
 }
 
 /** Wraps a running node. */
-export function createMessenger (natter: Natter): Messenger {
+export function createNodeFacade (natter: Natter): NodeFacade {
   const nameOf = (peerId: string): string | undefined => natter.contacts.get(peerId)?.name
   const presenceView = (p: Presence): PresenceView => {
     const name = nameOf(p.peerId)
