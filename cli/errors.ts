@@ -132,6 +132,8 @@ export class ProtocolError extends Error {
 export type CliOwnErrorName =
   | 'UsageError' | 'DaemonNotRunningError' | 'AuthRefusedError' | 'ApiError' | 'NoIdentityError' | 'FileExistsError'
   | 'PromptError' | 'DeliveryFailedError' | 'ClientTimeoutError' | 'ProtocolError'
+  // `natter conformance`: a bad target; a MUST rule failed (the report is printed)
+  | 'InvalidTargetError' | 'ConformanceFailedError'
 
 /** Every error name a command can end with: the daemon's replies, the daemon's own (`natter daemon`, `natter id import`) and the CLI's. */
 export type CliErrorName = ApiErrorName | NodeErrorName | CliOwnErrorName
@@ -146,6 +148,8 @@ const CODES: Record<CliErrorName, ExitCodeValue> = {
   InvalidContactNameError: ExitCode.USAGE,
   MessageTooLargeError: ExitCode.USAGE,
   ConfigError: ExitCode.USAGE,
+  InvalidTargetError: ExitCode.USAGE,
+  ConformanceFailedError: ExitCode.ERROR,
   PassphraseFileError: ExitCode.USAGE,
   InvalidKeyFileError: ExitCode.USAGE,
   DaemonNotRunningError: ExitCode.NO_DAEMON,
@@ -315,7 +319,9 @@ const HINTS: Record<CliErrorName, string> = {
   StoredSecretError: '',
   DepositStampRequiredError: '',
   PingMismatchError: '',
-  SettingTypeError: ''
+  SettingTypeError: '',
+  InvalidTargetError: ' (give the multiaddr of the peer, ending in /p2p/<peer id>)',
+  ConformanceFailedError: ' (see the report above)'
 }
 
 /**

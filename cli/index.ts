@@ -16,6 +16,7 @@ import { registerBlock } from './commands/block.js'
 import { registerBlocked } from './commands/blocked.js'
 import { registerChat } from './commands/chat.js'
 import { registerConfig } from './commands/config.js'
+import { registerConformance } from './commands/conformance.js'
 import { registerConnect } from './commands/connect.js'
 import { registerContacts } from './commands/contacts.js'
 import { registerDaemon } from './commands/daemon.js'
@@ -107,6 +108,7 @@ export function buildProgram (ctx: Context): Command {
   registerPassphrase(program, ctx)
   registerConfig(program, ctx)
   registerStop(program, ctx)
+  registerConformance(program, ctx)
   return program
 }
 

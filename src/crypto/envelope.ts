@@ -22,6 +22,7 @@ import { InvalidMessageError, MessageTooLargeError } from '../base-errors.js'
 import { EnvelopeBody, Payload, SignedEnvelope } from '../pb/envelope.js'
 import { peerFromBytes } from './peer.js'
 import { wireUint } from '../util/wire-int.js'
+import { protobufWireError } from '../util/protobuf-wire.js'
 import type { Ed25519Peer } from './peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -99,7 +100,16 @@ export async function verifyEnvelope (bytes: Uint8Array, options: VerifyEnvelope
   let signed: SignedEnvelope
   let body: EnvelopeBody
   try {
+    // strict: a field numbered 0 or a truncated field is not an envelope (protons would skip it)
+    const wireError = protobufWireError(bytes)
+    if (wireError != null) {
+      throw new Error(wireError)
+    }
     signed = SignedEnvelope.decode(bytes)
+    const bodyError = protobufWireError(signed.body)
+    if (bodyError != null) {
+      throw new Error(`body: ${bodyError}`)
+    }
     body = EnvelopeBody.decode(signed.body)
   } catch (err) {
     throw new InvalidMessageError('malformed envelope', { cause: err, reason: 'malformed' })
@@ -217,6 +227,10 @@ function checkPayload (payload: Payload): void {
   if (payload.type === Payload.Type.TEXT) {
     if (Buffer.byteLength(payload.text, 'utf8') > MAX_TEXT_BYTES) {
       throw new MessageTooLargeError(`message text exceeds ${MAX_TEXT_BYTES} bytes`)
+    }
+    if (payload.text.length === 0) {
+      // §4.3: TEXT is 1..16384 bytes; natter 1.0 stored a blank message
+      throw new InvalidMessageError('TEXT payload has no text', { reason: 'malformed' })
     }
     if (payload.seq < 1n) {
       throw new InvalidMessageError('TEXT payload needs a sequence number >= 1', { reason: 'malformed' })

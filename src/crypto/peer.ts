@@ -1,4 +1,5 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { peerIdFromMultihash, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
@@ -42,12 +43,56 @@ export function peerFromBytes (bytes: Uint8Array, what = 'peer id'): Ed25519Peer
 
 /** The Ed25519 peer for a raw 32-byte public key. */
 export function peerFromPublicKey (raw: Uint8Array): Ed25519Peer {
+  const keyProblem = identityKeyProblem(raw)
+  if (keyProblem != null) {
+    throw new InvalidPeerIdError(keyProblem)
+  }
   const publicKey = publicKeyFromRaw(raw)
   if (publicKey.type !== 'Ed25519') {
     throw new InvalidPeerIdError('not an Ed25519 public key')
   }
   const peerId = peerIdFromPublicKey(publicKey)
   return { peerId, publicKey, bytes: peerId.toMultihash().bytes }
+}
+
+/**
+ * Why a 32-byte Ed25519 public key cannot be a natter identity, or undefined
+ * (PROTOCOL.md §1, protocol 1.1 erratum 10). libp2p verifies signatures with
+ * OpenSSL, which, like Go's `ed25519.Verify`, accepts a public key that is a
+ * non-canonical encoding (y ≥ p) or a point of small order: with the identity
+ * point as key, the signature `R = identity, S = 0` verifies for every
+ * message, so anyone could sign as that "peer". Such keys are refused where a
+ * natter identity is expected, before any signature is checked.
+ */
+export function identityKeyProblem (raw: Uint8Array): string | undefined {
+  const hex = Buffer.from(raw).toString('hex')
+  const known = checkedKeys.get(hex)
+  if (known !== undefined) {
+    return known === '' ? undefined : known
+  }
+  const problem = keyProblem(raw)
+  if (checkedKeys.size >= CHECKED_KEYS_MAX) {
+    checkedKeys.delete(checkedKeys.keys().next().value as string)
+  }
+  checkedKeys.set(hex, problem ?? '')
+  return problem
+}
+
+/** Keys already checked (a point decompression each), oldest first; bounded. */
+const checkedKeys = new Map<string, string>()
+const CHECKED_KEYS_MAX = 4096
+
+function keyProblem (raw: Uint8Array): string | undefined {
+  let point
+  try {
+    point = ed25519.Point.fromBytes(raw, false)
+  } catch {
+    return 'has a public key that is not a canonically encoded Ed25519 point'
+  }
+  if (point.isSmallOrder()) {
+    return 'has a public key of small order'
+  }
+  return undefined
 }
 
 function toEd25519Peer (peerId: PeerId, error: (why: string) => Error): Ed25519Peer {
@@ -60,6 +105,10 @@ function toEd25519Peer (peerId: PeerId, error: (why: string) => Error): Ed25519P
   const canonical = peerIdFromPublicKey(peerId.publicKey)
   if (!uint8ArrayEquals(canonical.toMultihash().bytes, peerId.toMultihash().bytes)) {
     throw error('is not the canonical encoding of its key')
+  }
+  const keyProblem = identityKeyProblem(peerId.publicKey.raw)
+  if (keyProblem != null) {
+    throw error(keyProblem)
   }
   return { peerId: canonical, publicKey: peerId.publicKey, bytes: canonical.toMultihash().bytes }
 }

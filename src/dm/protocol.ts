@@ -6,8 +6,10 @@
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../base-errors.js'
 import { DmRequest, DmResponse } from '../pb/dm.js'
-import { EnvelopeBody, MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, SignedEnvelope } from '../crypto/envelope.js'
+import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES } from '../crypto/envelope.js'
+import { closeAfterReply, CLOSE_GRACE_MS } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
+import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
 import { DM_IDLE_TIMEOUT_MS, DM_PROTOCOL, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
@@ -45,10 +47,16 @@ export interface DmHandlerInit {
   rateLimitPauseMs?: number
 }
 
+/** After a refusal that ends a stream, how long the remote has to close its side before the stream is reset. */
+export const DM_CLOSE_GRACE_MS = CLOSE_GRACE_MS
+
 /**
  * Serves one inbound DM stream: reads requests until the remote closes,
- * answers each in order. A malformed or oversized frame gets a reply (when
- * possible) and closes this stream; it never affects the node.
+ * answers each in order. A frame that is too large or cannot be decoded far
+ * enough to give an envelope id gets a reply (TOO_LARGE or INVALID with an
+ * empty id) and then the stream is **closed**, not reset (PROTOCOL.md §5): the
+ * write side is half-closed after the reply, so it reaches the dialer (go-yamux
+ * discards unread data on a reset). It never affects the node.
  */
 export async function handleDmStream (stream: Stream, connection: Connection, init: DmHandlerInit): Promise<void> {
   const lp = boundedLpStream(stream, MAX_DM_FRAME_BYTES)
@@ -63,45 +71,93 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         if (isEndOfStream(err)) {
           break
         }
-        if ((err as Error).name === 'InvalidDataLengthError') {
-          await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.TOO_LARGE, error: 'frame exceeds the size limit', requiredDifficulty: 0, retryAfterMs: 0 })
+        const name = (err as Error).name
+        if (name === 'InvalidDataLengthError') {
+          await refuse(lp, stream, from, DmResponse.Status.TOO_LARGE, `frame exceeds ${MAX_DM_FRAME_BYTES} bytes`, init.log)
+          return
+        }
+        if (name === 'InvalidDataLengthLengthError') {
+          // no frame within the limit needs this prefix (§10): the stream ends, without a reply
+          init.log?.('dm stream from %s sent an over-long length prefix: closing', from)
+          break
+        }
+        if (name === 'TimeoutError' || name === 'AbortError') {
+          init.log?.('dm stream from %s idle for %d ms: closing', from, idleTimeoutMs)
+          break
         }
         throw err
       }
-      let request: DmRequest
-      try {
-        request = DmRequest.decode(frame)
-      } catch (err) {
-        await reply(lp, { id: new Uint8Array(0), status: DmResponse.Status.INVALID, error: 'malformed DmRequest frame', requiredDifficulty: 0, retryAfterMs: 0 })
-        throw err
+      const parsed = parseDmRequest(frame.subarray())
+      if (parsed.id == null) {
+        await refuse(lp, stream, from, parsed.status, parsed.error, init.log)
+        return
       }
-      const verdict = await init.onEnvelope(request.envelope, from)
-      await reply(lp, { id: verdict.id ?? envelopeId(request.envelope), status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs) })
+      const { id, envelope } = parsed
+      const verdict = await init.onEnvelope(envelope, from)
+      // the id is echoed whatever the verdict: only an undecodable request gets an empty one (§5)
+      await reply(lp, { id, status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs) })
       if (verdict.status === DmResponse.Status.RATE_LIMITED) {
         await new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
       }
     }
-    await stream.close()
+    await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
   } catch (err) {
-    init.log?.('closing dm stream from %s: %s', from, (err as Error).message)
+    init.log?.('resetting dm stream from %s: %s', from, (err as Error).message)
     stream.abort(err as Error)
   }
 }
 
+/** A DM request frame as the listener reads it: an envelope with its id, or why the frame ends the stream. */
+export type ParsedDmRequest =
+  | { id: Uint8Array, envelope: Uint8Array }
+  | { id?: undefined, status: DmResponse.Status, error: string }
+
 /**
- * The id an envelope claims, for matching the reply to the request when the
- * envelope was refused before it was verified (rate limited, bad signature):
- * the sender's channel matches replies by id, and takes a reply without one
- * for a frame it could not parse at all, after which the stream ends.
- * Empty when the envelope does not parse.
+ * Reads a DM request frame as PROTOCOL.md §5 says: the frame must be a
+ * well-formed `DmRequest` holding an envelope that decodes at least as far as
+ * a 16-byte id. Anything less is undecodable: `INVALID` (or `TOO_LARGE` for an
+ * envelope over 65536 bytes) with an empty id, and the stream ends.
  */
-function envelopeId (envelope: Uint8Array): Uint8Array {
-  try {
-    const id = EnvelopeBody.decode(SignedEnvelope.decode(envelope).body).id
-    return id.byteLength === MESSAGE_ID_BYTES ? id : new Uint8Array(0)
-  } catch {
-    return new Uint8Array(0)
+export function parseDmRequest (frame: Uint8Array): ParsedDmRequest {
+  const wireError = protobufWireError(frame)
+  let request: DmRequest | undefined
+  if (wireError == null) {
+    try {
+      request = DmRequest.decode(frame)
+    } catch {
+      // undecodable: answered below
+    }
   }
+  if (request == null || request.envelope.byteLength === 0) {
+    return { status: DmResponse.Status.INVALID, error: `undecodable DmRequest frame${wireError != null ? `: ${wireError}` : ''}` }
+  }
+  const id = envelopeId(request.envelope)
+  if (id.byteLength === 0) {
+    return request.envelope.byteLength > MAX_ENVELOPE_BYTES
+      ? { status: DmResponse.Status.TOO_LARGE, error: `envelope of ${request.envelope.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}` }
+      : { status: DmResponse.Status.INVALID, error: 'the envelope does not decode to a 16-byte id' }
+  }
+  return { id, envelope: request.envelope }
+}
+
+/** Replies to a request that ends the stream, then closes it (never resets it after a reply). */
+async function refuse (lp: LengthPrefixedStream<Stream>, stream: Stream, from: string, status: DmResponse.Status, error: string, log?: Logger): Promise<void> {
+  log?.('refusing a frame from %s (%s): %s', from, DmResponse.Status[status], error)
+  await reply(lp, { id: new Uint8Array(0), status, error, requiredDifficulty: 0, retryAfterMs: 0 })
+  await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
+}
+
+/**
+ * The id an envelope claims, for matching the reply to the request whatever
+ * the verdict (rate limited, bad signature, undecryptable): the sender's
+ * channel matches replies by id. Empty when the envelope does not decode as
+ * far as a 16-byte id; the stream then ends (§5).
+ */
+export function envelopeId (envelope: Uint8Array): Uint8Array {
+  // read from the wire, not by decoding: an envelope with an unknown enum value still has its id echoed
+  const body = protobufBytesField(envelope, 1)
+  const id = body != null ? protobufBytesField(body, 2) : undefined
+  return id?.byteLength === MESSAGE_ID_BYTES ? id : new Uint8Array(0)
 }
 
 function clampRetryAfter (ms: number | undefined): number {

@@ -10,6 +10,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES, verifyEnvelope } from '../crypto/envelope.js'
 import { peerFromBytes } from '../crypto/peer.js'
+import { closeAfterReply } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { MailboxRefusedError } from './errors.js'
 import { isTransientStoreError } from '../store/faults.js'
@@ -95,6 +96,9 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
         }
         if (name === 'InvalidDataLengthError') {
           await send({ status: MailboxResponse.Status.TOO_LARGE, error: 'request exceeds the size limit' })
+          // §9.2 (1.1): close after the reply, never reset right after it
+          await closeAfterReply(stream)
+          return
         }
         throw err
       }
@@ -102,8 +106,10 @@ export async function handleMailboxStream (stream: Stream, connection: Connectio
       try {
         request = MailboxRequest.decode(frame, { limits: { ids: MAX_ACK_IDS } })
       } catch (err) {
+        backend.log?.('undecodable mailbox request from %s: %s', remote, (err as Error).message)
         await send({ status: MailboxResponse.Status.INVALID, error: 'malformed MailboxRequest' })
-        throw err
+        await closeAfterReply(stream)
+        return
       }
       if (!backend.enabled()) {
         await send({ status: MailboxResponse.Status.DISABLED, error: 'this node does not serve as a mailbox' })

@@ -141,7 +141,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const shutdown = new AbortController()
   let running = false
 
-  const receipts = createReceipts({ sessions, sender, mailboxes, log: log.newScope('receipts'), signal: shutdown.signal }, init)
+  const receipts = createReceipts({ self: self.bytes, sessions, sender, mailboxes, log: log.newScope('receipts'), signal: shutdown.signal }, init)
   const inbound = createInboundPipeline({
     self,
     messages,

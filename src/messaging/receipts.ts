@@ -9,6 +9,7 @@
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { Payload } from '../crypto/envelope.js'
 import { parsePeerId } from '../crypto/peer.js'
+import { DEFAULT_DIFFICULTY, encodeStamp, mintStamp } from '../abuse/index.js'
 import { anySignal } from '../util/signals.js'
 import { ATTEMPT_TIMEOUT_MS } from './constants.js'
 import type { ReceiptSink } from './inbound/store.js'
@@ -19,6 +20,8 @@ import type { Logger } from '@libp2p/interface'
 
 /** What the receipt sender needs. */
 export interface ReceiptsComponents {
+  /** This node's peer id bytes (the stamp's sender). */
+  self: Uint8Array
   sessions: Pick<SessionManager, 'seal'>
   sender: Pick<DmSender, 'deliver'>
   mailboxes: Pick<MailboxClientService, 'deposit'>
@@ -31,6 +34,8 @@ export interface ReceiptsComponents {
 export interface ReceiptsInit {
   /** Time allowed for each try, in ms. @default ATTEMPT_TIMEOUT_MS (15 s) */
   attemptTimeoutMs?: number
+  /** Least difficulty of a stamp minted when a peer asks for one. @default DEFAULT_DIFFICULTY (20) */
+  powDifficulty?: number
 }
 
 /** Creates the receipt sender. */
@@ -40,9 +45,22 @@ export function createReceipts (components: ReceiptsComponents, init: ReceiptsIn
 
   async function deliver (peer: string, payload: Payload): Promise<void> {
     const recipient = parsePeerId(peer)
-    const sealed = await sessions.seal(recipient, payload, { newSession: false })
+    let sealed = await sessions.seal(recipient, payload, { newSession: false })
     try {
-      await sender.deliver(recipient, sealed.id, sealed.bytes, anySignal([signal], attemptTimeoutMs))
+      try {
+        await sender.deliver(recipient, sealed.id, sealed.bytes, anySignal([signal], attemptTimeoutMs))
+      } catch (err) {
+        const e = err as Error & { status?: string, requiredDifficulty?: number }
+        if (e.name !== 'DeliveryRefusedError' || e.status !== 'POW_REQUIRED') {
+          throw err
+        }
+        // PROTOCOL.md §8.5.2 (1.1): a receipt never needs a stamp, but a 1.0 peer reading the old rule literally
+        // may ask; pay once rather than leave an unstamped receipt in mailboxes where it would stay unread
+        const difficulty = Math.max(init.powDifficulty ?? DEFAULT_DIFFICULTY, e.requiredDifficulty ?? 0)
+        const stamp = encodeStamp(await mintStamp({ sender: components.self, recipient: recipient.bytes, difficulty, signal }))
+        sealed = await sessions.seal(recipient, payload, { newSession: false, id: sealed.id, stamp })
+        await sender.deliver(recipient, sealed.id, sealed.bytes, anySignal([signal], attemptTimeoutMs))
+      }
     } catch {
       await mailboxes.deposit(recipient, sealed.bytes, { signal: anySignal([signal], attemptTimeoutMs) })
     }

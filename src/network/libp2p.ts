@@ -35,6 +35,15 @@ import type { ComponentLogger, Ed25519PrivateKey, Libp2p, PeerDiscovery, StreamH
 
 export { DHT_PROTOCOL }
 
+/**
+ * Ping streams per connection and direction. The DHT pings every new contact
+ * (kad-dht's routing table) the moment it connects, so with libp2p's default of
+ * one outbound ping stream a user's ping on a brand-new connection failed with
+ * TooManyOutboundProtocolStreamsError "/ipfs/ping/1.0.0 - 2/1" (protocol 1.1,
+ * erratum 5). Pings are 32 bytes each way: a few at once cost nothing.
+ */
+export const PING_MAX_STREAMS = 4
+
 /** The services natter's libp2p node carries. */
 // a type alias (not an interface) so it satisfies libp2p's ServiceMap index signature
 export type NatterServices = {
@@ -91,7 +100,7 @@ export interface NatterServicesInit extends ServicePolicies {
 export function natterServices (init: NatterServicesInit = {}): { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping>, dht: ReturnType<typeof kadDHT>, pubsub: (components: GossipSubComponents) => GossipSub } {
   return {
     identify: identify(),
-    ping: ping(),
+    ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
     dht: kadDHT({
       protocol: DHT_PROTOCOL,
       // every natter node serves the DHT: there are no dedicated servers

@@ -23,7 +23,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { encodeStamp, mintStamp } from '../../src/abuse/index.js'
 import { EnvelopeBody, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_AGE_MS, MAX_ENVELOPE_BYTES, Payload, SignedEnvelope, envelopeSigningBytes, sealEnvelope } from '../../src/crypto/envelope.js'
 import { peerFromBytes, peerFromPublicKey } from '../../src/crypto/peer.js'
-import { DM_PROTOCOL, MAX_DM_FRAME_BYTES } from '../../src/dm/protocol.js'
+import { DM_PROTOCOL, MAX_DM_FRAME_BYTES, parseDmRequest } from '../../src/dm/protocol.js'
 import { MAILBOX_PROTOCOL, MAX_ACK_IDS, MAX_FETCH_ENVELOPES, MAX_MAILBOX_REQUEST_BYTES } from '../../src/mailbox/protocol.js'
 import { MAX_PRESENCE_BYTES, MAX_PRESENCE_TTL_MS, PRESENCE_TOPIC, PresenceRecord, SignedPresence, signPresence } from '../../src/presence/record.js'
 import { DmRequest, DmResponse } from '../../src/pb/dm.js'
@@ -874,8 +874,9 @@ function classify (content: Uint8Array, kind: string, maxFrame: number, decode: 
   }
   try {
     decode(content)
-  } catch {
-    return { kind: `${kind}!decode`, fate: 'reply-close', expect: ['INVALID'], wire }
+  } catch (err) {
+    // a decoder may name the status it expects (an undecodable envelope over its size limit: TOO_LARGE, PROTOCOL.md §5)
+    return { kind: `${kind}!decode`, fate: 'reply-close', expect: [(err as { status?: string }).status ?? 'INVALID'], wire }
   }
   return { kind, fate: 'reply', expect, wire }
 }
@@ -953,7 +954,14 @@ function withFatalShare (candidate: (rng: Rng) => Frame, maxFrame: number): (rng
 /** DM frames: mutated requests, re-signed envelopes, random protobuf, garbage, oversized and broken framing. */
 export function dmFrames (corpus: Corpus, limited: boolean): (rng: Rng) => Frame {
   const base = corpus.envelopes.map(e => DmRequest.encode({ envelope: e.bytes }))
-  const decode = (b: Uint8Array): unknown => DmRequest.decode(b)
+  // as the handler reads a frame (PROTOCOL.md §5): strict protobuf, and an envelope that yields a 16-byte id
+  const decode = (b: Uint8Array): unknown => {
+    const parsed = parseDmRequest(b)
+    if (parsed.id == null) {
+      throw Object.assign(new Error(parsed.error), { status: DmResponse.Status[parsed.status] })
+    }
+    return parsed
+  }
   const expect = (statuses: string[]): string[] => limited ? [...statuses, 'RATE_LIMITED'] : statuses
   return withFatalShare((rng) => {
     const r = rng.next()

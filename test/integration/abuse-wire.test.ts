@@ -96,20 +96,33 @@ describe('forged, replayed, expired and oversized inputs on the wire', () => {
     const big = new Uint8Array(MAX_ENVELOPE_BYTES + 1)
     await expect(new DmChannel((await open()).stream).send(new Uint8Array(16), big)).rejects.toMatchObject({ name: 'MessageTooLargeError' })
 
-    // an envelope over its limit inside a frame within the frame limit: TOO_LARGE, and the stream goes on
+    // an envelope over its limit inside a frame within the frame limit, whose id still decodes: TOO_LARGE with
+    // the id, and the stream goes on
+    const padded = await seal('padded past the limit')
+    const oversized = concat([padded.bytes, Uint8Array.of(0x7a), varint(MAX_ENVELOPE_BYTES - padded.bytes.byteLength), new Uint8Array(MAX_ENVELOPE_BYTES - padded.bytes.byteLength)])
+    expect(oversized.byteLength).toBeGreaterThan(MAX_ENVELOPE_BYTES)
     const { lp } = await open()
-    await lp.write(DmRequest.encode({ envelope: big }))
-    expect(await reply(lp)).toMatchObject({ status: DmResponse.Status.TOO_LARGE })
+    await lp.write(DmRequest.encode({ envelope: oversized }))
+    const refused = await reply(lp)
+    expect({ status: refused.status, id: Buffer.from(refused.id).toString('hex') }).toEqual({ status: DmResponse.Status.TOO_LARGE, id: Buffer.from(padded.id).toString('hex') })
     const after = await seal('after the oversized envelope')
     await lp.write(DmRequest.encode({ envelope: after.bytes }))
     const ok = await reply(lp)
     expect({ status: ok.status, id: Buffer.from(ok.id).toString('hex') }).toEqual({ status: DmResponse.Status.OK, id: Buffer.from(after.id).toString('hex') })
 
+    // an oversized envelope that does not decode at all (zeros): TOO_LARGE with an empty id, then the stream is
+    // closed, not reset, so the reply is not lost (PROTOCOL.md §5)
+    const zeros = await open()
+    await zeros.lp.write(DmRequest.encode({ envelope: big }))
+    const zeroReply = await reply(zeros.lp)
+    expect({ status: zeroReply.status, id: zeroReply.id.byteLength }).toEqual({ status: DmResponse.Status.TOO_LARGE, id: 0 })
+    await expect(zeros.lp.read()).rejects.toMatchObject({ name: 'UnexpectedEOFError' })
+
     // a frame over the frame limit (as its length prefix says): TOO_LARGE, then the stream ends
     const tooBig = await open()
     tooBig.stream.send(concat([varint(MAX_DM_FRAME_BYTES + 1), new Uint8Array(64)]))
     expect(await reply(tooBig.lp)).toMatchObject({ status: DmResponse.Status.TOO_LARGE })
-    await expect(tooBig.lp.read()).rejects.toThrow()
+    await expect(tooBig.lp.read()).rejects.toMatchObject({ name: 'UnexpectedEOFError' })
 
     // a length prefix longer than any frame within the limit needs, or one that never ends: the stream ends, without a reply
     for (const prefix of [varint(2 ** 21), new Uint8Array(64 * 1024).fill(0x80)]) {

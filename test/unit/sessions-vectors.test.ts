@@ -88,6 +88,9 @@ async function compute (): Promise<Record<string, unknown>> {
     prekeyRecord: {
       randomLabel: 'natter-sessions-v1 bob prekeys',
       oneTimePrekeys: 2,
+      // ids start at 1 (signed and one-time prekeys alike) and increase by one per key created
+      signedPrekeyId: exportBundle(bobPrekeys).signedPrekey.id,
+      oneTimePrekeyIds: exportBundle(bobPrekeys).oneTimePrekeys.map(k => k.id),
       signedPrekeyCreatedAt: PUBLISHED_AT,
       publishedAt: PUBLISHED_AT,
       bundle: hex(bundle),

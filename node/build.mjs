@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// (node/build.mjs: the build step of `npm run build` and `npm start`.)
 // Builds dist/ with tsc (incremental), then stamps it. With --if-stale, does
 // nothing when no source is newer than the last stamp, so a second
 // `npm start` goes straight to the daemon (which says whether one already
