@@ -3,11 +3,10 @@
  * as another node learns it through identify (libp2p's registrar).
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { pEvent } from 'p-event'
 import { afterEach, describe, expect, it } from 'vitest'
 import { lightProbe } from '../../src/conformance/probe.js'
 import { nodeFactory } from '../helpers/nodes.js'
-import type { Libp2p } from '@libp2p/interface'
+import type { IdentifyResult, Libp2p } from '@libp2p/interface'
 
 /** The "natter speaks" column of the §2 table (identify, ping, DHT, pubsub, DM, mailbox). */
 const SPEC_TABLE = [
@@ -35,9 +34,17 @@ describe('the §2 protocol table', () => {
     const probe = await lightProbe()
     probes.push(probe.libp2p)
     // identify runs by itself on the new connection: take its result
-    const identified = pEvent(probe.libp2p, 'peer:identify', { filter: (e: CustomEvent<{ peerId: { toString(): string } }>) => e.detail.peerId.toString() === natter.peerId })
+    const identified = new Promise<IdentifyResult>(resolve => {
+      const onIdentify = (e: CustomEvent<IdentifyResult>): void => {
+        if (e.detail.peerId.toString() === natter.peerId) {
+          probe.libp2p.removeEventListener('peer:identify', onIdentify)
+          resolve(e.detail)
+        }
+      }
+      probe.libp2p.addEventListener('peer:identify', onIdentify)
+    })
     await probe.libp2p.dial(multiaddr(natter.addresses[0]!))
-    const result = (await identified).detail
+    const result = await identified
     expect([...result.protocols].sort()).toEqual(SPEC_TABLE)
     expect(result.protocols).not.toContain('/ipfs/id/push/1.0.0')
   })

@@ -44,7 +44,7 @@ describe('receipts to a peer that demands proof of work', () => {
       }
     }))
     await bob.contacts.add('raw', raw.peerId.toString())
-    const sealed = await sealEnvelope({ senderKey: key, sender: self, recipient: parsePeerId(bob.peerId), payload: { type: Payload.Type.TEXT, text: 'read me', seq: 1n, receiptIds: [], receiptState: 0 } })
+    const sealed = await sealEnvelope({ senderKey: key, sender: self, recipient: parsePeerId(bob.peerId), payload: { type: Payload.Type.TEXT, text: 'read me', seq: 1n, receiptIds: [], receiptState: Payload.ReceiptState.DELIVERED } })
     await new DmChannel(await raw.dialProtocol(multiaddr(bob.addresses[0]!), DM_PROTOCOL)).send(sealed.id, sealed.bytes)
     await pWaitFor(() => bob.messages.history('raw').length === 1)
 
