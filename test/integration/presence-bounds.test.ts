@@ -15,9 +15,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { PRESENCE_TOPIC } from '../../src/presence/record.js'
 import { PRESENCE_MAX_STRANGERS, PRESENCE_MAX_STRANGERS_LISTED } from '../../src/presence/constants.js'
 import { presenceValidatorOf } from '../helpers/fuzz.js'
-import { nodeFactory } from '../helpers/nodes.js'
+import { libp2pOf, nodeFactory } from '../helpers/nodes.js'
 import { forgePresence, stockAttacker } from '../helpers/stock-attacker.js'
-import type { NatterLibp2p } from '../../src/network/libp2p.js'
 import type { Natter } from '../../src/index.js'
 import type { StockAttacker } from '../helpers/stock-attacker.js'
 
@@ -33,7 +32,7 @@ function storedPresence (dataDir: string): string[] {
 /** Feeds a record through the node's validator and, when accepted, its message handler, as gossipsub would. */
 async function deliver (node: Natter, data: Uint8Array): Promise<boolean> {
   const validate = presenceValidatorOf(node)
-  const libp2p = (node as unknown as { libp2p: NatterLibp2p }).libp2p
+  const libp2p = libp2pOf(node)
   const msg = { type: 'unsigned' as const, topic: PRESENCE_TOPIC, data }
   if (await validate(libp2p.peerId, msg) !== TopicValidatorResult.Accept) {
     return false

@@ -8,6 +8,7 @@ import { Libp2pRecord } from '@libp2p/record'
 import { Key } from 'interface-datastore'
 import { describe, expect, it } from 'vitest'
 import { createDhtStore, dhtOrigin } from '../../src/network/dht-store.js'
+import { natterServicePolicies } from '../../src/policies.js'
 import type { DhtStore } from '../../src/network/dht-store.js'
 
 const unlimited = { rate: 1000, burst: 1_000_000 }
@@ -77,7 +78,8 @@ describe('bounded DHT store', () => {
     const bundle = encodeBundle(exportBundle(createPrekeyStore({ publicKey: key.publicKey.raw, secretKey: key.raw }, { oneTimePrekeys: 2 })))
     const at = Date.now()
     const record = async (t: number): Promise<Uint8Array> => new Libp2pRecord(prekeyRecordKey(peer), await signPrekeyRecord(key, peer, bundle, t), new Date()).serialize()
-    const store = createDhtStore()
+    // the date of a prekey record comes from the layer above, as natterServicePolicies() hands it down
+    const store = createDhtStore({ recordAge: natterServicePolicies().dhtRecordAge })
     const dsKey = new Key('/dht/record/victim')
     dhtOrigin.run({ peer: 'x' }, () => store.put(dsKey, new Uint8Array(0)))
     const newer = await record(at)
