@@ -3,19 +3,15 @@
  * its .proto), not from natter's network code: TCP, Noise, yamux, identify and
  * plain gossipsub, publishing hand-made presence records on natter's topic.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import pWaitFor from 'p-wait-for'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { PresenceRecord, SignedPresence } from '../../src/pb/presence.js'
+import { stockLibp2p } from './stock-libp2p.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 
@@ -57,16 +53,9 @@ export interface StockAttacker {
 
 /** Starts a stock attacker on loopback. */
 export async function stockAttacker (): Promise<StockAttacker> {
-  const libp2p = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
+  const libp2p = await stockLibp2p({
       identify: identify(),
       pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true, floodPublish: true, emitSelf: false })
-    }
   })
   libp2p.services.pubsub.subscribe(SPEC_PRESENCE_TOPIC)
   return {

@@ -3,17 +3,13 @@
  * TCP, Noise, yamux, identify, ping and a stock `@libp2p/kad-dht` client on
  * natter's protocol id, storing whatever it is given with PUT_VALUE.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import pWaitFor from 'p-wait-for'
+import { stockLibp2p } from './stock-libp2p.js'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -34,13 +30,7 @@ export interface StockDhtClient {
 
 /** Starts a stock kad-dht client that accepts any record (no validation: it is the attacker). */
 export async function stockDhtClient (): Promise<StockDhtClient> {
-  const libp2p = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
+  const libp2p = await stockLibp2p({
       identify: identify(),
       ping: ping(),
       dht: kadDHT({
@@ -50,7 +40,6 @@ export async function stockDhtClient (): Promise<StockDhtClient> {
         validators: { 'natter-prekeys': async () => {} },
         selectors: { 'natter-prekeys': () => 0 }
       })
-    }
   })
   let target: string | undefined
   return {

@@ -5,31 +5,20 @@
  * connection, a user's ping racing it failed with
  * TooManyOutboundProtocolStreamsError "/ipfs/ping/1.0.0 - 2/1".
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nodeFactory } from '../helpers/nodes.js'
+import { stockLibp2p } from '../helpers/stock-libp2p.js'
 import type { Libp2p } from '@libp2p/interface'
 
 /** A stock js-libp2p node speaking what PROTOCOL.md §2 requires of a peer (no natter code). */
 async function stockPeer (): Promise<Libp2p> {
-  return createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
+  return stockLibp2p({
       identify: identify(),
       ping: ping(),
       dht: kadDHT({ protocol: '/natter/kad/1.0.0', clientMode: false, peerInfoMapper: passthroughMapper })
-    }
   })
 }
 
