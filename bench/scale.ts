@@ -22,7 +22,7 @@
  * Linux only (reads /proc). Machine load is printed with the figures.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -62,6 +62,8 @@ const messages = Math.min(100_000, Math.max(0, Number(values.messages)))
 const inFlight = Math.min(64, Math.max(1, Number(values['in-flight'])))
 
 const cleanups: Array<() => Promise<void>> = []
+/** Pids of daemons being stopped on purpose. */
+const daemonStops = new Set<number>()
 let stopping = false
 async function cleanup (): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) {
@@ -178,7 +180,13 @@ async function startDaemon (root: string, i: number, bootstrap: string | undefin
   ]
   const proc = spawn(process.execPath, args, {
     env: { ...process.env, NATTER_HOME: home, NATTER_RENDEZVOUS_DIR: join(root, `rv${i}`) },
-    stdio: ['ignore', 'pipe', 'ignore']
+    // stderr kept in the run's directory: a daemon that dies is explained (--keep leaves it there)
+    stdio: ['ignore', 'pipe', openSync(join(root, `d${i}.log`), 'a')]
+  })
+  proc.once('exit', (code, signal) => {
+    if (!stopping && !daemonStops.has(proc.pid!)) {
+      process.stderr.write(`bench:scale: daemon ${i} exited (${code ?? signal}) during the run: ${readFileSync(join(root, `d${i}.log`), 'utf8').slice(-2000)}\n`)
+    }
   })
   const banner = await firstLine(proc, v => typeof v.peerId === 'string' ? v as { peerId: string, addresses: string[] } : undefined, START_LIMIT_MS, `daemon ${i}`)
   proc.stdout!.resume()
@@ -197,6 +205,7 @@ async function startDaemon (root: string, i: number, bootstrap: string | undefin
       if (proc.exitCode != null) {
         return
       }
+      daemonStops.add(proc.pid!)
       await client.api.stop().catch(() => { proc.kill('SIGTERM') })
       await Promise.race([exited, sleep(STOP_LIMIT_MS)])
       if (proc.exitCode == null) {
@@ -428,7 +437,15 @@ try {
         continue
       }
       const load = loadavg()[0]!
-      const r = await runGroup(kind, n)
+      let r: GroupResult
+      try {
+        r = await runGroup(kind, n)
+      } catch (err) {
+        // one failed group is reported, and the others still run
+        process.stdout.write(`| ${kind} | ${n} | failed: ${(err as Error).name}: ${(err as Error).message.slice(0, 300)} |\n`)
+        await cleanup()
+        continue
+      }
       results.push(r)
       if (!values.json) {
         process.stdout.write(row(r) + ` load ${load.toFixed(1)}→${loadavg()[0]!.toFixed(1)}\n`)
