@@ -96,16 +96,6 @@ function median (xs: number[]): number {
   return xs.length === 0 ? NaN : percentile([...xs].sort((a, b) => a - b), 50)
 }
 
-function shuffle<T> (xs: T[]): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    const t = xs[i] as T
-    xs[i] = xs[j] as T
-    xs[j] = t
-  }
-  return xs
-}
-
 /** Runs `fn` over `items` with at most `limit` at once. */
 async function pool<T> (items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items]
