@@ -7,10 +7,11 @@
  * (README, Performance). The bundle holds the CLI client only; the daemon,
  * the library and libp2p are loaded from dist/ as before.
  *
- * Without a bundle, or with one older than tsc's last emit (dist/.tsbuildinfo:
- * a `tsc` run without the bundling step), the modules are loaded as
- * compiled, so the CLI never runs stale code. NATTER_NO_BUNDLE=1 forces that
- * too.
+ * Without a bundle, or with one older than tsc's last emit (a `tsc` run
+ * without the bundling step; dist/.tsbuildinfo is written by the emitting
+ * build only, the test typecheck keeps its own), the modules are loaded as
+ * compiled, so the CLI never runs stale code. NATTER_NO_BUNDLE=1 forces
+ * that too.
  *
  * @module
  */
