@@ -83,7 +83,11 @@ class Peer {
   }
 
   async stop (): Promise<void> {
+    if (this.child.exitCode != null) return
+    const exited = new Promise(resolve => { this.child.once('exit', resolve) })
     await Promise.race([this.call('stop').catch(() => {}), new Promise(resolve => setTimeout(resolve, 10_000))])
+    // it exits by itself after answering (writing its --cpu-prof profile); killed only if it does not
+    await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 5_000))])
     if (this.child.exitCode == null) this.child.kill('SIGTERM')
   }
 }
