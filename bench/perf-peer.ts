@@ -87,6 +87,10 @@ function natterRole (): Record<string, Handler> {
         extraDirs.push(dir)
         const n = await createNatter({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: args.bootstrap as string[] | undefined })
         extra.push(n)
+        if (typeof args.contact === 'string') {
+          // a contact deposits without the stamps asked of strangers (PROTOCOL.md §9.3)
+          await n.contacts.add('depositor', args.contact)
+        }
         out.push(n.addresses[0] ?? '')
       }
       return out
@@ -136,8 +140,9 @@ function natterRole (): Record<string, Handler> {
       const n = must()
       const ids = new Set<string>()
       let deposited = 0
+      let firstMs = 0
       const onState = (e: CustomEvent<{ id: string, state: string }>): void => {
-        if (e.detail.state === 'sent' && ids.delete(e.detail.id)) deposited++
+        if (e.detail.state === 'sent' && ids.delete(e.detail.id) && deposited++ === 0) firstMs = performance.now() - t0
       }
       n.addEventListener('message:state', onState)
       const t0 = performance.now()
@@ -146,7 +151,7 @@ function natterRole (): Record<string, Handler> {
           ids.add((await n.send(args.peerId as string, text(i), { wait: 'queued' })).id)
         }
         await until(() => deposited >= (args.count as number), args.maxMs as number, 'deposits')
-        return { ms: performance.now() - t0, deposited }
+        return { ms: performance.now() - t0, firstMs, deposited }
       } finally {
         n.removeEventListener('message:state', onState)
       }
