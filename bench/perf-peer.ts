@@ -221,7 +221,9 @@ function rawRole (): Record<string, Handler> {
             await lp.read()
             waiting.shift()?.()
           }
-        } catch {}
+        } catch {
+          // the stream ended: the bench is over
+        }
       })()
     },
     async latency (args) {
@@ -247,15 +249,23 @@ function rawRole (): Record<string, Handler> {
 // ---------------------------------------------------------------- XMPP (prosody)
 
 interface XmppClient {
-  on(event: string, fn: (...args: any[]) => void): void
+  on(event: 'stanza', fn: (stanza: Stanza) => void): void
+  on(event: string, fn: (...args: unknown[]) => void): void
   start(): Promise<unknown>
   stop(): Promise<unknown>
   send(el: unknown): Promise<void>
 }
 
+interface Stanza {
+  is(name: string): boolean
+  attrs: Record<string, string>
+  getChild(name: string): unknown
+}
+type Xml = (name: string, attrs?: Record<string, unknown>, ...children: unknown[]) => unknown
+
 function xmppRole (): Record<string, Handler> {
   let client: XmppClient | undefined
-  let xml: any
+  let xml: Xml = () => { throw new Error('not loaded') }
   let jid = ''
   let echo = false
   let received = 0
@@ -264,13 +274,13 @@ function xmppRole (): Record<string, Handler> {
   let service = ''
   let password = ''
   const connect = async (): Promise<void> => {
-    const mod: any = await import('@xmpp/client')
+    const mod = await import('@xmpp/client') as { client(options: Record<string, string>): XmppClient, xml: Xml }
     xml = mod.xml
-    const c: XmppClient = mod.client({ service, domain: jid.split('@')[1], username: jid.split('@')[0], password, resource: 'bench' })
+    const c = mod.client({ service, domain: jid.split('@')[1] ?? '', username: jid.split('@')[0] ?? '', password, resource: 'bench' })
     c.on('error', () => {})
-    c.on('stanza', (stanza: any) => {
+    c.on('stanza', (stanza: Stanza) => {
       if (!stanza.is('message')) return
-      const id: string = stanza.attrs.id
+      const id = stanza.attrs.id ?? ''
       if (stanza.getChild('ack') != null) {
         waiting.get(id)?.()
         waiting.delete(id)

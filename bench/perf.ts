@@ -42,10 +42,18 @@ const repeats = Math.max(1, Math.min(10, Number(values.repeats)))
 const only = new Set(values.only.split(','))
 const progress = (m: string): void => { process.stderr.write(`${m}\n`) }
 
+/** What a peer's commands answer; each field is present only for the commands that give it. */
+interface Answer {
+  peerId: string
+  addresses: string[]
+  ms: number
+  firstMs: number
+}
+
 /** One forked end, driven by commands. */
 class Peer {
   private seq = 0
-  private readonly waiting = new Map<number, { resolve(v: any): void, reject(e: Error): void }>()
+  private readonly waiting = new Map<number, { resolve(v: unknown): void, reject(e: Error): void }>()
   readonly ready: Promise<void>
   readonly child: ChildProcess
 
@@ -54,7 +62,7 @@ class Peer {
     this.child = fork(join(here, 'perf-peer.js'), [role], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     const ready = Promise.withResolvers<void>()
     this.ready = ready.promise
-    this.child.on('message', (msg: any) => {
+    this.child.on('message', (msg: { ready?: boolean, seq: number, ok: boolean, value?: unknown, error?: string }) => {
       if (msg.ready === true) { ready.resolve(); return }
       const w = this.waiting.get(msg.seq)
       this.waiting.delete(msg.seq)
@@ -69,10 +77,10 @@ class Peer {
     })
   }
 
-  async call<T = any> (cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+  async call<T = Answer> (cmd: string, args: Record<string, unknown> = {}): Promise<T> {
     await this.ready
     const seq = this.seq++
-    const p = new Promise<T>((resolve, reject) => { this.waiting.set(seq, { resolve, reject }) })
+    const p = new Promise<T>((resolve, reject) => { this.waiting.set(seq, { resolve: v => { resolve(v as T) }, reject }) })
     this.child.send({ seq, cmd, ...args })
     return p
   }
@@ -110,16 +118,16 @@ async function runRaw (): Promise<Row> {
     const r = await rx.call('start')
     await tx.call('start')
     await tx.call('connect', { address: r.addresses[0] })
-    const latency = await tx.call('latency', { count: 2000, warmup: 500, maxMs: 15_000 })
+    const latency = await tx.call<LatencyMeasurement>('latency', { count: 2000, warmup: 500, maxMs: 15_000 })
     await tx.call('rate', { count: 2000, window: WINDOW, maxMs: 10_000 })
-    const { rate, cpuUsPerMsg } = await cpuAround([rx, tx], async () => tx.call('rate', { count: 20_000, window: WINDOW, maxMs: 20_000 }))
+    const { rate, cpuUsPerMsg } = await cpuAround([rx, tx], async () => tx.call<RateMeasurement>('rate', { count: 20_000, window: WINDOW, maxMs: 20_000 }))
     return { latency, rate, cpuUsPerMsg }
   } finally {
     await Promise.all([rx.stop(), tx.stop()])
   }
 }
 
-async function natterPair (): Promise<{ rx: Peer, tx: Peer, r: any, t: any }> {
+async function natterPair (): Promise<{ rx: Peer, tx: Peer, r: Answer, t: Answer }> {
   const [rx, tx] = [new Peer('natter', values.profile), new Peer('natter', values.profile)]
   const r = await rx.call('start')
   const t = await tx.call('start')
@@ -134,9 +142,9 @@ async function runNatter (): Promise<Row> {
   const { rx, tx, r } = await natterPair()
   try {
     // the first message carries a proof-of-work stamp: in the warm-up
-    const latency = await tx.call('latency', { peerId: r.peerId, count: 1000, warmup: 200, maxMs: 30_000 })
+    const latency = await tx.call<LatencyMeasurement>('latency', { peerId: r.peerId, count: 1000, warmup: 200, maxMs: 30_000 })
     await tx.call('rate', { peerId: r.peerId, count: 300, window: WINDOW, maxMs: 10_000 })
-    const { rate, cpuUsPerMsg } = await cpuAround([rx, tx], async () => tx.call('rate', { peerId: r.peerId, count: 3000, window: WINDOW, maxMs: 30_000 }))
+    const { rate, cpuUsPerMsg } = await cpuAround([rx, tx], async () => tx.call<RateMeasurement>('rate', { peerId: r.peerId, count: 3000, window: WINDOW, maxMs: 30_000 }))
     return { latency, rate, cpuUsPerMsg }
   } finally {
     await Promise.all([rx.stop(), tx.stop()])
@@ -164,7 +172,7 @@ async function runNatterMailbox (asContact = false): Promise<Row> {
   const rx = new Peer('natter')
   try {
     const t = await tx.call('start')
-    const addrs: string[] = await boxes.call('startExtra', { count: 3, bootstrap: [t.addresses[0]], contact: asContact ? t.peerId : undefined })
+    const addrs = await boxes.call<string[]>('startExtra', { count: 3, bootstrap: [t.addresses[0]], contact: asContact ? t.peerId : undefined })
     for (const a of addrs) await tx.call('connect', { address: a })
     const r = await rx.call('start')
     await rx.call('stopNode')
@@ -186,7 +194,7 @@ async function freePort (): Promise<number> {
     const s = createServer()
     s.listen(0, '127.0.0.1', () => {
       const a = s.address()
-      s.close(() => { typeof a === 'object' && a != null ? resolve(a.port) : reject(new Error('no port')) })
+      s.close(() => { if (typeof a === 'object' && a != null) resolve(a.port); else reject(new Error('no port')) })
     })
   })
 }
@@ -256,9 +264,9 @@ async function runXmpp (): Promise<Row> {
       await rx.call('start', { service, jid: 'bob@bench.local', password: 'pw', echo: true })
       await tx.call('start', { service, jid: 'alice@bench.local', password: 'pw' })
       const to = 'bob@bench.local/bench'
-      const latency = await tx.call('latency', { to, count: 2000, warmup: 500, maxMs: 15_000 })
+      const latency = await tx.call<LatencyMeasurement>('latency', { to, count: 2000, warmup: 500, maxMs: 15_000 })
       await tx.call('rate', { to, count: 1000, window: WINDOW, maxMs: 10_000 })
-      const { rate, cpuUsPerMsg } = await cpuAround([rx, tx, server], async () => tx.call('rate', { to, count: 10_000, window: WINDOW, maxMs: 20_000 }))
+      const { rate, cpuUsPerMsg } = await cpuAround([rx, tx, server], async () => tx.call<RateMeasurement>('rate', { to, count: 10_000, window: WINDOW, maxMs: 20_000 }))
       return { latency, rate, cpuUsPerMsg }
     } finally {
       await Promise.all([rx.stop(), tx.stop()])
