@@ -37,6 +37,8 @@ export interface OutboxComponents {
   mailbox: MailboxDelivery
   /** Told of every state change. */
   onState(change: MessageStateChange): void
+  /** Runs the state writes in this turn's group commit (losing one to a crash only means a resend). @default a commit each */
+  group?<T>(fn: () => T): T
   log: Logger
   /** @default the system clock */
   clock?: Clock
@@ -98,8 +100,10 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
     onState({ id, peer, state, reason, at: clock.now() })
   }
 
+  const group = components.group ?? (<T>(fn: () => T): T => fn())
+
   function setState (id: string, peer: string, state: Message['state'], reason?: string): void {
-    if (messages.setState(id, state, { reason }).changed) {
+    if (group(() => messages.setState(id, state, { reason })).changed) {
       emit(id, peer, state, reason)
     }
   }
