@@ -193,8 +193,11 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     outbox.nudge(evt.detail.toString())
   })
 
-  async function waitFor (delivery: Promise<void>, id: string, signal: AbortSignal): Promise<void> {
+  async function waitFor (delivery: Promise<void>, id: string, callerSignal: AbortSignal): Promise<void> {
     const aborted = Promise.withResolvers<void>()
+    // a dependent signal: a caller that passes one signal to many concurrent sends does not collect one
+    // 'abort' listener per send on it (MaxListenersExceededWarning); AbortSignal.any adds none to its sources
+    const signal = AbortSignal.any([callerSignal])
     const onAbort = (): void => { aborted.reject(new DeliveryTimeoutError('stopped waiting for the acknowledgement; the message stays queued', { cause: signal.reason })) }
     signal.addEventListener('abort', onAbort, { once: true })
     try {
