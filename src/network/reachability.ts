@@ -2,7 +2,7 @@
  * Reachability on the real internet (issue 12, PROTOCOL.md §2.3): the parts
  * of the libp2p stack that let a node be reached from outside its own
  * network — circuit relay v2 (client everywhere, server with chat-fit bounds),
- * AutoNAT v1 (confirms a public listen address by a dial-back), UPnP (opens a
+ * AutoNAT v2 (confirms a public listen address by a dial-back), UPnP (opens a
  * port where the router allows) and DCUtR (tries to upgrade a relayed
  * connection to a direct one) — and the address rules that follow from it:
  * what a node advertises (invites, DHT records, banner) and what it dials.
@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { autoNAT } from '@libp2p/autonat'
+import { autoNATv2 } from '@libp2p/autonat-v2'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { uPnPNAT } from '@libp2p/upnp-nat'
@@ -70,9 +70,11 @@ export function reachabilityServices (init: ReachabilityInit): Record<string, (c
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const services: Record<string, (components: any) => unknown> = {
-    // v1: a listen address on a public interface is confirmed by one peer's dial-back, which a young
-    // network of a few natter nodes can give (README, design notes)
-    autoNAT: autoNAT({ protocolPrefix: 'libp2p', startupDelay: 1000, timeout: 10_000 }),
+    // v2, not v1: v1's server closes the connection it dialled back on, and when libp2p hands it the
+    // connection the request came on, that kills the request (measured: v1 never confirmed a public
+    // node in the namespace tests); v2 forces a fresh connection and proves it with a nonce. A listen
+    // address on a public interface is confirmed by one peer's dial-back (README, design notes)
+    autoNAT: autoNATv2({ startupDelay: 1000, timeout: 10_000 }),
     dcutr: dcutr()
   }
   if (init.relayServer !== false) {
@@ -151,7 +153,11 @@ export function advertisedAddresses (addresses: Multiaddr[], network: NetworkMod
   if (network === 'local') {
     return addresses
   }
-  return addresses.filter(isDialableFromInternet)
+  const dialable = addresses.filter(isDialableFromInternet)
+  // a node with a confirmed public address is reached directly: a relayed address beside it only adds a
+  // detour (and one taken before the relay's own address was confirmed may name the relay's outbound port)
+  const direct = dialable.filter(ma => !isRelayed(ma))
+  return direct.length > 0 ? direct : dialable
 }
 
 /** How reachable a node is, from what it advertises. */
@@ -172,9 +178,9 @@ export interface Reachability {
 
 /** Classifies what a node advertises (see {@link Reachability}). */
 export function reachabilityOf (addresses: Multiaddr[], network: NetworkMode): Reachability {
-  const shown = advertisedAddresses(addresses, network)
-  const relayed = shown.filter(isRelayed).map(String)
-  const direct = shown.filter(ma => !isRelayed(ma)).map(String)
+  const dialable = network === 'local' ? addresses : addresses.filter(isDialableFromInternet)
+  const relayed = dialable.filter(isRelayed).map(String)
+  const direct = dialable.filter(ma => !isRelayed(ma)).map(String)
   const state = network === 'local' ? 'local' : direct.length > 0 ? 'public' : relayed.length > 0 ? 'relayed' : 'none'
   return { network, direct, relayed, state }
 }
