@@ -17,6 +17,7 @@ import { createBackup } from './keys/backup.js'
 import { checkLibp2p } from './network/check.js'
 import { protectedPeers } from './network/peer-book.js'
 import { parsePeerAddress } from './network/connectivity.js'
+import { createMailboxTriggers } from './mailbox/triggers.js'
 import { createNetwork } from './network/libp2p.js'
 import { advertisedAddresses, DEFAULT_NETWORK_MODE, reachabilityOf } from './network/reachability.js'
 import { natterServicePolicies } from './policies.js'
@@ -112,6 +113,13 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.connect = services.network.connect
     this.ping = services.network.ping
     this.services = services.startables
+    // issue 12 (nat): a contact coming online may have left mail with mailbox peers: fetch it now
+    const triggers = createMailboxTriggers({
+      fetch: async () => this.running ? services.mailbox.fetch() : 0,
+      isContact: (peer) => components.store.contacts.get(peer) != null,
+      log: logger.forComponent('natter:mailbox:triggers')
+    })
+    this.addEventListener('presence', (e) => { triggers.onPresence(e.detail) })
   }
 
   /**

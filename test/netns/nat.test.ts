@@ -16,7 +16,7 @@ import type { Host, NetnsDaemon, Topology } from './topology.js'
 
 const unavailable = await netnsUnavailable()
 if (unavailable != null) {
-  console.warn(`test/netns skipped: ${unavailable}`) // eslint-disable-line no-console
+  console.warn(`test/netns skipped: ${unavailable}`)
 }
 
 interface IdInfo {
@@ -81,7 +81,7 @@ describe.skipIf(unavailable != null)('friends behind NATs (network namespaces)',
     daemons.pub3 = await t.daemon(hosts.pub3!, { args: ['--bootstrap', pub1Address] })
     const start = performance.now()
     await eventually(async () => (await id(daemons.pub1!)).reachability.state === 'public', 30_000, 'pub1 to confirm its public address')
-    console.info(`netns: pub1 confirmed its public address ${Math.round(performance.now() - start)} ms after its peers started`) // eslint-disable-line no-console
+    console.info(`netns: pub1 confirmed its public address ${Math.round(performance.now() - start)} ms after its peers started`)
     const info = await id(daemons.pub1)
     expect(info.addresses).toContain(`${pub1Address}`)
     noPrivate(info.addresses)
@@ -130,10 +130,10 @@ describe.skipIf(unavailable != null)('friends behind NATs (network namespaces)',
     const first = await send(daemons.h2, 'h3', 'first message home to home')
     expect(first.code, first.out).toBe(0)
     expect(first.out).toContain('"delivered"')
-    console.info(`netns: home→home first message delivered in ${Math.round(first.ms)} ms (CLI round trip included)`) // eslint-disable-line no-console
+    console.info(`netns: home→home first message delivered in ${Math.round(first.ms)} ms (CLI round trip included)`)
     const reply = await send(daemons.h3, 'h2', 'and back')
     expect(reply.code, reply.out).toBe(0)
-    console.info(`netns: home→home reply delivered in ${Math.round(reply.ms)} ms`) // eslint-disable-line no-console
+    console.info(`netns: home→home reply delivered in ${Math.round(reply.ms)} ms`)
     await eventually(async () => received(daemons.h3!, daemons.h2!.peerId, 'first message home to home'), 10_000, 'h3 to receive')
   })
 })
