@@ -70,6 +70,12 @@ describe.skipIf(unavailable != null)('friends behind NATs (network namespaces)',
   }, 60_000)
 
   afterAll(async () => {
+    if (process.env.NETNS_DEBUG != null) {
+      const { writeFile } = await import('node:fs/promises')
+      for (const [name, d] of Object.entries(daemons)) {
+        await writeFile(`/tmp/netns-${name}.log`, d.stderr())
+      }
+    }
     await t?.destroy()
   }, 60_000)
 
@@ -135,5 +141,31 @@ describe.skipIf(unavailable != null)('friends behind NATs (network namespaces)',
     expect(reply.code, reply.out).toBe(0)
     console.info(`netns: home→home reply delivered in ${Math.round(reply.ms)} ms`)
     await eventually(async () => received(daemons.h3!, daemons.h2!.peerId, 'first message home to home'), 10_000, 'h3 to receive')
+  })
+
+  it('a home\'s external IP changes mid-conversation: it reconnects and the conversation goes on', async () => {
+    await t.changeWanIp(hosts.h1!, '11.0.0.21')
+    const start = performance.now()
+    // the old mappings are gone: the home notices, redials its relay, renews its reservation
+    await eventually(async () => {
+      const r = await send(daemons.pub2!, 'h1', 'after the move')
+      return r.code === 0 && r.out.includes('"delivered"')
+    }, 90_000, 'pub2 to reach h1 after its IP changed')
+    console.info(`netns: h1 reachable again ${Math.round(performance.now() - start)} ms after its external IP changed`)
+    const back = await send(daemons.h1!, 'pub2', 'still here')
+    expect(back.code, back.out).toBe(0)
+  })
+
+  it('the relay restarts: the homes take a reservation again and keep chatting', async () => {
+    const relay = daemons.pub1!
+    await t.kill(relay)
+    daemons.pub1 = await t.daemon(hosts.pub1!, { home: relay.home })
+    const start = performance.now()
+    await eventually(async () => {
+      const r = await send(daemons.h2!, 'h3', 'after the relay restarted')
+      return r.code === 0 && r.out.includes('"delivered"')
+    }, 90_000, 'h2 to reach h3 after the relay restarted')
+    console.info(`netns: home→home again ${Math.round(performance.now() - start)} ms after the relay restarted`)
+    await eventually(async () => received(daemons.h3!, daemons.h2!.peerId, 'after the relay restarted'), 15_000, 'h3 to receive')
   })
 })

@@ -187,6 +187,10 @@ table inet filter {
       const env = { ...process.env, NO_COLOR: '1', NATTER_RENDEZVOUS_DIR: rendezvous }
       delete env.NATTER_HOME
       delete env.DEBUG
+      // NETNS_DEBUG=<namespaces> turns on libp2p's debug log in the daemons (read with NetnsDaemon.stderr)
+      if (process.env.NETNS_DEBUG != null && process.env.NETNS_DEBUG !== '') {
+        env.DEBUG = process.env.NETNS_DEBUG
+      }
       const proc = spawn('ip', ['netns', 'exec', host.ns, process.execPath, BIN, '--home', home, 'daemon', '--json',
         '--listen', '/ip4/0.0.0.0/tcp/4001', '--no-mdns', ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] })
       procs.push(proc)
@@ -225,8 +229,9 @@ table inet filter {
       if (r == null) {
         throw new Error(`${host.ns} is not behind a router`)
       }
-      await run('ip', ['-n', r.ns, 'addr', 'add', `${newIp}/24`, 'dev', r.wanIf])
+      // old first: deleting a subnet's primary address also deletes its secondaries
       await run('ip', ['-n', r.ns, 'addr', 'del', `${r.wanIp}/24`, 'dev', r.wanIf])
+      await run('ip', ['-n', r.ns, 'addr', 'add', `${newIp}/24`, 'dev', r.wanIf])
       // the old mappings die with the old address, as when an ISP hands out a new one
       await inNs(r.ns, ['sh', '-c', 'command -v conntrack >/dev/null && conntrack -F || true'])
       r.wanIp = newIp
