@@ -25,8 +25,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
 
+/** The package root, from test/netns/ (vitest) or dist/test/netns/ (the compiled bench). */
+const ROOT = ((here: string) => here.includes('/dist/') ? here.slice(0, here.lastIndexOf('/dist/')) : join(here, '../..'))(fileURLToPath(new URL('.', import.meta.url)))
 /** The built CLI entry. */
-export const BIN = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url))
+export const BIN = join(ROOT, 'dist/cli/index.js')
 
 /** Why the namespace tests cannot run here, or undefined when they can. */
 export async function netnsUnavailable (): Promise<string | undefined> {
@@ -184,7 +186,7 @@ table inet filter {
       // each daemon its own rendezvous directory: same-machine discovery would bypass the simulated network
       const rendezvous = await mkdtemp(join(tmpdir(), `natter-rdv-${prefix}-`))
       dirs.push(rendezvous)
-      const env = { ...process.env, NO_COLOR: '1', NATTER_RENDEZVOUS_DIR: rendezvous }
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', NATTER_RENDEZVOUS_DIR: rendezvous }
       delete env.NATTER_HOME
       delete env.DEBUG
       // NETNS_DEBUG=<namespaces> turns on libp2p's debug log in the daemons (read with NetnsDaemon.stderr)
@@ -239,7 +241,7 @@ table inet filter {
 
     async natter (home, args) {
       return new Promise((resolve) => {
-        const env = { ...process.env, NO_COLOR: '1' }
+        const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
         delete env.NATTER_HOME
         const proc = spawn(process.execPath, [BIN, '--home', home, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
         procs.push(proc)

@@ -68,7 +68,7 @@ export const ping = operation({
     /** Round-trip time, ms. */
     rttMs: z.number()
   }),
-  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'TimeoutError', 'AbortError']
+  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'NoPeersError', 'TimeoutError', 'AbortError']
 })
 
 /** `POST /v1/connect`: dial a multiaddr or peer. */
@@ -81,7 +81,7 @@ export const connect = operation({
     bootstrap: z.boolean({ error: 'must be true or false' }).optional()
   }),
   reply: z.strictObject({ connected: z.boolean() }),
-  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'TimeoutError', 'AbortError']
+  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'NoPeersError', 'TimeoutError', 'AbortError']
 })
 
 /** `POST /v1/stop`: shut the daemon down (after the reply). */
