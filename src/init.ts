@@ -67,7 +67,7 @@ export interface NatterInit {
   /** Find peers on the local network with mDNS. @default false */
   mdns?: boolean
   /**
-   * Where the node runs (issue 12, PROTOCOL.md §2.3):
+   * Where the node runs (issue 12, PROTOCOL.md §2.1):
    * - `'internet'`: reachable from anywhere — a relay reservation (circuit
    *   relay v2) so peers behind NATs reach it, a relay server for others,
    *   AutoNAT to confirm a public address, UPnP where the router allows,

@@ -104,7 +104,7 @@ export function natterServices (init: NatterServicesInit = {}): { identify: Retu
   const network: NetworkMode = init.network ?? DEFAULT_NETWORK_MODE
   const dhtAddresses = init.dhtAddresses ?? (network === 'local' ? 'all' : 'public')
   return {
-    // every protocol natter speaks also runs over a relayed (limited) connection (PROTOCOL.md §2.3)
+    // every protocol natter speaks also runs over a relayed (limited) connection (PROTOCOL.md §2.1)
     identify: identify({ runOnLimitedConnection: true }),
     ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS, runOnLimitedConnection: true }),
     dht: kadDHT({

@@ -1,5 +1,5 @@
 /**
- * Reachability on the real internet (issue 12, PROTOCOL.md §2.3): the parts
+ * Reachability on the real internet (issue 12, PROTOCOL.md §2.1): the parts
  * of the libp2p stack that let a node be reached from outside its own
  * network — circuit relay v2 (client everywhere, server with chat-fit bounds),
  * AutoNAT v2 (confirms a public listen address by a dial-back), UPnP (opens a
