@@ -63,7 +63,7 @@ export function createDmSender (components: DmSenderComponents): DmSender {
     }
     const opening = (async () => {
       await connectToPeer(libp2p, recipient.peerId, { signal })
-      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal }))
+      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal, runOnLimitedConnection: true }))
     })()
     channels.set(key, opening)
     opening.catch((err: Error) => {

@@ -92,7 +92,7 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
   }
 
   async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>, payer?: DepositPayer): Promise<T> {
-    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }), { payer })
+    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true }), { payer })
     try {
       return await fn(client)
     } finally {

@@ -219,7 +219,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         onEnvelope: async (bytes, from) => inbound.receiveDirect(bytes, from),
         rateLimitPauseMs: init.rateLimitPauseMs,
         log: dmLog
-      }), { maxInboundStreams: DM_MAX_INBOUND_STREAMS, maxOutboundStreams: DM_MAX_OUTBOUND_STREAMS })
+      }), { maxInboundStreams: DM_MAX_INBOUND_STREAMS, maxOutboundStreams: DM_MAX_OUTBOUND_STREAMS, runOnLimitedConnection: true })
       running = true
       libp2p.addEventListener('peer:connect', onPeerConnect)
       outbox.start()

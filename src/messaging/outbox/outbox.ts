@@ -165,7 +165,8 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       try {
         const copies = await mailbox.deposit(message, envelope, anySignal([controller.signal], attemptTimeoutMs))
         log('deposited %s with %d mailbox peers', id, copies)
-        setState(id, message.peer, 'sent')
+        // the event says where it waits (issue 12); the store keeps the bare state
+        setState(id, message.peer, 'sent', mailboxReason(copies))
       } catch (err) {
         log('mailbox deposit of %s failed: %s', id, (err as Error).message)
       }
@@ -283,4 +284,9 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       }
     }
   }
+}
+
+/** What a `sent` state change says: the message waits in mailboxes, and in how many. */
+export function mailboxReason (copies: number): string {
+  return `in a mailbox (${copies} ${copies === 1 ? 'copy' : 'copies'})`
 }
