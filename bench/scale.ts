@@ -165,7 +165,8 @@ async function startDaemon (root: string, i: number, bootstrap: string | undefin
   const home = join(root, `d${i}`)
   const args = [
     ...(profileDir != null ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-    BIN, '--home', home, 'daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--log-level', 'error',
+    // local mode: on loopback, the internet default would keep these addresses out of the DHT
+    BIN, '--home', home, 'daemon', '--json', '--network', 'local', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--log-level', 'error',
     ...(bootstrap != null ? ['--bootstrap', bootstrap] : [])
   ]
   const proc = spawn(process.execPath, args, {
