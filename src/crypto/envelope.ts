@@ -23,6 +23,7 @@ import { EnvelopeBody, Payload, SignedEnvelope } from '../pb/envelope.js'
 import { peerFromBytes } from './peer.js'
 import { wireUint } from '../util/wire-int.js'
 import { protobufWireError } from '../util/protobuf-wire.js'
+import { checkControlPayload } from '../messaging/control-payload.js'
 import type { Ed25519Peer } from './peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -239,6 +240,9 @@ function checkPayload (payload: Payload): void {
     if (payload.receiptIds.some(id => id.byteLength !== MESSAGE_ID_BYTES)) {
       throw new InvalidMessageError('receipt ids must be 16 bytes', { reason: 'malformed' })
     }
+  } else if (payload.type === Payload.Type.CONTROL) {
+    // 1.2 (PROTOCOL.md §4.6): bounds only; the kind is the control channel's business (src/messaging/control.ts)
+    checkControlPayload(payload)
   } else {
     throw new InvalidMessageError(`unknown payload type ${String(payload.type)}`, { reason: 'malformed' })
   }
