@@ -119,7 +119,8 @@ export function createPresence (components: PresenceComponents, init: Omit<Prese
     isContact,
     accept: (peer) => !isBlocked(peer),
     admit: (peer) => rateLimiter.tryConsume(peer, 'presence', { isContact: isTrusted(peer) }),
-    onChange: v1Change
+    onChange: v1Change,
+    publishes: () => visibility === 'public'
   })
   /** The newer of what v2 and v1 say of a peer. */
   const newer = (a: Presence | undefined, b: Presence | undefined): Presence | undefined =>
@@ -128,7 +129,7 @@ export function createPresence (components: PresenceComponents, init: Omit<Prese
     start: async () => {
       running = true
       await v2.start()
-      if (visibility === 'public') await service.start()
+      await service.start()
     },
     stop: async () => {
       running = false
@@ -139,9 +140,10 @@ export function createPresence (components: PresenceComponents, init: Omit<Prese
       const n = note ?? ''
       checkPresenceInput(status, n)
       await v2.publish(status, n)
-      if (visibility === 'public' && running) {
+      if (running) {
         own = await service.set(status, n)
-      } else {
+      }
+      if (visibility !== 'public') {
         const now = Date.now()
         own = { peerId: own.peerId, status, note: n, updatedAt: now, expiresAt: visibility === 'invisible' ? 0 : now + (init.ttlMs ?? DEFAULT_TTL_MS) }
       }
@@ -173,11 +175,13 @@ export function createPresence (components: PresenceComponents, init: Omit<Prese
       await v2.setVisibility(v, { status: own.status === 'offline' ? 'online' : own.status, note: own.note })
       if (!running) return
       if (v === 'public' && was !== 'public') {
-        await service.start()
         await service.set(own.status === 'offline' ? 'online' : own.status, own.note)
       } else if (v !== 'public' && was === 'public') {
-        // announces offline on the public topic and leaves it
+        // one last public record says offline, then this node only receives and relays v1
+        visibility = 'public'
         await service.stop({ announce: true })
+        visibility = v
+        await service.start()
       }
     },
     syncContacts: () => { v2.syncContacts() },
