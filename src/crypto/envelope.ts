@@ -241,7 +241,7 @@ function checkPayload (payload: Payload): void {
       throw new InvalidMessageError('receipt ids must be 16 bytes', { reason: 'malformed' })
     }
   } else if (payload.type === Payload.Type.CONTROL) {
-    // 1.2 (PROTOCOL.md §4.6): bounds only; the kind is the control channel's business (src/messaging/control.ts)
+    // 1.2 (PROTOCOL.md §4.4): bounds only; the kind is the control channel's business (src/messaging/control.ts)
     checkControlPayload(payload)
   } else {
     throw new InvalidMessageError(`unknown payload type ${String(payload.type)}`, { reason: 'malformed' })

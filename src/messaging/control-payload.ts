@@ -1,5 +1,5 @@
 /**
- * The bounds of a CONTROL payload (PROTOCOL.md §4.6, protocol 1.2): a small
+ * The bounds of a CONTROL payload (PROTOCOL.md §4.4, protocol 1.2): a small
  * typed message between two peers' nodes — a presence key today, group
  * control later — carried inside the E2E DM channel and never shown as text.
  *

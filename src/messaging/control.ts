@@ -1,5 +1,5 @@
 /**
- * The control channel (PROTOCOL.md §4.6, protocol 1.2): reliable delivery of
+ * The control channel (PROTOCOL.md §4.4, protocol 1.2): reliable delivery of
  * small typed payloads to a peer inside the E2E DM channel — a presence key
  * today, group control in a later version. A control payload is persisted
  * (in the settings table, so it survives a crash), retried with backoff and
@@ -13,7 +13,7 @@
  * A peer that answers INVALID to a CONTROL envelope (a 1.1 peer does not know
  * the type) is marked unsupported and its slots are dropped: never an
  * endless retry. A 1.2 receiver answers OK to a kind it does not know and
- * ignores it (§4.6).
+ * ignores it (§4.4).
  *
  * @module
  */
@@ -47,7 +47,7 @@ export const MAX_CONTROL_UNSUPPORTED = 4096
 /** First retry delay, doubled per attempt, in ms. */
 const RETRY_INITIAL_MS = 1_000
 /** Longest retry delay, in ms. */
-const RETRY_MAX_MS = 5 * 60_000
+const RETRY_MAX_MS = 60_000
 
 /** A handler of one control kind; it must not throw (errors are logged). */
 export type ControlHandler = (from: string, body: Uint8Array) => void | Promise<void>
@@ -61,7 +61,7 @@ export interface ControlChannel {
    * there, and delivers it (directly, else into the peer's mailboxes); retried
    * until it is taken or the peer answers INVALID.
    */
-  send(peer: string, kind: number, body: Uint8Array, options?: { slot?: string }): void
+  send(peer: string, kind: number, body: Uint8Array, options?: { slot?: string, onDelivered?: () => void }): void
   /** Drops what is pending for `peer` under (kind, slot). */
   cancel(peer: string, kind: number, options?: { slot?: string }): void
   /** Sets the handler of `kind` (one per kind). */
@@ -83,6 +83,8 @@ export interface ControlChannelComponents {
   sender: Pick<DmSender, 'deliver'>
   mailboxes: Pick<MailboxClientService, 'deposit'>
   settings: Pick<Settings, 'get' | 'set'>
+  /** Connection events: what waits for a peer goes when it connects. */
+  events?: { addEventListener(type: 'peer:connect', fn: (evt: CustomEvent<{ toString(): string }>) => void): void, removeEventListener(type: 'peer:connect', fn: (evt: CustomEvent<{ toString(): string }>) => void): void }
   logger: ComponentLogger
   /** @default the system clock */
   clock?: Clock
@@ -119,6 +121,8 @@ export function createControlChannel (components: ControlChannelComponents, init
   const slots = new Map<string, Slot>(loadSlots().map(s => [slotKey(s.peer, s.kind, s.slot), s]))
   const unsupportedPeers = new Set<string>(loadUnsupported())
   const inFlight = new Set<string>()
+  /** Called once a slot's payload is taken (in memory only: best effort, e.g. a follow-up push). */
+  const delivered = new Map<string, () => void>()
   let shutdown = new AbortController()
   let running = false
 
@@ -175,7 +179,8 @@ export function createControlChannel (components: ControlChannelComponents, init
       controlKind: s.kind,
       controlBody: uint8ArrayFromString(s.body, 'base64')
     }
-    let sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal })
+    // in the peer's session when there is one, else SEALED to its identity key: no bundle lookup for a small control payload
+    let sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
     let resealed = false
     for (;;) {
       try {
@@ -187,10 +192,10 @@ export function createControlChannel (components: ControlChannelComponents, init
           if (!resealed && await sessions.refused(sealed.bytes)) {
             // the recipient lost that session: seal once more before concluding anything
             resealed = true
-            sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal })
+            sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
             continue
           }
-          // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.6): not retried
+          // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.4): not retried
           return 'unsupported'
         }
         if (e.name === 'DeliveryRefusedError') {
@@ -221,11 +226,18 @@ export function createControlChannel (components: ControlChannelComponents, init
       } else if (slots.get(key)?.body === body) {
         // taken, unless a newer payload replaced it meanwhile
         slots.delete(key)
+        const then = delivered.get(key)
+        delivered.delete(key)
+        try { then?.() } catch (err) { log.error('after control delivery: %s', (err as Error).message) }
       }
       persist()
+      if (slots.has(key)) queueMicrotask(() => { attempt(key) })
     }, err => {
       const current = slots.get(key)
-      if (current != null && running) {
+      if (current != null && current.body !== body) {
+        // replaced while in flight: the new payload goes now, not after a backoff
+        queueMicrotask(() => { attempt(key) })
+      } else if (current != null && running) {
         current.attempts += 1
         current.due = clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
         persist()
@@ -235,6 +247,17 @@ export function createControlChannel (components: ControlChannelComponents, init
       inFlight.delete(key)
     }).catch(() => {})
   }
+
+  function nudge (peer: string): void {
+    for (const [key, s] of slots) {
+      if (s.peer === peer) {
+        s.due = clock.now()
+        attempt(key)
+      }
+    }
+  }
+
+  const onConnect = guard(log, 'control on connect', (evt: CustomEvent<{ toString(): string }>): void => { nudge(evt.detail.toString()) })
 
   const retryTask = repeatingTask(guard(log, 'control retry', () => {
     const now = clock.now()
@@ -249,12 +272,14 @@ export function createControlChannel (components: ControlChannelComponents, init
       running = true
       shutdown = new AbortController()
       retryTask.start()
+      components.events?.addEventListener('peer:connect', onConnect)
       for (const key of slots.keys()) attempt(key)
     },
 
     async stop () {
       running = false
       retryTask.stop()
+      components.events?.removeEventListener('peer:connect', onConnect)
       shutdown.abort()
     },
 
@@ -269,6 +294,8 @@ export function createControlChannel (components: ControlChannelComponents, init
       const key = slotKey(peer, kind, slot)
       slots.delete(key)
       slots.set(key, { peer, kind, slot, body: uint8ArrayToString(body, 'base64'), attempts: 0, due: clock.now() })
+      if (options.onDelivered != null) delivered.set(key, options.onDelivered)
+      else delivered.delete(key)
       for (const oldest of slots.keys()) {
         if (slots.size <= maxPending) break
         slots.delete(oldest)
@@ -292,7 +319,7 @@ export function createControlChannel (components: ControlChannelComponents, init
       }
       const handler = handlers.get(payload.controlKind ?? 0)
       if (handler == null) {
-        // §4.6: a kind this version does not know is acknowledged and ignored
+        // §4.4: a kind this version does not know is acknowledged and ignored
         log('ignored control payload of unknown kind %d from %s', payload.controlKind ?? 0, from)
         return
       }
@@ -303,18 +330,13 @@ export function createControlChannel (components: ControlChannelComponents, init
       } catch (err) {
         log.error('control payload of kind %d from %s failed: %s', payload.controlKind, from, (err as Error).message)
       }
+      // it talks to us: what waits for it (refused while we were not its contact yet, say) goes now
+      nudge(from)
     },
 
     unsupported: (peer) => unsupportedPeers.has(peer),
 
-    nudge (peer) {
-      for (const [key, s] of slots) {
-        if (s.peer === peer) {
-          s.due = clock.now()
-          attempt(key)
-        }
-      }
-    },
+    nudge,
 
     pending: (peer) => peer == null ? slots.size : [...slots.values()].filter(s => s.peer === peer).length
   }

@@ -313,7 +313,12 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
 
   function sendKey (peer: string, want: boolean): void {
     const own = keys.own()
-    control.send(peer, ControlKind.PRESENCE_KEY, encodePresenceKey(own, want))
+    control.send(peer, ControlKind.PRESENCE_KEY, encodePresenceKey(own, want), {
+      // once it holds the key, our current record at once (if connected) rather than at the next republish
+      onDelivered: () => {
+        if (running && visibility !== 'invisible' && lastRecord != null) void pushTo(peer, lastRecord)
+      }
+    })
     keys.markSent(peer, own.generation)
   }
 
@@ -336,8 +341,6 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     }
     if (want) {
       sendKey(from, false)
-      // and, if connected, our record right away
-      if (lastRecord != null && visibility !== 'invisible') void pushTo(from, lastRecord)
     }
   }
 

@@ -36,7 +36,7 @@ export interface StoreComponents {
   usage(peer: string): RequestUsage
   events: MessengerEvents
   receipts: ReceiptSink
-  /** Takes CONTROL payloads (1.2, PROTOCOL.md §4.6: src/messaging/control.ts); without it they are acknowledged and dropped. */
+  /** Takes CONTROL payloads (1.2, PROTOCOL.md §4.4: src/messaging/control.ts); without it they are acknowledged and dropped. */
   control?: (from: string, payload: Payload) => void
   clock: Clock
   /** Caps of the requests inbox. @default resolveRequestLimits() */
