@@ -22,6 +22,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { repeatingTask } from '@libp2p/utils'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -337,6 +338,7 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     } else if (keys.setContact(from, k)) {
       rebuildTags(true)
       resubscribe()
+      // join the contact's shard mesh now (the contact itself, then DHT providers), not at the next check
       void findShardPeers().catch(() => {})
     }
     if (want) {
@@ -395,11 +397,23 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     })().catch(err => { log('shard provide: %s', (err as Error).message) })
   }
 
+  /** Contacts (with keys) on shard `s` this node has no connection to. */
+  function unconnectedContactsOn (s: number): string[] {
+    const connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
+    return keys.contacts().filter(([p, k]) => shardOf(k.key) === s && !connected.has(p)).map(([p]) => p)
+  }
+
   async function findShardPeers (): Promise<void> {
-    if (init.rendezvous === false || !running) return
+    if (!running) return
     for (const s of subscribed) {
       if (pubsub.getSubscribers(shardTopic(s)).length >= SHARD_MIN_PEERS) continue
+      // the contacts who publish there are the shard peers that matter most: dial them first
       let dialled = 0
+      for (const contact of unconnectedContactsOn(s).slice(0, SHARD_DIALS)) {
+        dialled++
+        await libp2p.dial(peerIdFromString(contact), { signal: AbortSignal.timeout(10_000) }).catch(err => { log('dial contact %s for shard %d: %s', contact, s, (err as Error).message) })
+      }
+      if (init.rendezvous === false || dialled >= SHARD_DIALS) continue
       try {
         for await (const provider of libp2p.contentRouting.findProviders(await shardCid(s), { signal: AbortSignal.timeout(10_000) })) {
           if (provider.id.equals(peerId)) continue
