@@ -206,10 +206,11 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
       return { result: TopicValidatorResult.Reject }
     }
     const prev = known.get(contact)
-    if (prev != null && record.seq <= prev.seq) {
+    if (prev != null && record.seq < prev.seq) {
       // a relay cannot know a record is stale: ignored, not held against it
       return { result: TopicValidatorResult.Ignore }
     }
+    // the same seq (it came directly first) is still forwarded, for the contact's other contacts; applied once
     return { result: TopicValidatorResult.Accept, record, contact }
   }
 
@@ -458,6 +459,9 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
       await libp2p.handle(PRESENCE_DIRECT_PROTOCOL, (stream, connection) => { void onDirect(stream, connection) }, { maxInboundStreams: 32, maxOutboundStreams: 32 })
       control.handle(ControlKind.PRESENCE_KEY, onKey)
       syncContacts()
+      // (syncContacts returns early when nothing changed since the last run: subscribe regardless)
+      rebuildTags(true)
+      resubscribe()
       republishTask.start()
       sweepTask.start()
       rendezvousTask.start()
