@@ -315,7 +315,11 @@ export function createControlChannel (components: ControlChannelComponents, init
     receive (from, payload) {
       if (unsupportedPeers.delete(from)) {
         // it sends control payloads, so it takes them now (upgraded since it answered INVALID)
-        try { settings.set(UNSUPPORTED_KEY, [...unsupportedPeers]) } catch {}
+        try {
+          settings.set(UNSUPPORTED_KEY, [...unsupportedPeers])
+        } catch (err) {
+          log.error('unsupported control peers not persisted: %s', (err as Error).message)
+        }
       }
       const handler = handlers.get(payload.controlKind ?? 0)
       if (handler == null) {

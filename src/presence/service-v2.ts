@@ -120,7 +120,6 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
   const clock = components.clock ?? systemClock
   const ttlMs = init.ttlMs ?? DEFAULT_TTL_MS
   const republishIntervalMs = init.republishIntervalMs ?? Math.floor(ttlMs / 3)
-  const ownId = peerId.toString()
   const ownBytes = peerId.toMultihash().bytes
   let visibility: PresenceVisibility = init.visibility ?? 'contacts'
   let running = false
