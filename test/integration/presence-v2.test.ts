@@ -44,9 +44,10 @@ describe('presence v2: 20 contacts in a ring, a bootstrap node and a spy on ever
     })
     // the spy connects to everyone (best effort on a loaded machine: gossip reaches it through the others too)
     await Promise.all(ring.map(async n => libp2pOf(spy).dial(libp2pOf(n).getMultiaddrs()[0]!, { signal: AbortSignal.timeout(30_000) }).catch(() => {})))
+    // by invite, as users add each other: the contact's addresses come with it
     for (let i = 0; i < RING; i++) {
-      await ring[i]!.contacts.add(`next${i}`, next(i).peerId)
-      await next(i).contacts.add(`prev${(i + 1) % RING}`, ring[i]!.peerId)
+      await ring[i]!.contacts.add(`next${i}`, next(i).invite())
+      await next(i).contacts.add(`prev${(i + 1) % RING}`, ring[i]!.invite())
     }
   }, 240_000)
   afterAll(async () => { await nodes.cleanup() }, 60_000)
