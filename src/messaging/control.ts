@@ -47,7 +47,7 @@ export const MAX_CONTROL_UNSUPPORTED = 4096
 /** First retry delay, doubled per attempt, in ms. */
 const RETRY_INITIAL_MS = 1_000
 /** Longest retry delay, in ms. */
-const RETRY_MAX_MS = 60_000
+const RETRY_MAX_MS = 10_000
 
 /** A handler of one control kind; it must not throw (errors are logged). */
 export type ControlHandler = (from: string, body: Uint8Array) => void | Promise<void>
