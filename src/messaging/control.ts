@@ -48,6 +48,8 @@ export const MAX_CONTROL_UNSUPPORTED = 4096
 const RETRY_INITIAL_MS = 1_000
 /** Longest retry delay, in ms. */
 const RETRY_MAX_MS = 10_000
+/** Next try after the peer answered POW_REQUIRED (we are not its contact yet), unless it writes to us first, in ms. */
+const STRANGER_RETRY_MS = 10 * 60_000
 
 /** A handler of one control kind; it must not throw (errors are logged). */
 export type ControlHandler = (from: string, body: Uint8Array) => void | Promise<void>
@@ -61,7 +63,7 @@ export interface ControlChannel {
    * there, and delivers it (directly, else into the peer's mailboxes); retried
    * until it is taken or the peer answers INVALID.
    */
-  send(peer: string, kind: number, body: Uint8Array, options?: { slot?: string, onDelivered?: () => void }): void
+  send(peer: string, kind: number, body: Uint8Array, options?: { slot?: string, onDelivered?: () => void, delayMs?: number }): void
   /** Drops what is pending for `peer` under (kind, slot). */
   cancel(peer: string, kind: number, options?: { slot?: string }): void
   /** Sets the handler of `kind` (one per kind). */
@@ -239,7 +241,12 @@ export function createControlChannel (components: ControlChannelComponents, init
         queueMicrotask(() => { attempt(key) })
       } else if (current != null && running) {
         current.attempts += 1
-        current.due = clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
+        const e = err as Error & { status?: string }
+        current.due = e.name === 'DeliveryRefusedError' && e.status === 'POW_REQUIRED'
+          // we are a stranger to it (it has not added us yet): wait for it to write to us (receive nudges),
+          // or try again much later; retrying sooner would only spend its stranger rate limit on us
+          ? clock.now() + STRANGER_RETRY_MS
+          : clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
         persist()
       }
       log('control payload to %s not delivered yet: %s', s.peer, (err as Error).message)
@@ -293,7 +300,8 @@ export function createControlChannel (components: ControlChannelComponents, init
       const slot = options.slot ?? ''
       const key = slotKey(peer, kind, slot)
       slots.delete(key)
-      slots.set(key, { peer, kind, slot, body: uint8ArrayToString(body, 'base64'), attempts: 0, due: clock.now() })
+      const delayMs = options.delayMs ?? 0
+      slots.set(key, { peer, kind, slot, body: uint8ArrayToString(body, 'base64'), attempts: 0, due: clock.now() + delayMs })
       if (options.onDelivered != null) delivered.set(key, options.onDelivered)
       else delivered.delete(key)
       for (const oldest of slots.keys()) {
@@ -301,7 +309,7 @@ export function createControlChannel (components: ControlChannelComponents, init
         slots.delete(oldest)
       }
       persist()
-      attempt(key)
+      if (delayMs <= 0) attempt(key)
     },
 
     cancel (peer, kind, options = {}) {

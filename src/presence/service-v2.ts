@@ -53,6 +53,8 @@ export const MAX_RECORDS_PER_TAG_PER_EPOCH = 30
 export const MAX_UNDECODABLE_TAGS = 4096
 /** Shard peers this node looks for through the DHT when it has fewer than this many on a shard it needs. */
 export const SHARD_MIN_PEERS = 2
+/** How long a first presence key to a contact whose key we do not hold waits, in ms (§3.6.2). */
+export const FIRST_KEY_DELAY_MS = 10_000
 /** Providers dialled per shard lookup. */
 const SHARD_DIALS = 3
 
@@ -315,6 +317,10 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
   function sendKey (peer: string, want: boolean): void {
     const own = keys.own()
     control.send(peer, ControlKind.PRESENCE_KEY, encodePresenceKey(own, want), {
+      // holding no key of theirs, we may still be a stranger to them: each envelope would spend one of the few
+      // tokens their stranger rate limit allows us (the user's own first messages need them); a while later,
+      // unless they write to us first (their key arriving sends ours at once)
+      delayMs: want ? FIRST_KEY_DELAY_MS : 0,
       // once it holds the key, our current record at once (if connected) rather than at the next republish
       onDelivered: () => {
         if (running && visibility !== 'invisible' && lastRecord != null) void pushTo(peer, lastRecord)
