@@ -370,7 +370,7 @@ export async function runFlood (options: FloodOptions = {}): Promise<FloodResult
     for (const name of ['alice', 'bob']) {
       const dataDir = await mkdtemp(join(tmpdir(), `natter-bench-flood-${name}-`))
       dirs.push(dataDir)
-      nodes.push(await createNatter({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], powDifficulty: options.powDifficulty }))
+      nodes.push(await createNatter({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', powDifficulty: options.powDifficulty }))
     }
     const [alice, bob] = nodes as [Natter, Natter]
     await alice.contacts.add('bob', bob.peerId)

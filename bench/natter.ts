@@ -46,7 +46,7 @@ async function runNatter (ctx: SuiteContext, init: Partial<NatterInit>): Promise
     for (let i = 0; i < 2; i++) {
       const dataDir = await mkdtemp(join(tmpdir(), 'natter-bench-'))
       dirs.push(dataDir)
-      nodes.push(await createNatter({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], ...init }))
+      nodes.push(await createNatter({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', ...init }))
     }
     const [alice, bob] = nodes as [Natter, Natter]
     const bobAddr = bob.addresses[0]

@@ -27,7 +27,7 @@ async function runOffline (ctx: SuiteContext): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'natter-bench-offline-'))
   const running = new Set<Natter>()
   const start = async (name: string, init: Partial<NatterInit> = {}): Promise<Natter> => {
-    const node = await createNatter({ dataDir: join(root, name), listen: ['/ip4/127.0.0.1/tcp/0'], ...init })
+    const node = await createNatter({ dataDir: join(root, name), listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', ...init })
     running.add(node)
     return node
   }

@@ -17,6 +17,7 @@ const [dataDir, bootstrap, role, peer, total] = process.argv.slice(2) as [string
 const natter = await createNatter({
   dataDir,
   listen: ['/ip4/127.0.0.1/tcp/0'],
+  network: 'local',
   bootstrap: [bootstrap],
   powDifficulty: 8,
   sendTimeoutMs: 3000,

@@ -47,7 +47,7 @@ const log = (line: string): void => { process.stderr.write(`[soak] ${line}\n`) }
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 const root = await mkdtemp(join(tmpdir(), 'natter-soak-'))
-const hub = await createNatter({ dataDir: join(root, 'hub'), listen: ['/ip4/127.0.0.1/tcp/0'], powDifficulty: 8 })
+const hub = await createNatter({ dataDir: join(root, 'hub'), listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', powDifficulty: 8 })
 const dirs = { send: join(root, 'sender'), receive: join(root, 'receiver') }
 const ids = {
   send: peerIdFromPrivateKey(await loadOrCreateIdentity(dirs.send)).toString(),

@@ -122,6 +122,10 @@ export function formatMark (style: Style, m: Pick<MessageView, 'state' | 'failRe
   if (m.state === 'read') {
     return style.cyan(` ${mark}`)
   }
+  // a sent message's event may say where it waits: "in a mailbox (3 copies)" (issue 12)
+  if (m.state === 'sent' && m.failReason != null && /^in a mailbox \(\d+ cop(y|ies)\)$/.test(m.failReason)) {
+    return style.dim(` ${mark} ${m.failReason}`)
+  }
   return mark === '' ? '' : style.dim(` ${mark}`)
 }
 

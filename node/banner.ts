@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { formatEndpoint } from './api/discovery.js'
 import type { ApiEndpoint } from './api/discovery.js'
+import type { Reachability } from '../src/index.js'
 
 /** What the banner shows. */
 export interface BannerInfo {
@@ -34,6 +35,8 @@ export interface BannerInfo {
   command?: string
   /** Set when `natter` is not on the PATH: the package directory where `npm link` puts it there. */
   linkDir?: string
+  /** How others reach this node (absent: not shown). */
+  reachability?: Reachability
 }
 
 /** `value` quoted for a POSIX shell when it needs to be. */
@@ -71,6 +74,28 @@ function exposure (info: BannerInfo, natter: string): string[] {
   return lines
 }
 
+/** Lines saying how others reach this node, and a warning when nobody can (issue 12). */
+export function reachabilityLines (r: Reachability | undefined, natter: string): string[] {
+  switch (r?.state) {
+    case undefined:
+      return []
+    case 'public':
+      return ['  reachable    directly (a public address is confirmed)']
+    case 'relayed':
+      return ['  reachable    through a relay (no public address; direct connections are tried when a friend connects)']
+    case 'local':
+      return ['  reachable    local mode: from this machine and its LAN only (network "local")']
+    case 'none':
+      return [
+        '  WARNING      reachable by nobody yet: no public address is confirmed and no relay holds a reservation.',
+        '               It finds a relay among its bootstrap peers and contacts within seconds when it has any;',
+        `               otherwise add a friend's invite (${natter} contacts add <invite>) or set "bootstrap" in`,
+        '               config.json to a public natter node. On a public host, check that the listen port is open.',
+        `               \`${natter} status\` shows it again.`
+      ]
+  }
+}
+
 /** The banner as text (ends in a newline). */
 export function formatBanner (info: BannerInfo): string {
   const command = info.command ?? 'natter'
@@ -86,6 +111,7 @@ export function formatBanner (info: BannerInfo): string {
     `  identity key ${info.encrypted ? 'encrypted with a passphrase' : 'not encrypted (see `natter passphrase --help`)'}`,
     `  discovery    mDNS ${info.mdns ? 'on' : 'off'}; same-machine rendezvous in ${info.rendezvousDir}`,
     ...exposure(info, natter),
+    ...reachabilityLines(info.reachability, natter),
     '',
     ...(info.linkDir == null ? [] : [`natter is not on your PATH: run \`npm link\` in ${info.linkDir} to put it there; until then:`]),
     'Next, in another terminal:',
@@ -110,7 +136,8 @@ export function formatBannerJson (info: BannerInfo): string {
     newIdentity: info.newIdentity,
     encrypted: info.encrypted,
     mdns: info.mdns,
-    rendezvousDir: info.rendezvousDir
+    rendezvousDir: info.rendezvousDir,
+    ...(info.reachability == null ? {} : { reachability: info.reachability })
   }) + '\n'
 }
 

@@ -12,7 +12,8 @@ import { isIP } from 'node:net'
 import { basename, isAbsolute, join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { NatterOptionsSchema } from '../src/index.js'
+// from its own file, not the library's index (which loads libp2p): the CLI's `config` reads this module
+import { NatterOptionsSchema } from '../src/options.js'
 import { EVENT_STREAM_MAX_BUFFERED_BYTES } from './api/routes/events.js'
 import { ConfigError } from './errors.js'
 import { LOG_LEVELS } from './log.js'
@@ -68,6 +69,8 @@ export interface ConfigOverrides {
   logLevel?: string
   mdns?: boolean
   name?: string
+  /** `internet` or `local` (`NatterInit.network`). */
+  network?: string
 }
 
 /** The default API address: a socket in the home. */
@@ -113,7 +116,8 @@ const fields = {
   name: z.string({ error: 'not a string' }).max(64, 'longer than 64 characters'),
   eventBufferBytes: z.number({ error: 'not a number' }).int('not an integer').min(4096, 'below 4096').max(256 * 1024 * 1024, 'above 256 MiB'),
   readReceipts: z.boolean({ error: 'not true or false' }),
-  notify: z.enum(NOTIFY_MODES, { error: `not one of ${NOTIFY_MODES.join(', ')}` })
+  notify: z.enum(NOTIFY_MODES, { error: `not one of ${NOTIFY_MODES.join(', ')}` }),
+  network: z.enum(['internet', 'local'], { error: 'not "internet" or "local"' })
 }
 
 const OPTION_KEYS = Object.keys(NatterOptionsSchema.shape) as Array<keyof NatterOptions>
@@ -147,7 +151,8 @@ const FLAG_NAMES: Record<keyof ConfigOverrides, string> = {
   api: '--api',
   logLevel: '--log-level',
   mdns: '--mdns',
-  name: '--name'
+  name: '--name',
+  network: '--network'
 }
 
 function formatPath (path: ReadonlyArray<PropertyKey>): string {
@@ -283,7 +288,8 @@ export function resolveConfig (file: ConfigFile, overrides: ConfigFile, home: st
     eventBufferBytes: file.eventBufferBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES,
     readReceipts: file.readReceipts ?? false,
     notify: file.notify ?? 'bell',
-    options: pickOptions(file)
+    // --network overrides config.json's "network" (a library option) for this run
+    options: overrides.network != null ? { ...pickOptions(file), network: overrides.network } : pickOptions(file)
   }
 }
 
@@ -329,7 +335,8 @@ export async function loadConfigFile (path: string, overrides: ConfigFile = {}):
       mdns: overrides.mdns ?? true,
       name: overrides.name ?? '',
       readReceipts: false,
-      notify: 'bell'
+      notify: 'bell',
+      ...(overrides.network != null ? { network: overrides.network } : {})
     }
     await writeConfigFile(path, file)
     return { file, created: true }

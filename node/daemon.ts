@@ -290,6 +290,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       rendezvousDir,
       homeFlag: init.home,
       listen: config.listen,
+      reachability: await settledReachability(node),
       ...cliCommand(env)
     }
     init.stdout.write(init.json === true ? formatBannerJson(banner) : formatBanner(banner))
@@ -299,4 +300,28 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
     await unwind()
     throw err
   }
+}
+
+/** Longest wait for a relay reservation or a confirmed address before the banner says how reachable the node is. */
+const REACHABILITY_WAIT_MS = 8000
+/** How long the banner waits when the node has no peer at all (its bootstrap dials are still going). */
+const REACHABILITY_NO_PEER_MS = 1500
+/** Poll period of that wait. */
+const REACHABILITY_POLL_MS = 200
+
+/**
+ * The node's reachability once it settles: on the internet with peers to ask, a
+ * relay reservation or AutoNAT's confirmation comes within seconds; the banner
+ * waits for it (at most {@link REACHABILITY_WAIT_MS}) rather than warn too early.
+ */
+async function settledReachability (node: Natter): Promise<Natter['reachability']> {
+  for (let waited = 0; waited < REACHABILITY_WAIT_MS; waited += REACHABILITY_POLL_MS) {
+    const r = node.reachability
+    // with no peer after a moment (bootstrap dials done or none), nothing will confirm anything soon
+    if (r.state !== 'none' || (node.connectedPeers.length === 0 && waited >= REACHABILITY_NO_PEER_MS)) {
+      return r
+    }
+    await new Promise(resolve => setTimeout(resolve, REACHABILITY_POLL_MS))
+  }
+  return node.reachability
 }

@@ -8,7 +8,7 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { BlockedView, ContactView, EventView, MessageView, PresenceView, Replies, RequestView, SendWait, StatusView, StorageView } from './api/contract/index.js'
-import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence, StorageStatus } from '../src/index.js'
+import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence, Reachability, StorageStatus } from '../src/index.js'
 
 /** Contacts, addressed by name or peer id. */
 export interface ContactsApi {
@@ -37,6 +37,8 @@ export type SafetyNumberView = Pick<Replies['safetyNumber'], 'digits' | 'groups'
 export interface NodeFacade {
   readonly peerId: string
   readonly addresses: string[]
+  /** How others reach this node (public, relayed, none, local). */
+  readonly reachability: Reachability
   readonly connectedPeers: string[]
   readonly contacts: ContactsApi
   /** An invite for this node. */
@@ -158,6 +160,7 @@ export function createNodeFacade (natter: Natter): NodeFacade {
   return {
     get peerId () { return natter.peerId },
     get addresses () { return natter.addresses },
+    get reachability () { return natter.reachability },
     get connectedPeers () { return natter.connectedPeers },
     contacts: {
       add: async (name, peer) => toContactView(await natter.contacts.add(name, peer)),

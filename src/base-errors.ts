@@ -45,6 +45,19 @@ export class PeerNotFoundError extends NatterError {
   }
 }
 
+/**
+ * This node has no connection to any peer at all, so it could neither look a
+ * peer up nor reach it: not a fact about the peer (compare
+ * {@link PeerNotFoundError}, {@link PeerUnreachableError}). Transient: it ends
+ * when a bootstrap peer, a contact or an invite's inviter answers.
+ */
+export class NoPeersError extends NatterError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NoPeersError'
+  }
+}
+
 /** The peer's addresses are known but dialling it failed. */
 export class PeerUnreachableError extends NatterError {
   constructor (message: string, options?: ErrorOptions) {

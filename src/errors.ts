@@ -11,7 +11,7 @@
  * @module
  */
 import {
-  NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, DeliveryTimeoutError,
+  NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, NoPeersError, DeliveryTimeoutError,
   DeliveryRefusedError, InvalidMessageError, MessageTooLargeError, InvalidArgumentError, NotStartedError,
   MissingServicesError
 } from './base-errors.js'
@@ -34,7 +34,7 @@ import {
 } from './store/errors.js'
 
 export {
-  NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, DeliveryTimeoutError,
+  NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, NoPeersError, DeliveryTimeoutError,
   DeliveryRefusedError, InvalidMessageError, MessageTooLargeError, InvalidArgumentError, NotStartedError,
   MissingServicesError,
   InvalidStampError, StampExpiredError, StampNotYetValidError, InsufficientWorkError, StampReplayedError, RateLimitedError,
@@ -61,6 +61,7 @@ export const ERRORS = {
   InvalidPeerIdError,
   PeerNotFoundError,
   PeerUnreachableError,
+  NoPeersError,
   DeliveryTimeoutError,
   DeliveryRefusedError,
   InvalidMessageError,

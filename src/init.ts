@@ -67,9 +67,27 @@ export interface NatterInit {
   /** Find peers on the local network with mDNS. @default false */
   mdns?: boolean
   /**
+   * Where the node runs (issue 12, PROTOCOL.md §2.1):
+   * - `'internet'`: reachable from anywhere — a relay reservation (circuit
+   *   relay v2) so peers behind NATs reach it, a relay server for others,
+   *   AutoNAT to confirm a public address, UPnP where the router allows,
+   *   DCUtR; the DHT serves only once a public address is confirmed; only
+   *   addresses others can dial are advertised, and no peer's private
+   *   (LAN) or loopback address is dialled (except LAN peers found by mDNS).
+   * - `'local'`: one machine or one LAN (tests, demos): none of that; every
+   *   node serves the DHT and every address is advertised and dialled.
+   * @default 'internet'
+   */
+  network?: 'internet' | 'local'
+  /** Run a circuit relay server for other peers (internet mode), with chat-fit bounds. @default true */
+  relayServer?: boolean
+  /** Ask the home router for a port mapping with UPnP (internet mode). @default true */
+  upnp?: boolean
+  /**
    * Addresses the DHT stores and returns: `'all'` keeps private and loopback
-   * addresses (LANs, one machine), `'public'` keeps only public ones.
-   * @default 'all'
+   * addresses (LANs, one machine), `'public'` keeps only public ones (and
+   * relayed ones through a public relay).
+   * @default 'public' on the internet, 'all' in local mode
    */
   dhtAddresses?: 'all' | 'public'
   /**

@@ -17,7 +17,9 @@ import { createBackup } from './keys/backup.js'
 import { checkLibp2p } from './network/check.js'
 import { protectedPeers } from './network/peer-book.js'
 import { parsePeerAddress } from './network/connectivity.js'
+import { createMailboxTriggers } from './mailbox/triggers.js'
 import { createNetwork } from './network/libp2p.js'
+import { advertisedAddresses, DEFAULT_NETWORK_MODE, reachabilityOf } from './network/reachability.js'
 import { natterServicePolicies } from './policies.js'
 import { ensurePromiseWithResolvers } from './polyfill.js'
 import { createServices } from './services.js'
@@ -31,6 +33,7 @@ import type { NatterInit } from './init.js'
 import type { Messages, SendOptions, SentMessage } from './messaging/api.js'
 import type { NetworkApi } from './network/api.js'
 import type { NatterLibp2p } from './network/libp2p.js'
+import type { NetworkMode, Reachability } from './network/reachability.js'
 import type { PresenceApi } from './presence/index.js'
 import type { Requests } from './requests/index.js'
 import type { MailboxApi, NatterComponents, StorageApi } from './services.js'
@@ -96,6 +99,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.owns = owns
     this.log = logger.forComponent('natter')
     this.peerId = self.peerId.toString()
+    this.network = init.network ?? DEFAULT_NETWORK_MODE
     const services = createServices(components, init, this.safeDispatch.bind(this), () => { this.assertRunning() })
     this.contacts = services.contacts
     this.messages = services.messages
@@ -109,16 +113,34 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.connect = services.network.connect
     this.ping = services.network.ping
     this.services = services.startables
+    // issue 12 (nat): a contact coming online may have left mail with mailbox peers: fetch it now
+    const triggers = createMailboxTriggers({
+      fetch: async () => this.running ? services.mailbox.fetch() : 0,
+      isContact: (peer) => components.store.contacts.get(peer) != null,
+      log: logger.forComponent('natter:mailbox:triggers')
+    })
+    this.addEventListener('presence', (e) => { triggers.onPresence(e.detail) })
   }
 
-  /** Multiaddrs this node can be reached on, each ending in `/p2p/<peerId>`. */
+  /**
+   * Multiaddrs others can reach this node on, each ending in `/p2p/<peerId>`:
+   * on the internet its confirmed public addresses and its relayed
+   * (`/p2p-circuit`) ones, never loopback or LAN addresses; in local mode all.
+   */
   get addresses (): string[] {
-    return this.components.libp2p.getMultiaddrs().map(ma => {
+    return advertisedAddresses(this.components.libp2p.getMultiaddrs(), this.network).map(ma => {
       const s = ma.toString()
-      return s.includes('/p2p/') ? s : `${s}/p2p/${this.peerId}`
+      return s.endsWith(`/p2p/${this.peerId}`) ? s : `${s}/p2p/${this.peerId}`
     })
   }
 
+  /** How others can reach this node: directly (`public`), only through a relay (`relayed`), not at all (`none`), or `local` mode. */
+  get reachability (): Reachability {
+    return reachabilityOf(this.components.libp2p.getMultiaddrs(), this.network)
+  }
+
+  /** Where this node runs (`NatterInit.network`). */
+  readonly network: NetworkMode
   /** Peer ids this node has an open connection to. */
   get connectedPeers (): string[] {
     return [...new Set(this.components.libp2p.getConnections().map(c => c.remotePeer.toString()))]
@@ -269,6 +291,9 @@ export async function createNatter (init: NatterInit): Promise<Natter> {
       listen: init.listen,
       announce: init.announce,
       mdns: init.mdns,
+      network: init.network,
+      relayServer: init.relayServer,
+      upnp: init.upnp,
       dhtAddresses: init.dhtAddresses,
       maxConnections: init.maxConnections,
       connectionLimits: init.connectionLimits,

@@ -40,7 +40,13 @@ export const NatterOptionsSchema = z.strictObject({
   durability: z.enum(['normal', 'full'], { error: 'not "normal" or "full"' }).optional(),
   /** Proof-of-work bits a stranger's first message must carry (and this node spends on its own). @default 20 */
   powDifficulty: count.min(0, 'must not be negative').max(32, 'must be at most 32 (each bit doubles the work)').optional(),
-  /** Addresses the DHT keeps: `"all"` (LANs, one machine) or `"public"` only. @default "all" */
+  /** Where the node runs: `"internet"` (relays, AutoNAT, UPnP; only dialable addresses advertised) or `"local"` (one machine or LAN). @default "internet" */
+  network: z.enum(['internet', 'local'], { error: 'not "internet" or "local"' }).optional(),
+  /** Run a relay server for other peers (internet mode). @default true */
+  relayServer: z.boolean({ error: 'not true or false' }).optional(),
+  /** Ask the router for a port mapping with UPnP (internet mode). @default true */
+  upnp: z.boolean({ error: 'not true or false' }).optional(),
+  /** Addresses the DHT keeps: `"all"` (LANs, one machine) or `"public"` only. @default "public" on the internet, "all" in local mode */
   dhtAddresses: z.enum(['all', 'public'], { error: 'not "all" or "public"' }).optional(),
   /** Connection limit. @default 300 */
   maxConnections: count.min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),

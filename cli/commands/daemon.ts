@@ -5,7 +5,6 @@
  * @module
  */
 import { Option } from 'commander'
-import { askSecret, canPrompt } from '../prompt.js'
 import { examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -20,6 +19,7 @@ interface DaemonOptions {
   logLevel?: string
   mdns?: boolean
   name?: string
+  network?: string
   passphraseFile?: string
   newStore?: boolean
 }
@@ -45,11 +45,13 @@ export function registerDaemon (program: Command, ctx: Context): void {
     .option('--mdns', 'find peers on the LAN with mDNS (the default)')
     .option('--no-mdns', 'do not use mDNS (no multicast traffic)')
     .option('--name <name>', 'the name your invites suggest for you')
+    .addOption(new Option('--network <mode>', 'internet: reachable from anywhere (relays, AutoNAT, UPnP; the default); local: this machine or LAN only (tests, demos)').choices(['internet', 'local']))
     .option('--passphrase-file <path>', 'the identity key\'s passphrase is the first line of this file (else NATTER_PASSPHRASE, else asked on the terminal)')
     .option('--new-store', 'begin with a new, empty message store when natter.db is missing or empty next to an existing identity (otherwise the daemon refuses to start)')
     .addHelpText('after', examples(
       ['natter daemon', 'run with the home\'s config.json (created on first run)'],
       ['natter --home ~/alt daemon --no-mdns', 'a second node on this machine, no multicast'],
+      ['natter daemon --network local --listen /ip4/127.0.0.1/tcp/0', 'a node for this machine only (tests, demos)'],
       ['natter daemon --listen /ip4/0.0.0.0/tcp/4001', 'listen on a fixed port'],
       ['natter daemon --api 127.0.0.1:5050', 'control API on loopback TCP instead of a socket'],
       ['natter daemon --json', 'print the startup banner as JSON'],
@@ -90,6 +92,7 @@ begin again silently. Restore natter.db from a backup, or pass --new-store.
       try {
         // loaded here, not at the top: the library (libp2p) is only needed by this command
         const { startDaemon } = await import('../../node/daemon.js')
+        const { askSecret, canPrompt } = await import('../prompt.js')
         const daemon = await startDaemon({
           home: g.home,
           env: ctx.env,
@@ -107,7 +110,8 @@ begin again silently. Restore natter.db from a backup, or pass --new-store.
             api: options.api,
             logLevel: options.logLevel,
             mdns: options.mdns,
-            name: options.name
+            name: options.name,
+            network: options.network
           }
         })
         if (stopRequested.signal.aborted) {

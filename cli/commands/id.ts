@@ -4,15 +4,17 @@
  *
  * @module
  */
-import qrcode from 'qrcode-terminal'
 import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import { registerIdExport } from './id-export.js'
 import { registerIdImport } from './id-import.js'
+import type { NodeInfo } from '../../node/api/types.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
 async function qr (text: string): Promise<string> {
+  // loaded only when a code is drawn (a quick start for everything else)
+  const { default: qrcode } = await import('qrcode-terminal')
   return new Promise(resolve => { qrcode.generate(text, { small: true }, resolve) })
 }
 
@@ -44,6 +46,7 @@ export function registerId (program: Command, ctx: Context): void {
         ...rest.map(a => `           ${a}`),
         `${style.bold('status')}     ${formatStatus(style, info.presence.status)}${formatNote(style, info.presence.note)}`,
         `${style.bold('connected')}  ${info.connections} peer${info.connections === 1 ? '' : 's'}`,
+        `${style.bold('reachable')}  ${REACHABLE[info.reachability.state]}`,
         ''
       )
       // the invite comes last, after the tall QR code, so it stays on screen to copy
@@ -57,4 +60,12 @@ export function registerId (program: Command, ctx: Context): void {
 
   registerIdExport(id, ctx)
   registerIdImport(id, ctx)
+}
+
+/** How `natter id` says who can reach this node (issue 12). */
+const REACHABLE: Record<NodeInfo['reachability']['state'], string> = {
+  public: 'directly (a public address is confirmed)',
+  relayed: 'through a relay (the invite carries the relayed address)',
+  local: 'from this machine and its LAN only (local mode)',
+  none: 'by nobody yet: add a friend\'s invite or set "bootstrap" to a public natter node'
 }

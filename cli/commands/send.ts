@@ -15,7 +15,7 @@ import type { ApiErrorName } from '../../node/api/errors.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
-const DELIVERY_FAILURES: ReadonlySet<string> = new Set<ApiErrorName>(['PeerNotFoundError', 'PeerUnreachableError', 'DeliveryTimeoutError', 'DeliveryRefusedError', 'MailboxRefusedError', 'NoMailboxError'])
+const DELIVERY_FAILURES: ReadonlySet<string> = new Set<ApiErrorName>(['PeerNotFoundError', 'PeerUnreachableError', 'NoPeersError', 'DeliveryTimeoutError', 'DeliveryRefusedError', 'MailboxRefusedError', 'NoMailboxError'])
 
 /** Registers `natter send`. */
 export function registerSend (program: Command, ctx: Context): void {

@@ -33,10 +33,12 @@ post publicly.
       const client = await clientFor(ctx, cmd)
       let presence
       let storage: NodeInfo['storage'] | undefined
+      let reachability: NodeInfo['reachability'] | undefined
       if (status == null && options.note == null) {
         const info = await client.api.id()
         presence = info.presence
         storage = info.storage
+        reachability = info.reachability
       } else {
         const current = status == null ? (await client.api.id()).presence : undefined
         const next = status ?? current?.status
@@ -46,7 +48,7 @@ post publicly.
         presence = (await client.api.setPresence({ body: { status: next, note: options.note ?? (status == null ? current?.note : '') ?? '' } })).presence
       }
       if (globals(cmd).json === true) {
-        printJson(ctx, storage == null ? { presence } : { presence, storage })
+        printJson(ctx, storage == null ? { presence } : { presence, storage, reachability })
         return
       }
       const style = styleFor(ctx.stdout, ctx.env)
@@ -54,6 +56,12 @@ post publicly.
       if (storage != null && storage.state !== 'ok') {
         // loud: the daemon keeps running, but takes no new messages until its disk has room
         print(ctx, `storage: READ-ONLY since ${new Date(storage.since).toISOString()} (${storage.reason ?? 'the disk refused a write'}); peers are told to try later and nothing stored is lost; free some disk space`)
+      }
+      if (reachability?.state === 'none') {
+        // loud: nobody can start a conversation with this node until a relay or a confirmed address appears
+        print(ctx, 'reachable by nobody: no public address is confirmed and no relay holds a reservation; add a friend\'s invite (natter contacts add <invite>) or set "bootstrap" in config.json to a public natter node')
+      } else if (reachability?.state === 'relayed') {
+        print(ctx, `reachable through a relay: ${reachability.relayed[0] ?? ''}`)
       }
     })
 }

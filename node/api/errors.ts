@@ -87,6 +87,7 @@ export const STATUS: Record<ApiErrorName, number> = {
   MailboxRefusedError: 502,
   NoMailboxError: 502,
   NotStartedError: 503,
+  NoPeersError: 503,
   StoreBusyError: 503,
   StoreError: 503,
   DeliveryTimeoutError: 504,

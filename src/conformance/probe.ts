@@ -82,7 +82,7 @@ export async function pubsubProbe (): Promise<Probe<PubsubLibp2p>> {
 /** Starts a full probe (DHT server, gossipsub) listening on loopback. */
 export async function fullProbe (): Promise<Probe<NatterLibp2p>> {
   const key = await generateKeyPair('Ed25519')
-  const libp2p = await createNetwork({ ...natterServicePolicies(), privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 50 })
+  const libp2p = await createNetwork({ ...natterServicePolicies(), privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 50 })
   await libp2p.start()
   return { libp2p, key, bytes: libp2p.peerId.toMultihash().bytes }
 }

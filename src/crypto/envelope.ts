@@ -12,14 +12,13 @@
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
-import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { InvalidMessageError, MessageTooLargeError } from '../base-errors.js'
 import { EnvelopeBody, Payload, SignedEnvelope } from '../pb/envelope.js'
+import { ed25519Sign, ed25519Verify, hkdfSha256, x25519SharedSecret } from './native.js'
 import { peerFromBytes } from './peer.js'
 import { wireUint } from '../util/wire-int.js'
 import { protobufWireError } from '../util/protobuf-wire.js'
@@ -63,7 +62,7 @@ export function envelopeAssociatedData (sender: Uint8Array, recipient: Uint8Arra
 /** Signs an envelope body and returns the encoded SignedEnvelope. */
 export async function signEnvelope (body: EnvelopeBody, key: Ed25519PrivateKey): Promise<Uint8Array> {
   const bodyBytes = EnvelopeBody.encode(body)
-  const signature = await key.sign(envelopeSigningBytes(bodyBytes))
+  const signature = ed25519Sign(key, envelopeSigningBytes(bodyBytes))
   const bytes = SignedEnvelope.encode({ body: bodyBytes, signature })
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) {
     throw new MessageTooLargeError(`envelope of ${bytes.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
@@ -123,7 +122,7 @@ export async function verifyEnvelope (bytes: Uint8Array, options: VerifyEnvelope
   }
   const sender = peerFromBytes(body.sender, 'envelope sender')
   const recipient = peerFromBytes(body.recipient, 'envelope recipient')
-  const valid = await sender.publicKey.verify(envelopeSigningBytes(signed.body), signed.signature)
+  const valid = ed25519Verify(sender.publicKey, envelopeSigningBytes(signed.body), signed.signature)
   if (!valid) {
     throw new InvalidMessageError('envelope signature does not match its sender', { reason: 'bad-signature' })
   }
@@ -166,7 +165,7 @@ export async function sealEnvelope (init: SealInit): Promise<{ id: Uint8Array, b
   const ephemeralSecret = init.ephemeralSecret ?? x25519.utils.randomSecretKey()
   const ephemeralKey = x25519.getPublicKey(ephemeralSecret)
   const recipientX = ed25519.utils.toMontgomery(init.recipient.publicKey.raw)
-  const key = sealedKey(x25519.getSharedSecret(ephemeralSecret, recipientX), ephemeralKey, recipientX)
+  const key = sealedKey(x25519SharedSecret(ephemeralSecret, recipientX), ephemeralKey, recipientX)
   const nonce = init.nonce ?? randomBytes(24)
   const ad = envelopeAssociatedData(init.sender, init.recipient.bytes, id)
   const ciphertext = xchacha20poly1305(key, nonce, ad).encrypt(plaintext)
@@ -203,7 +202,7 @@ export function openSealed (envelope: VerifiedEnvelope, ownKey: Ed25519PrivateKe
   let plaintext: Uint8Array
   try {
     const own = montgomeryOf(ownKey)
-    const key = sealedKey(x25519.getSharedSecret(own.secret, body.ephemeralKey), body.ephemeralKey, own.publicKey)
+    const key = sealedKey(x25519SharedSecret(own.secret, body.ephemeralKey), body.ephemeralKey, own.publicKey)
     const ad = envelopeAssociatedData(body.sender, body.recipient, body.id)
     plaintext = xchacha20poly1305(key, body.nonce, ad).decrypt(body.ciphertext)
   } catch (err) {
@@ -262,5 +261,5 @@ function montgomeryOf (key: Ed25519PrivateKey): { secret: Uint8Array, publicKey:
 }
 
 function sealedKey (shared: Uint8Array, ephemeralKey: Uint8Array, recipientX: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, uint8ArrayConcat([ephemeralKey, recipientX]), SEALED_INFO, 32)
+  return hkdfSha256(shared, uint8ArrayConcat([ephemeralKey, recipientX]), SEALED_INFO, 32)
 }

@@ -19,6 +19,16 @@ export interface Ed25519Peer {
  * an Ed25519 key. Throws {@link InvalidPeerIdError}.
  */
 export function parsePeerId (value: string): Ed25519Peer {
+  const cached = parsedStrings.get(value)
+  if (cached != null) {
+    return cached
+  }
+  const peer = parsePeerIdUncached(value)
+  remember(parsedStrings, value, peer)
+  return peer
+}
+
+function parsePeerIdUncached (value: string): Ed25519Peer {
   let peerId: PeerId
   try {
     peerId = peerIdFromString(value)
@@ -32,6 +42,34 @@ export function parsePeerId (value: string): Ed25519Peer {
  * Parses peer id multihash bytes from the wire. Throws {@link InvalidMessageError}.
  */
 export function peerFromBytes (bytes: Uint8Array, what = 'peer id'): Ed25519Peer {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  const cached = parsedBytes.get(key)
+  if (cached != null) {
+    return cached
+  }
+  const peer = peerFromBytesUncached(bytes, what)
+  remember(parsedBytes, key, peer)
+  return peer
+}
+
+/**
+ * Peers parsed lately (base58 string or wire bytes → the checked peer): the
+ * hot path parses the same few peer ids on every message (base58, multihash,
+ * canonical re-encoding, point check). Only valid peers are kept; bounded,
+ * oldest dropped first, so a stream of made-up ids only evicts.
+ */
+const parsedStrings = new Map<string, Ed25519Peer>()
+const parsedBytes = new Map<string, Ed25519Peer>()
+const PARSED_MAX = 4096
+
+function remember (cache: Map<string, Ed25519Peer>, key: string, peer: Ed25519Peer): void {
+  if (cache.size >= PARSED_MAX) {
+    cache.delete(cache.keys().next().value as string)
+  }
+  cache.set(key, peer)
+}
+
+function peerFromBytesUncached (bytes: Uint8Array, what: string): Ed25519Peer {
   let peerId: PeerId
   try {
     peerId = peerIdFromMultihash(Digest.decode(bytes))

@@ -18,3 +18,5 @@ export const RATE_LIMIT_PAUSE_MS = 1000
 export const DM_MAX_INBOUND_STREAMS = 8
 /** Outbound DM streams per connection. */
 export const DM_MAX_OUTBOUND_STREAMS = 64
+/** Envelopes of one inbound DM stream handled at once (replies still go out in order, PROTOCOL.md §5). */
+export const DM_PIPELINE_DEPTH = 32

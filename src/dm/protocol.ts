@@ -10,7 +10,7 @@ import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES } from '../crypto/envelope.js'
 import { closeAfterReply, CLOSE_GRACE_MS } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
-import { DM_IDLE_TIMEOUT_MS, DM_PROTOCOL, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
+import { DM_IDLE_TIMEOUT_MS, DM_PIPELINE_DEPTH, DM_PROTOCOL, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
@@ -45,6 +45,8 @@ export interface DmHandlerInit {
    * @default RATE_LIMIT_PAUSE_MS
    */
   rateLimitPauseMs?: number
+  /** Envelopes handled at once; their replies still go out in request order. @default DM_PIPELINE_DEPTH */
+  pipelineDepth?: number
 }
 
 /** After a refusal that ends a stream, how long the remote has to close its side before the stream is reset. */
@@ -62,8 +64,50 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
   const lp = boundedLpStream(stream, MAX_DM_FRAME_BYTES)
   const from = connection.remotePeer.toString()
   const idleTimeoutMs = init.idleTimeoutMs ?? DM_IDLE_TIMEOUT_MS
+  const depth = Math.max(1, init.pipelineDepth ?? DM_PIPELINE_DEPTH)
+  // pipelined: up to `depth` envelopes are handled at once (so the receiver can share one store commit
+  // among them), and a single writer sends their replies in request order
+  const replies: Array<Promise<DmResponse>> = []
+  const waiters: Array<() => void> = []
+  let writerError: Error | undefined
+  let paused: Promise<void> | undefined
+  const notify = (): void => { for (const w of waiters.splice(0)) w() }
+  const nextChange = async (): Promise<void> => new Promise<void>(resolve => { waiters.push(resolve) })
+  let readerDone = false
+  const writer = (async (): Promise<void> => {
+    while (true) {
+      const next = replies[0]
+      if (next == null) {
+        if (readerDone) return
+        await nextChange()
+        continue
+      }
+      const response = await next
+      await reply(lp, response)
+      replies.shift()
+      notify()
+      if (response.status === DmResponse.Status.RATE_LIMITED) {
+        // the stream is not read for a while: a flooding peer is slowed by TCP backpressure
+        paused = new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
+        await paused
+        paused = undefined
+        notify()
+      }
+    }
+  })().catch(err => { writerError = err as Error; notify() })
+  /** Waits until every reply queued so far went out. */
+  const drain = async (): Promise<void> => {
+    while (replies.length > 0 && writerError == null) await nextChange()
+    if (writerError != null) throw writerError
+  }
   try {
     while (true) {
+      while ((replies.length >= depth || paused != null) && writerError == null) {
+        await nextChange()
+      }
+      if (writerError != null) {
+        throw writerError
+      }
       let frame
       try {
         frame = await lp.read({ signal: AbortSignal.timeout(idleTimeoutMs) })
@@ -73,6 +117,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         }
         const name = (err as Error).name
         if (name === 'InvalidDataLengthError') {
+          await drain()
           await refuse(lp, stream, from, DmResponse.Status.TOO_LARGE, `frame exceeds ${MAX_DM_FRAME_BYTES} bytes`, init.log)
           return
         }
@@ -89,21 +134,26 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
       }
       const parsed = parseDmRequest(frame.subarray())
       if (parsed.id == null) {
+        await drain()
         await refuse(lp, stream, from, parsed.status, parsed.error, init.log)
         return
       }
       const { id, envelope } = parsed
-      const verdict = await init.onEnvelope(envelope, from)
       // the id is echoed whatever the verdict: only an undecodable request gets an empty one (§5)
-      await reply(lp, { id, status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs) })
-      if (verdict.status === DmResponse.Status.RATE_LIMITED) {
-        await new Promise(resolve => setTimeout(resolve, init.rateLimitPauseMs ?? RATE_LIMIT_PAUSE_MS))
-      }
+      replies.push(init.onEnvelope(envelope, from).then(verdict => ({
+        id, status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs)
+      })))
+      notify()
     }
+    await drain()
     await closeAfterReply(stream, DM_CLOSE_GRACE_MS)
   } catch (err) {
     init.log?.('resetting dm stream from %s: %s', from, (err as Error).message)
     stream.abort(err as Error)
+  } finally {
+    readerDone = true
+    notify()
+    await writer
   }
 }
 

@@ -10,6 +10,11 @@ import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { ComponentLogger } from '@libp2p/interface'
 
+/** How long a peer that could not be found or dialled is not looked up again (unless a connection to it opens), in ms. */
+const UNREACHABLE_FOR_MS = 500
+/** Peers remembered as just unreachable. */
+const UNREACHABLE_MAX = 1024
+
 /** Delivers envelopes to peers directly. */
 export interface DmSender {
   /**
@@ -33,9 +38,19 @@ export function createDmSender (components: DmSenderComponents): DmSender {
   const { libp2p } = components
   const log = components.logger.forComponent('natter:dm:sender')
   const channels = new Map<string, Promise<DmChannel>>()
+  // peers we just failed to reach: the attempts queued behind a failed one fail at once instead of each
+  // running its own lookup (a burst of messages to an offline peer), until a connection to it opens
+  const unreachable = new Map<string, { until: number, err: Error }>()
 
   async function channel (recipient: Ed25519Peer, signal: AbortSignal): Promise<DmChannel> {
     const key = recipient.peerId.toString()
+    const miss = unreachable.get(key)
+    if (miss != null) {
+      if (miss.until > Date.now() && libp2p.getConnections(recipient.peerId).length === 0) {
+        throw miss.err
+      }
+      unreachable.delete(key)
+    }
     const existing = channels.get(key)
     if (existing != null) {
       const open = await existing.catch(() => undefined)
@@ -48,12 +63,18 @@ export function createDmSender (components: DmSenderComponents): DmSender {
     }
     const opening = (async () => {
       await connectToPeer(libp2p, recipient.peerId, { signal })
-      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal }))
+      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal, runOnLimitedConnection: true }))
     })()
     channels.set(key, opening)
-    opening.catch(() => {
+    opening.catch((err: Error) => {
       if (channels.get(key) === opening) {
         channels.delete(key)
+      }
+      if (!signal.aborted && (err.name === 'PeerNotFoundError' || err.name === 'PeerUnreachableError')) {
+        if (unreachable.size >= UNREACHABLE_MAX) {
+          unreachable.delete(unreachable.keys().next().value as string)
+        }
+        unreachable.set(key, { until: Date.now() + UNREACHABLE_FOR_MS, err })
       }
     })
     return opening

@@ -46,6 +46,21 @@ export interface MailboxClientService {
   fetchFrom(peer: PeerId, receive: MailboxReceiver, options?: AbortOptions): Promise<number>
 }
 
+/** A deposit waiting for its batch. */
+interface PendingDeposit {
+  envelope: Uint8Array
+  signal?: AbortSignal
+  resolve(stored: number): void
+  reject(err: Error): void
+}
+
+/** Deposits sent on one stream per mailbox peer at most. */
+const MAX_DEPOSIT_BATCH = 128
+/** How long the mailbox peers found for a recipient are reused, in ms. */
+const CANDIDATES_TTL_MS = 30_000
+/** Recipients whose mailbox peers are remembered. */
+const CANDIDATES_MAX = 256
+
 /** Creates the mailbox client. */
 export function createMailboxClient (components: MailboxClientComponents, init: MailboxClientInit = {}): MailboxClientService {
   const { libp2p, key, self, log } = components
@@ -77,7 +92,7 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
   }
 
   async function withClient<T> (peer: PeerId, signal: AbortSignal | undefined, fn: (client: MailboxClient) => Promise<T>, payer?: DepositPayer): Promise<T> {
-    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal }), { payer })
+    const client = new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true }), { payer })
     try {
       return await fn(client)
     } finally {
@@ -85,26 +100,115 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
     }
   }
 
+  /** Mailbox peers found lately per recipient, so a burst of deposits costs one lookup. Bounded. */
+  const candidates = new Map<string, { peers: PeerId[], at: number }>()
+
+  async function mailboxesFor (recipient: Ed25519Peer, signal?: AbortSignal): Promise<PeerId[]> {
+    const key = recipient.peerId.toString()
+    const cached = candidates.get(key)
+    if (cached != null && Date.now() - cached.at < CANDIDATES_TTL_MS && cached.peers.length > 0) {
+      return cached.peers
+    }
+    const peers = await closestPeers(recipient.peerId, recipient.peerId, replication * 2, signal)
+    candidates.delete(key)
+    if (candidates.size >= CANDIDATES_MAX) {
+      candidates.delete(candidates.keys().next().value as string)
+    }
+    candidates.set(key, { peers, at: Date.now() })
+    return peers
+  }
+
+  /**
+   * Deposits a batch of envelopes for one recipient with one stream per
+   * mailbox peer (PROTOCOL.md §9.2: a stream carries any number of requests).
+   * Each envelope goes to the first `replication` peers that accept it;
+   * envelopes a peer refused are offered to the next candidates.
+   */
+  async function depositBatch (recipient: Ed25519Peer, items: PendingDeposit[]): Promise<void> {
+    const signal = items[0]?.signal
+    let peers: PeerId[]
+    try {
+      peers = await mailboxesFor(recipient, signal)
+    } catch (err) {
+      for (const item of items) item.reject(err as Error)
+      return
+    }
+    const stored = new Array<number>(items.length).fill(0)
+    const depositWith = async (peer: PeerId): Promise<void> => {
+      const wanted = items.map((item, i) => ({ item, i })).filter(({ item, i }) => stored[i]! < replication && item.signal?.aborted !== true)
+      if (wanted.length === 0) {
+        return
+      }
+      try {
+        // a mailbox may ask a depositor that is a stranger to it for a deposit stamp (PROTOCOL.md §9.3)
+        await withClient(peer, signal, async client => {
+          for (const { item, i } of wanted) {
+            try {
+              await client.deposit(item.envelope, { signal: item.signal })
+              stored[i]!++
+            } catch (err) {
+              log('deposit with %p failed: %s', peer, (err as Error).message)
+              if (client.stream.status !== 'open') {
+                throw err
+              }
+            }
+          }
+        }, { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty })
+      } catch (err) {
+        log('deposits with %p failed: %s', peer, (err as Error).message)
+      }
+    }
+    // the first `replication` candidates at once; further ones only for what is still short
+    let next = 0
+    while (next < peers.length && stored.some((n, i) => n < replication && items[i]?.signal?.aborted !== true)) {
+      const short = Math.min(...stored.filter((n, i) => items[i]?.signal?.aborted !== true))
+      const take = Math.max(1, replication - short)
+      const round = peers.slice(next, next + take)
+      next += round.length
+      await Promise.all(round.map(depositWith))
+    }
+    if (stored.every(n => n === 0)) {
+      // none of them took anything: look the candidates up afresh next time
+      candidates.delete(recipient.peerId.toString())
+    }
+    items.forEach((item, i) => {
+      if ((stored[i] ?? 0) > 0) {
+        item.resolve(stored[i] as number)
+      } else {
+        item.reject(new NoMailboxError(`no mailbox peer accepted the message for ${recipient.peerId}`))
+      }
+    })
+  }
+
+  /** Deposits asked for in the same tick, per recipient: sent together by {@link depositBatch}. */
+  const queued = new Map<string, { recipient: Ed25519Peer, items: PendingDeposit[] }>()
+
+  function flush (key: string): void {
+    const batch = queued.get(key)
+    queued.delete(key)
+    if (batch == null) {
+      return
+    }
+    for (let i = 0; i < batch.items.length; i += MAX_DEPOSIT_BATCH) {
+      void depositBatch(batch.recipient, batch.items.slice(i, i + MAX_DEPOSIT_BATCH)).catch(err => {
+        for (const item of batch.items.slice(i, i + MAX_DEPOSIT_BATCH)) item.reject(err as Error)
+      })
+    }
+  }
+
   return {
     async deposit (recipient, envelope, options = {}) {
-      const peers = await closestPeers(recipient.peerId, recipient.peerId, replication * 2, options.signal)
-      let stored = 0
-      for (const peer of peers) {
-        if (stored >= replication) {
-          break
-        }
-        try {
-          // a mailbox may ask a depositor that is a stranger to it for a deposit stamp (PROTOCOL.md §9.3)
-          await withClient(peer, options.signal, async client => { await client.deposit(envelope, { signal: options.signal }) }, { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty })
-          stored++
-        } catch (err) {
-          log('deposit with %p failed: %s', peer, (err as Error).message)
-        }
+      options.signal?.throwIfAborted()
+      const key = recipient.peerId.toString()
+      let batch = queued.get(key)
+      if (batch == null) {
+        batch = { recipient, items: [] }
+        queued.set(key, batch)
+        setImmediate(() => { flush(key) })
       }
-      if (stored === 0) {
-        throw new NoMailboxError(`no mailbox peer accepted the message for ${recipient.peerId}`)
-      }
-      return stored
+      const { promise, resolve, reject } = Promise.withResolvers<number>()
+      batch.items.push({ envelope, signal: options.signal, resolve, reject })
+      return promise
     },
 
     ownMailboxes: async (options = {}) => closestPeers(libp2p.peerId, undefined, replication * 2, options.signal),

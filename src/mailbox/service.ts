@@ -165,7 +165,9 @@ export function createMailboxService (components: MailboxServiceComponents, init
       }
       await libp2p.handle(MAILBOX_PROTOCOL, (stream, connection) => handleMailboxStream(stream, connection, self.bytes, backend), {
         maxInboundStreams: MAX_INBOUND_STREAMS,
-        maxOutboundStreams: MAX_OUTBOUND_STREAMS
+        maxOutboundStreams: MAX_OUTBOUND_STREAMS,
+        // mail is fetched and deposited over relayed connections too (PROTOCOL.md §2.1)
+        runOnLimitedConnection: true
       })
       running = true
       stopping = new AbortController()

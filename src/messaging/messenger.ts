@@ -51,6 +51,10 @@ export interface MessengerComponents {
   /** Spent proof-of-work stamps, persisted. */
   stampReplay: StampReplayStore
   transaction: Store['transaction']
+  /** Runs hot-path writes in this turn's group commit. @default `transaction` (a commit each) */
+  group?: Store['group']
+  /** Resolves once the grouped writes so far are committed. @default resolved at once */
+  committed?: Store['committed']
   /** Seals and opens envelopes (forward-secret sessions, SEALED fallback). */
   sessions: SessionManager
   sender: DmSender
@@ -143,6 +147,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
   const shutdown = new AbortController()
   let running = false
 
+  const group = components.group ?? components.transaction
+  const committed = components.committed ?? (async () => {})
   const receipts = createReceipts({ self: self.bytes, sessions, sender, mailboxes, log: log.newScope('receipts'), signal: shutdown.signal }, init)
   const inbound = createInboundPipeline({
     self,
@@ -150,7 +156,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     requests,
     goneMessages: components.goneMessages,
     stampReplay: components.stampReplay,
-    transaction: components.transaction,
+    transaction: group,
+    committed,
     isRunning: () => running,
     sessions,
     events,
@@ -180,6 +187,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     direct: directDelivery({ sender, sealer, sessions, log: log.newScope('direct') }, { attemptTimeoutMs: init.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS, powDifficulty }),
     mailbox: mailboxDelivery({ mailboxes }),
     onState: (change) => { events.state(change) },
+    group,
     log: log.newScope('outbox'),
     clock
   }, init)
@@ -188,8 +196,11 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     outbox.nudge(evt.detail.toString())
   })
 
-  async function waitFor (delivery: Promise<void>, id: string, signal: AbortSignal): Promise<void> {
+  async function waitFor (delivery: Promise<void>, id: string, callerSignal: AbortSignal): Promise<void> {
     const aborted = Promise.withResolvers<void>()
+    // a dependent signal: a caller that passes one signal to many concurrent sends does not collect one
+    // 'abort' listener per send on it (MaxListenersExceededWarning); AbortSignal.any adds none to its sources
+    const signal = AbortSignal.any([callerSignal])
     const onAbort = (): void => { aborted.reject(new DeliveryTimeoutError('stopped waiting for the acknowledgement; the message stays queued', { cause: signal.reason })) }
     signal.addEventListener('abort', onAbort, { once: true })
     try {
@@ -211,7 +222,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
         onEnvelope: async (bytes, from) => inbound.receiveDirect(bytes, from),
         rateLimitPauseMs: init.rateLimitPauseMs,
         log: dmLog
-      }), { maxInboundStreams: DM_MAX_INBOUND_STREAMS, maxOutboundStreams: DM_MAX_OUTBOUND_STREAMS })
+      }), { maxInboundStreams: DM_MAX_INBOUND_STREAMS, maxOutboundStreams: DM_MAX_OUTBOUND_STREAMS, runOnLimitedConnection: true })
       running = true
       libp2p.addEventListener('peer:connect', onPeerConnect)
       outbox.start()
@@ -234,7 +245,9 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     async send (peer, text, options = {}) {
       const id = uint8ArrayToString(randomBytes(MESSAGE_ID_BYTES), 'base16')
       // persisted before anything else: from here on the message survives a crash
-      const message = messages.insertOutgoing({ id, peer: peer.peerId.toString(), text, sentAt: clock.now() })
+      const message = group(() => messages.insertOutgoing({ id, peer: peer.peerId.toString(), text, sentAt: clock.now() }))
+      // committed (with the other writes of this turn) before anything else: from here on the message survives a crash
+      await committed()
       events.state({ id, peer: message.peer, state: 'queued', at: clock.now() })
       // the caller's signal only stops the waiting: the delivery attempt carries on regardless
       const delivery = outbox.run(id, message.peer)
@@ -246,6 +259,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       } else {
         await delivery
       }
+      // the recorded outcome is committed before it is reported (a failed commit only means a duplicate resend, which the recipient drops)
+      await committed().catch(() => {})
       const now = messages.get(id) as OutgoingMessage
       if (now.state === 'delivered' || now.state === 'read') {
         return now

@@ -11,6 +11,7 @@ export interface MessageStateChange {
   id: string
   peer: string
   state: Message['state']
+  /** Why it failed (`failed`), or where it waits (`sent`: "in a mailbox (3 copies)"). */
   reason?: string
   at: number
 }

@@ -31,7 +31,11 @@ export function checkLibp2p (libp2p: Libp2p<Record<string, unknown>>): asserts l
       missing.push(`services.${name}`)
     }
   }
-  if (libp2p.status === 'started' && !libp2p.getProtocols().includes(DHT_PROTOCOL)) {
+  // a DHT client (behind NAT, until a public address is confirmed) registers no handler: its protocol id
+  // is read from the service; a server's from the registrar
+  const dhtProtocol = services.dht?.protocol
+  const speaksNatterDht = dhtProtocol === DHT_PROTOCOL || libp2p.getProtocols().includes(DHT_PROTOCOL)
+  if (libp2p.status === 'started' && !speaksNatterDht) {
     // natter's DHT is its own (PROTOCOL.md §2): a kad-dht under another protocol id finds no natter peers
     missing.push(`protocol ${DHT_PROTOCOL} (kadDHT({ protocol: '${DHT_PROTOCOL}' }))`)
   }

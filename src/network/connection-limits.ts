@@ -59,7 +59,9 @@ export interface ConnectionLimits {
 
 /** The address keys a connection counts against: its IP and its subnet, or none for an exempt address. */
 export function addressKeys (ma: Multiaddr, limitPrivate: boolean): { ip: string, subnet: string } | undefined {
-  if (!isNetworkAddress(ma)) {
+  // a relayed connection's address is its relay's: counting it against that IP would let 8 strangers
+  // relayed through one relay lock out everyone else using it (the relay bounds its own circuits)
+  if (!isNetworkAddress(ma) || ma.getComponents().some(c => c.name === 'p2p-circuit')) {
     return undefined
   }
   const config = getNetConfig(ma)

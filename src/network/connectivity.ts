@@ -4,7 +4,7 @@
  */
 import { repeatingTask } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError } from '../base-errors.js'
+import { InvalidPeerIdError, NoPeersError, PeerNotFoundError, PeerUnreachableError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { BOOTSTRAP_DIAL_TIMEOUT_MS, BOOTSTRAP_INTERVAL_MS } from './constants.js'
 import type { Libp2p, ComponentLogger, PeerId } from '@libp2p/interface'
@@ -112,7 +112,9 @@ export function createBootstrapper (components: BootstrapperComponents, init: Bo
 /**
  * Makes sure a connection to `peer` exists: reuses an open one, else dials
  * known addresses, else looks the peer up in the DHT and dials what it finds.
- * Throws {@link PeerNotFoundError} or {@link PeerUnreachableError}.
+ * Throws {@link NoPeersError} when this node has no connection at all (so
+ * nothing could be looked up), else {@link PeerNotFoundError} or
+ * {@link PeerUnreachableError}.
  */
 export async function connectToPeer (libp2p: Dialer, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<void> {
   if (libp2p.getConnections(peer).length > 0) {
@@ -130,10 +132,17 @@ export async function connectToPeer (libp2p: Dialer, peer: PeerId, options: { si
       options.signal?.throwIfAborted()
     }
   }
+  // with no connection at all, a lookup cannot even start: say so, not "not found" (issue 12)
+  if (libp2p.getConnections().length === 0) {
+    throw new NoPeersError(`cannot reach ${peer}: this node is connected to no peer at all (no bootstrap peer, contact or mailbox answered)`, { cause: lastError })
+  }
   let found
   try {
     found = await libp2p.peerRouting.findPeer(peer, { signal: options.signal })
   } catch (err) {
+    if (libp2p.getConnections().length === 0) {
+      throw new NoPeersError(`cannot reach ${peer}: this node lost every connection while looking it up`, { cause: err })
+    }
     if (lastError != null) {
       throw new PeerUnreachableError(`cannot reach ${peer}: ${(lastError as Error).message}`, { cause: lastError })
     }

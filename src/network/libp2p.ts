@@ -26,6 +26,8 @@ import type { GossipSub, GossipSubComponents } from '@libp2p/gossipsub'
 import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
 import { createConnectionLimits } from './connection-limits.js'
 import { createDhtStore, dhtOrigin } from './dht-store.js'
+import { DEFAULT_NETWORK_MODE, mayDial, reachabilityServices, reachabilityTransports, withRelayListen } from './reachability.js'
+import type { NetworkMode, ReachabilityInit } from './reachability.js'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -82,11 +84,12 @@ export interface ServicePolicies {
 }
 
 /** Options of {@link natterServices}. */
-export interface NatterServicesInit extends ServicePolicies {
+export interface NatterServicesInit extends ServicePolicies, ReachabilityInit {
   /**
    * Addresses the DHT stores and returns: `'all'` keeps private and loopback
-   * addresses (LANs, one machine), `'public'` keeps only public ones.
-   * @default 'all'
+   * addresses (LANs, one machine), `'public'` keeps only public ones (and
+   * relayed ones through a public relay).
+   * @default 'public' on the internet, 'all' in local mode
    */
   dhtAddresses?: 'all' | 'public'
 }
@@ -104,14 +107,19 @@ export interface NatterServicesInit extends ServicePolicies {
  * ```
  */
 export function natterServices (init: NatterServicesInit = {}): { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping>, dht: ReturnType<typeof kadDHT>, pubsub: (components: GossipSubComponents) => GossipSub, presence: (components: GossipSubComponents) => GossipSub } {
+  const network: NetworkMode = init.network ?? DEFAULT_NETWORK_MODE
+  const dhtAddresses = init.dhtAddresses ?? (network === 'local' ? 'all' : 'public')
   return {
-    identify: identify(),
-    ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS }),
+    // every protocol natter speaks also runs over a relayed (limited) connection (PROTOCOL.md §2.1)
+    identify: identify({ runOnLimitedConnection: true }),
+    ping: ping({ maxOutboundStreams: PING_MAX_STREAMS, maxInboundStreams: PING_MAX_STREAMS, runOnLimitedConnection: true }),
     dht: kadDHT({
       protocol: DHT_PROTOCOL,
-      // every natter node serves the DHT: there are no dedicated servers
-      clientMode: false,
-      peerInfoMapper: (init.dhtAddresses ?? 'all') === 'all' ? passthroughMapper : removePrivateAddressesMapper,
+      // on the internet kad-dht serves only once a public, non-relayed address is confirmed (AutoNAT,
+      // UPnP or announce): a node behind NAT handing out its unreachable address slowed every lookup.
+      // On one machine or a LAN every node serves.
+      clientMode: network === 'local' ? false : undefined,
+      peerInfoMapper: dhtAddresses === 'all' ? passthroughMapper : removePrivateAddressesMapper,
       initialQuerySelfInterval: 0,
       validators: { ...init.dhtValidators },
       selectors: { ...init.dhtSelectors }
@@ -123,7 +131,8 @@ export function natterServices (init: NatterServicesInit = {}): { identify: Retu
       emitSelf: false,
       scoreParams: init.scoreParams,
       scoreThresholds: init.scoreThresholds,
-      maxInboundDataLength: init.maxInboundDataLength
+      maxInboundDataLength: init.maxInboundDataLength,
+      runOnLimitedConnection: true
     }),
     // presence v2 (issue 13): a second gossipsub under its own protocol id whose messages carry no
     // author and no signature (StrictNoSign; ids are content hashes), so a relay learns nothing of who published
@@ -136,12 +145,15 @@ export function natterServices (init: NatterServicesInit = {}): { identify: Retu
         emitSelf: false,
         scoreParams: init.presenceScoreParams,
         scoreThresholds: init.scoreThresholds,
-        maxInboundDataLength: init.maxInboundDataLength
+        maxInboundDataLength: init.maxInboundDataLength,
+        runOnLimitedConnection: true
       })(components)
       // gossipsub 17.1 takes its protocol ids from a class field, not from its options: set before start
       ;(pubsub as unknown as { protocols: string[] }).protocols = [init.presenceMeshProtocol ?? '/natter/presence/2/meshsub']
       return pubsub
-    }
+    },
+    // reachability (relay server, AutoNAT, UPnP, DCUtR) on the internet; nothing in local mode
+    ...reachabilityServices(init) as Record<string, never>
   }
 }
 
@@ -164,6 +176,17 @@ export interface NetworkInit extends NatterServicesInit {
   isProtected?: (peerId: string) => boolean
   /** Bounds of the DHT's store of other peers' records; see {@link DhtStoreInit}. */
   dhtStore?: DhtStoreInit
+}
+
+/** The connection gater: natter's connection limits, and (on the internet) no dial to someone else's private address. */
+function gaterOf (limits: ReturnType<typeof createConnectionLimits>, network: NetworkMode, mdns: boolean): ReturnType<typeof createConnectionLimits>['gater'] {
+  if (network === 'local') {
+    return limits.gater
+  }
+  return {
+    ...limits.gater,
+    denyDialMultiaddr: (ma) => !mayDial(ma, network, mdns)
+  }
 }
 
 /**
@@ -227,14 +250,14 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
     privateKey: init.privateKey,
     logger: init.logger,
     addresses: {
-      listen: init.listen ?? [...DEFAULT_LISTEN],
+      listen: withRelayListen(init.listen ?? [...DEFAULT_LISTEN], init.network ?? DEFAULT_NETWORK_MODE),
       announce: init.announce ?? []
     },
-    transports: [tcp()],
+    transports: [tcp(), ...reachabilityTransports(init)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    connectionGater: limits.gater,
+    connectionGater: gaterOf(limits, init.network ?? DEFAULT_NETWORK_MODE, init.mdns === true),
     connectionManager: {
       // the shared slots plus a reserve only protected peers may use (connection-limits.ts)
       maxConnections: limits.libp2pMaxConnections,

@@ -31,7 +31,7 @@ export class PingMismatchError extends NatterError {
  */
 export async function pingRtt (libp2p: Pick<Libp2p, 'dialProtocol'>, peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<number> {
   const data = new Uint8Array(randomBytes(PING_LENGTH))
-  const stream = await libp2p.dialProtocol(peer, PING_PROTOCOL, { signal: options.signal })
+  const stream = await libp2p.dialProtocol(peer, PING_PROTOCOL, { signal: options.signal, runOnLimitedConnection: true })
   try {
     const received = new Uint8ArrayList()
     const echoed = new Promise<number>((resolve, reject) => {

@@ -315,7 +315,8 @@ export function createSessionManager (components: SessionManagerComponents, init
       const payload = decodePayload(plaintext as Uint8Array)
       promote(entries, used)
       trim(entries, maxSessions)
-      store.transaction(() => {
+      // in this turn's group commit: the inbound pipeline acknowledges only once it committed
+      store.group(() => {
         save(sender, entries)
         if (prekeyUsed) {
           prekeys().save()
@@ -373,7 +374,7 @@ export function createSessionManager (components: SessionManagerComponents, init
       const sentAt = options.sentAt ?? Date.now()
       const stamp = options.stamp ?? EMPTY
       const peer = recipient.peerId.toString()
-      return exclusive(peer, async () => {
+      const sealed = await exclusive(peer, async () => {
         const entries = sealedOnly ? [] : load(recipient)
         let entry = sendingEntry(entries)
         if (entry == null && options.newSession !== false && !sealedOnly) {
@@ -399,7 +400,7 @@ export function createSessionManager (components: SessionManagerComponents, init
           const sealed = await sealEnvelope({ senderKey: key, sender: self.bytes, recipient, id, sentAt, payload, stamp })
           if (options.keep != null) {
             const keep = options.keep
-            store.transaction(() => { keep(sealed.bytes) })
+            store.group(() => { keep(sealed.bytes) })
           }
           return { ...sealed, scheme: 'sealed' as const }
         }
@@ -416,13 +417,17 @@ export function createSessionManager (components: SessionManagerComponents, init
           ciphertext: encodeRatchetMessage(message),
           stamp
         }, key)
-        // the advanced state is on disk before the envelope can leave
-        store.transaction(() => {
+        // written in this turn's group commit; the envelope is handed out only once that committed (below)
+        store.group(() => {
           save(recipient, entries)
           options.keep?.(bytes)
         })
         return { id, bytes, sentAt, scheme: 'ratchet' as const }
       })
+      // the advanced state is on disk before the envelope can leave; awaited outside the peer's lock, so
+      // the next message to the same peer is sealed (on the uncommitted state) and shares the commit
+      await store.committed()
+      return sealed
     },
 
     async open (envelope) {

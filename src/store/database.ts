@@ -148,7 +148,7 @@ export function translateError (err: unknown, path: string): unknown {
  * {@link translateError}. Wrapping at the boundary keeps the parts free of
  * try/catch noise.
  */
-export function guard<T extends object> (api: T, db: Db, path: string, onError?: (err: unknown) => void): T {
+export function guard<T extends object> (api: T, db: Db, path: string, onError?: (err: unknown) => void, beforeCall?: (method: string) => void): T {
   const wrapped: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(api)) {
     if (typeof value !== 'function') {
@@ -161,6 +161,7 @@ export function guard<T extends object> (api: T, db: Db, path: string, onError?:
         throw new StoreClosedError()
       }
       try {
+        beforeCall?.(key)
         return method.apply(api, args)
       } catch (err) {
         const translated = translateError(err, path)

@@ -57,6 +57,13 @@ import type { GoneMessages } from './gone-messages.js'
 import type { StampReplayStore } from './stamp-replay.js'
 import type { StoreError } from './errors.js'
 import type { ComponentLogger } from '@libp2p/interface'
+import { createGroupCommit } from './group-commit.js'
+
+/** Store methods that only read: they may run inside an open group commit without committing it first. */
+const READ_ONLY_METHODS = new Set([
+  'list', 'get', 'getByName', 'resolve', 'isBlocked', 'getEnvelope', 'history', 'conversations', 'gaps', 'pending', 'due',
+  'pendingFor', 'attempts', 'nextRetryAt', 'isAccepted', 'usage', 'usageOf', 'positionOf', 'getBytes', 'peers', 'has', 'count', 'now'
+])
 
 export * from './errors.js'
 export { MEMORY_PATH } from './database.js'
@@ -180,6 +187,15 @@ export interface Store {
    * ```
    */
   transaction<T>(fn: () => T): T
+  /**
+   * Runs `fn` (synchronous) in the group commit of this event-loop turn
+   * (src/store/group-commit.ts): its writes commit together with the other
+   * grouped writes of the turn, at the end of it. Await {@link Store.committed}
+   * before anything that must follow the commit (a send, an acknowledgement).
+   */
+  group<T>(fn: () => T): T
+  /** Resolves once every grouped write so far is committed; rejects with the store error if that commit failed. */
+  committed(): Promise<void>
   /** Closes the database. Idempotent; any later call throws `StoreClosedError`. */
   close(): void
 }
@@ -215,7 +231,18 @@ export function openStore (init: StoreInit): Store {
       }
     }
   }
-  const wrap = <T extends object>(api: T): T => guard(api, db, path, onFault)
+  const group = createGroupCommit(db, (err) => {
+    const translated = translateError(err, path)
+    onFault(translated)
+    return translated
+  })
+  // a write outside the group commits the group first: nothing outside the hot path waits for the end of the turn
+  const beforeCall = (method: string): void => {
+    if (group.open && !group.running && !READ_ONLY_METHODS.has(method)) {
+      group.flush()
+    }
+  }
+  const wrap = <T extends object>(api: T): T => guard(api, db, path, onFault, beforeCall)
   let parts
   try {
     const { from, to } = runMigrations(db, undefined, log)
@@ -249,6 +276,10 @@ export function openStore (init: StoreInit): Store {
         throw new StoreClosedError()
       }
       try {
+        if (group.running) {
+          return db.transaction(fn)()
+        }
+        group.flush()
         return db.transaction(fn).immediate()
       } catch (err) {
         const translated = translateError(err, path)
@@ -256,10 +287,24 @@ export function openStore (init: StoreInit): Store {
         throw translated
       }
     },
+    group<T> (fn: () => T): T {
+      if (!db.open) {
+        throw new StoreClosedError()
+      }
+      try {
+        return group.run(fn)
+      } catch (err) {
+        const translated = translateError(err, path)
+        onFault(translated)
+        throw translated
+      }
+    },
+    committed: async () => group.committed(),
     close () {
       if (!db.open) {
         return
       }
+      group.flush()
       try {
         db.pragma('optimize')
       } catch (err) {

@@ -42,7 +42,7 @@ describe('natter daemon', () => {
 
   it('refuses a second daemon on the same home, naming the running pid', async () => {
     const d = await h.startDaemon()
-    const second = await h.natter(['daemon', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { home: d.home })
+    const second = await h.natter(['daemon', '--no-mdns', '--network', 'local', '--listen', '/ip4/127.0.0.1/tcp/0'], { home: d.home })
     expect(second.code).toBe(7)
     expect(second.stderr.trim().split('\n')).toHaveLength(1)
     expect(second.stderr).toContain(`pid ${d.proc.pid!}`)

@@ -116,7 +116,7 @@ export function harness () {
     async startDaemon (options: { home?: string, args?: string[], env?: NodeJS.ProcessEnv } = {}): Promise<DaemonHandle> {
       const home = options.home ?? await tempDir()
       const proc = spawn(process.execPath, [
-        BIN, '--home', home, 'daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...(options.args ?? [])
+        BIN, '--home', home, 'daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', 'local', ...(options.args ?? [])
       ], { env: await env(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
       procs.push(proc)
       let stdout = ''

@@ -9,7 +9,7 @@ import type { ContactView, EventView, MessageView, Replies } from '../../node/ap
 
 interface ErrorDoc { error: { name: string, message: string, exitCode: number, details?: Record<string, string> } }
 
-const DAEMON_ARGS = ['daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
+const DAEMON_ARGS = ['daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', 'local']
 
 async function exists (path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false)

@@ -28,7 +28,7 @@ describe('local faults', () => {
     await truncate(db, 0)
     await rm(`${db}-wal`, { force: true })
     await rm(`${db}-shm`, { force: true })
-    const empty = await h.natter(['daemon', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { home })
+    const empty = await h.natter(['daemon', '--no-mdns', '--network', 'local', '--listen', '/ip4/127.0.0.1/tcp/0'], { home })
     expect(empty.code).toBe(4)
     expect(empty.stderr).toContain(`the store ${db} is empty (0 bytes)`)
     expect(empty.stderr).toContain('--new-store')
@@ -36,7 +36,7 @@ describe('local faults', () => {
     expect((await stat(db)).size).toBe(0)
 
     await rm(db)
-    const missing = await h.natter(['daemon', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { home })
+    const missing = await h.natter(['daemon', '--no-mdns', '--network', 'local', '--listen', '/ip4/127.0.0.1/tcp/0'], { home })
     expect(missing.code).toBe(4)
     expect(missing.stderr).toContain(`the store ${db} is missing`)
     expect(await stat(db).then(() => true, () => false)).toBe(false)
@@ -66,7 +66,7 @@ describe('local faults', () => {
     expect((await readFile(join(home, 'daemon.lock'), 'utf8')).split('\n')[0]).toBe(String(again.proc.pid))
 
     // a live daemon of this home is still refused
-    const second = await h.natter(['daemon', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { home })
+    const second = await h.natter(['daemon', '--no-mdns', '--network', 'local', '--listen', '/ip4/127.0.0.1/tcp/0'], { home })
     expect(second.code).toBe(7)
     expect(second.stderr).toContain(`pid ${again.proc.pid}`)
   })

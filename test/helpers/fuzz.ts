@@ -379,7 +379,7 @@ export function rawPeerFactory () {
   return {
     async create (key?: Ed25519PrivateKey): Promise<RawPeer> {
       const privateKey = key ?? await generateKeyPair('Ed25519')
-      const libp2p = await createNetwork({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 50, ...natterServicePolicies() })
+      const libp2p = await createNetwork({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 50, ...natterServicePolicies() })
       await libp2p.start()
       peers.push(libp2p)
       return { libp2p, key: privateKey, bytes: libp2p.peerId.toMultihash().bytes }

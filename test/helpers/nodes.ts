@@ -18,7 +18,7 @@ export function nodeFactory (defaults: Partial<NatterInit> = {}) {
     async create (init: Partial<NatterInit> = {}): Promise<Natter> {
       const dataDir = init.dataDir ?? await this.tempDir()
       // a low proof-of-work difficulty keeps first messages fast; tests of the work itself raise it
-      const node = await createNatter({ listen: ['/ip4/127.0.0.1/tcp/0'], powDifficulty: 8, ...defaults, ...init, dataDir })
+      const node = await createNatter({ listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', powDifficulty: 8, ...defaults, ...init, dataDir })
       nodes.push(node)
       return node
     },

@@ -24,7 +24,7 @@ describe('direct messages on the wire', () => {
 
   async function rawPeer (): Promise<{ libp2p: NatterLibp2p, key: Ed25519PrivateKey }> {
     const key = await generateKeyPair('Ed25519')
-    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
+    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
     await raw.start()
     return { libp2p: raw, key }
   }

@@ -39,12 +39,12 @@ describe('embedding natter', () => {
 
   it('runs on the embedder\'s libp2p node, store and logger, and leaves them running', async () => {
     const privateKey = await generateKeyPair('Ed25519')
-    const libp2p = await createLibp2p({ ...transport, privateKey, services: natterServices(natterServicePolicies()) })
+    const libp2p = await createLibp2p({ ...transport, privateKey, services: natterServices({ ...natterServicePolicies(), network: 'local' }) })
     const store = openStore({ path: join(await nodes.tempDir(), 'embedded.db') })
     own.push({ libp2p, store })
     const logger = recordingLogger()
 
-    const alice = await createNatter({ privateKey, libp2p, store, logger, powDifficulty: 8 })
+    const alice = await createNatter({ privateKey, libp2p, store, logger, powDifficulty: 8, network: 'local' })
     expect(alice.peerId).toBe(libp2p.peerId.toString())
     expect(libp2p.status).toBe('started')
     const bob = await nodes.create({ bootstrap: [alice.addresses[0]!] })
@@ -84,7 +84,7 @@ describe('embedding natter', () => {
 
   it('refuses a DHT that does not speak natter\'s protocol', async () => {
     const privateKey = await generateKeyPair('Ed25519')
-    const services = { ...natterServices(natterServicePolicies()), dht: kadDHT({ clientMode: false }) }
+    const services = { ...natterServices({ ...natterServicePolicies(), network: 'local' }), dht: kadDHT({ clientMode: false }) }
     const libp2p = await createLibp2p({ ...transport, privateKey, services })
     own.push({ libp2p })
     const err = await createNatter({ privateKey, libp2p, dataDir: await nodes.tempDir() }).catch(e => e)
@@ -93,7 +93,7 @@ describe('embedding natter', () => {
   })
 
   it('refuses a libp2p node running under another key than natter\'s identity', async () => {
-    const libp2p = await createLibp2p({ ...transport, start: false, privateKey: await generateKeyPair('Ed25519'), services: natterServices() })
+    const libp2p = await createLibp2p({ ...transport, start: false, privateKey: await generateKeyPair('Ed25519'), services: natterServices({ network: 'local' }) })
     own.push({ libp2p })
     const err = await createNatter({ privateKey: await generateKeyPair('Ed25519'), libp2p, dataDir: await nodes.tempDir() }).catch(e => e)
     expect(err).toBeInstanceOf(InvalidArgumentError)

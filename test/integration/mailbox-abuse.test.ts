@@ -23,7 +23,7 @@ describe('mailbox abuse', () => {
 
   async function rawPeer (): Promise<{ libp2p: NatterLibp2p, key: Ed25519PrivateKey, bytes: Uint8Array }> {
     const key = await generateKeyPair('Ed25519')
-    const libp2p = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
+    const libp2p = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
     await libp2p.start()
     raws.push(libp2p)
     return { libp2p, key, bytes: libp2p.peerId.toMultihash().bytes }

@@ -28,7 +28,7 @@ describe('receipts to a peer that demands proof of work', () => {
   it('get a stamp when asked, and are delivered directly', async () => {
     const bob = await nodes.create({ readReceipts: true })
     const key = await generateKeyPair('Ed25519')
-    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10 })
+    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 10 })
     await raw.start()
     const self = raw.peerId.toMultihash().bytes
     // a 1.0 peer following "stamp unless accepted before" literally: every unstamped envelope gets POW_REQUIRED

@@ -134,7 +134,7 @@ describe('forward-secret sessions between nodes', () => {
     const unique = [...new Map(wire.map(e => [Buffer.from(body(e).id).toString('hex'), e])).values()]
     expect(unique).toHaveLength(3)
     const key = await generateKeyPair('Ed25519')
-    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
+    raw = await createNetwork({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 10, ...natterServicePolicies() })
     await raw.start()
     await b.contacts.add('relay', raw.peerId.toString())
     const relay = new DmChannel(await raw.dialProtocol(multiaddr(b.addresses[0]!), DM_PROTOCOL))

@@ -34,7 +34,7 @@ export const send = operation({
   }),
   status: [201],
   errors: [
-    'ContactNotFoundError', 'InvalidPeerIdError', 'InvalidArgumentError', 'MessageTooLargeError', 'PeerNotFoundError',
+    'ContactNotFoundError', 'InvalidPeerIdError', 'InvalidArgumentError', 'MessageTooLargeError', 'PeerNotFoundError', 'NoPeersError',
     'PeerUnreachableError', 'DeliveryTimeoutError', 'DeliveryRefusedError', 'MailboxRefusedError', 'NoMailboxError',
     'IdentityKeyChangedError', 'AbortError'
   ]

@@ -25,7 +25,17 @@ export const id = operation({
     /** Peers connected now. */
     connections: z.number(),
     /** Whether the store takes writes; `read-only` while its disk is full or failing (messages are refused "try later"). */
-    storage: StorageViewSchema
+    storage: StorageViewSchema,
+    /**
+     * How others reach this node: `public` (a confirmed public address), `relayed` (only through a relay),
+     * `none` (nobody can: no confirmed address, no relay yet), or `local` (local mode: this machine / LAN).
+     */
+    reachability: z.strictObject({
+      network: z.enum(['internet', 'local']),
+      state: z.enum(['public', 'relayed', 'local', 'none']),
+      direct: z.array(z.string()),
+      relayed: z.array(z.string())
+    })
   })
 })
 
@@ -58,7 +68,7 @@ export const ping = operation({
     /** Round-trip time, ms. */
     rttMs: z.number()
   }),
-  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'TimeoutError', 'AbortError']
+  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'NoPeersError', 'TimeoutError', 'AbortError']
 })
 
 /** `POST /v1/connect`: dial a multiaddr or peer. */
@@ -71,7 +81,7 @@ export const connect = operation({
     bootstrap: z.boolean({ error: 'must be true or false' }).optional()
   }),
   reply: z.strictObject({ connected: z.boolean() }),
-  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'TimeoutError', 'AbortError']
+  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'PeerNotFoundError', 'PeerUnreachableError', 'NoPeersError', 'TimeoutError', 'AbortError']
 })
 
 /** `POST /v1/stop`: shut the daemon down (after the reply). */

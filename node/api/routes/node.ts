@@ -31,7 +31,8 @@ export function nodeHandlers (components: NodeHandlersComponents): Pick<Handlers
           pid: process.pid,
           home: components.home,
           connections: facade.connectedPeers.length,
-          storage: facade.storage()
+          storage: facade.storage(),
+          reachability: facade.reachability
         }
       }
     },

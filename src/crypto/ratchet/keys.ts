@@ -6,6 +6,7 @@
 
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
+import { x25519SharedSecret } from '../native.js'
 import { bytesEqual } from './bytes.js'
 import { KEY_LENGTH } from './constants.js'
 import { IdentityMismatchError, InvalidKeyError } from './errors.js'
@@ -71,7 +72,7 @@ export function dh (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   assertKey(secretKey, KEY_LENGTH, 'X25519 private key')
   assertKey(publicKey, KEY_LENGTH, 'X25519 public key')
   try {
-    return x25519.getSharedSecret(secretKey, publicKey)
+    return x25519SharedSecret(secretKey, publicKey)
   } catch (err) {
     throw new InvalidKeyError('X25519 rejected the public key (low order or malformed)', { cause: err })
   }

@@ -42,13 +42,15 @@ export type { Verdict } from './types.js'
 /** What the inbound pipeline needs. */
 export interface InboundComponents {
   self: Ed25519Peer
-  messages: Pick<MessageStore, 'get' | 'history' | 'insertIncoming' | 'setState' | 'setEnvelope'>
+  messages: Pick<MessageStore, 'get' | 'history' | 'insertIncoming' | 'setState' | 'setEnvelope' | 'getEnvelope'>
   requests: Pick<RequestInbox, 'isAccepted' | 'usage'>
   /** Messages declined or deleted lately (acknowledged, never shown again). */
   goneMessages: Pick<GoneMessages, 'has'>
   /** Spent proof-of-work stamps, persisted. */
   stampReplay: StampReplayStore
   transaction: Store['transaction']
+  /** Resolves once the writes of `transaction` (a group commit) are committed: awaited before any verdict goes out. @default resolved */
+  committed?: Store['committed']
   /** Whether the node runs: while it stops, envelopes are answered "try later". */
   isRunning(): boolean
   sessions: Pick<SessionManager, 'open'>
@@ -164,7 +166,15 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
     }
     receiving++
     try {
-      return await receiveOne(bytes, via, connectedPeer)
+      const verdict = await receiveOne(bytes, via, connectedPeer)
+      try {
+        // the session and the message are on disk before the acknowledgement (or the mailbox's delete) goes out
+        await components.committed?.()
+      } catch (err) {
+        log.error('cannot commit the envelope now: %s', (err as Error).message)
+        return { ...unavailable('the recipient cannot store messages now; try later', (err as Error).name === 'StoreBusyError' ? 1_000 : 5_000), id: verdict.id, keep: true }
+      }
+      return verdict
     } finally {
       receiving--
     }

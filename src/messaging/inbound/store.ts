@@ -27,7 +27,7 @@ export interface ReceiptSink {
 
 /** What {@link storeStage} needs. */
 export interface StoreComponents {
-  messages: Pick<MessageStore, 'get' | 'insertIncoming' | 'setState' | 'setEnvelope'>
+  messages: Pick<MessageStore, 'get' | 'insertIncoming' | 'setState' | 'setEnvelope' | 'getEnvelope'>
   /** Runs `fn` in one store transaction. */
   transaction<T>(fn: () => T): T
   /** Whether a sender is a contact or accepted conversation; else its message goes to the requests inbox. */
@@ -62,16 +62,20 @@ export function storeStage ({ messages, transaction, isTrusted, usage, events, r
       }
       const change = messages.setState(id, state)
       if (change.changed) {
+        // reaching delivered or read already dropped the kept envelope
         events.state({ id, peer: from, state, at: clock.now() })
+      } else if (messages.getEnvelope(id) != null) {
+        messages.setEnvelope(id, null)
       }
-      messages.setEnvelope(id, null)
     }
   }
 
   return ({ payload, from, hexId, id, envelope, via }, stamp) => {
     if (payload.type === Payload.Type.RECEIPT) {
-      applyReceipt(from, payload)
-      stamp.commit()
+      transaction(() => {
+        applyReceipt(from, payload)
+        stamp.commit()
+      })
       return { status: DmResponse.Status.OK, id }
     }
     if (payload.type === Payload.Type.CONTROL) {

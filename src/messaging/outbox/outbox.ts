@@ -37,6 +37,8 @@ export interface OutboxComponents {
   mailbox: MailboxDelivery
   /** Told of every state change. */
   onState(change: MessageStateChange): void
+  /** Runs the state writes in this turn's group commit (losing one to a crash only means a resend). @default a commit each */
+  group?<T>(fn: () => T): T
   log: Logger
   /** @default the system clock */
   clock?: Clock
@@ -98,8 +100,10 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
     onState({ id, peer, state, reason, at: clock.now() })
   }
 
+  const group = components.group ?? (<T>(fn: () => T): T => fn())
+
   function setState (id: string, peer: string, state: Message['state'], reason?: string): void {
-    if (messages.setState(id, state, { reason }).changed) {
+    if (group(() => messages.setState(id, state, { reason })).changed) {
       emit(id, peer, state, reason)
     }
   }
@@ -161,7 +165,8 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       try {
         const copies = await mailbox.deposit(message, envelope, anySignal([controller.signal], attemptTimeoutMs))
         log('deposited %s with %d mailbox peers', id, copies)
-        setState(id, message.peer, 'sent')
+        // the event says where it waits (issue 12); the store keeps the bare state
+        setState(id, message.peer, 'sent', mailboxReason(copies))
       } catch (err) {
         log('mailbox deposit of %s failed: %s', id, (err as Error).message)
       }
@@ -279,4 +284,9 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       }
     }
   }
+}
+
+/** What a `sent` state change says: the message waits in mailboxes, and in how many. */
+export function mailboxReason (copies: number): string {
+  return `in a mailbox (${copies} ${copies === 1 ? 'copy' : 'copies'})`
 }
