@@ -370,13 +370,13 @@ async function freePort (): Promise<number> {
 }
 
 /** Settings that apply to a running daemon at once; the others wait for its next start. */
-export const LIVE_SETTINGS: ReadonlySet<keyof ConfigFile> = new Set(['readReceipts', 'notify'])
+export const LIVE_SETTINGS: ReadonlySet<keyof ConfigFile> = new Set(['readReceipts', 'notify', 'presenceVisibility'])
 
 /**
  * The fields of `config.json` with defaults filled in, as `natter config` shows them
  * (`eventBufferBytes`, a file-only tuning knob, is not among them).
  */
-export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen' | 'announce' | 'bootstrap' | 'api' | 'logLevel' | 'mdns' | 'name' | 'readReceipts' | 'notify'>> {
+export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen' | 'announce' | 'bootstrap' | 'api' | 'logLevel' | 'mdns' | 'name' | 'readReceipts' | 'notify' | 'presenceVisibility'>> {
   return {
     listen: file.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     announce: file.announce ?? [],
@@ -386,7 +386,8 @@ export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen
     mdns: file.mdns ?? true,
     name: file.name ?? '',
     readReceipts: file.readReceipts ?? false,
-    notify: file.notify ?? 'bell'
+    notify: file.notify ?? 'bell',
+    presenceVisibility: file.presenceVisibility ?? 'contacts'
   }
 }
 

@@ -248,7 +248,10 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
         eventBufferBytes: config.eventBufferBytes,
         requestStop: () => { void stop() },
         configPath: files.config,
-        applyConfig: (next) => { facade.setReadReceipts(next.readReceipts ?? false) }
+        applyConfig: (next) => {
+          facade.setReadReceipts(next.readReceipts ?? false)
+          facade.setPresenceVisibility(next.presenceVisibility ?? 'contacts').catch((err: Error) => { log.error('presence visibility not applied: %s', err.message) })
+        }
       })
     })
     let endpoint: ApiEndpoint

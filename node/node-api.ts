@@ -67,6 +67,10 @@ export interface NodeFacade {
   conversations(): Array<{ peer: string, unread: number, last: MessageView }>
   /** Turns read receipts on or off while the node runs. */
   setReadReceipts(on: boolean): void
+  /** Changes who sees this node's presence (the `presenceVisibility` setting). */
+  setPresenceVisibility(visibility: 'invisible' | 'contacts' | 'public'): Promise<void>
+  /** Who sees this node's presence. */
+  presenceVisibility(): 'invisible' | 'contacts' | 'public'
   setPresence(status: StatusView, note: string): Promise<PresenceView>
   ownPresence(): PresenceView
   /** Whether the store takes writes (read-only while the disk is full). */
@@ -184,6 +188,8 @@ export function createNodeFacade (natter: Natter): NodeFacade {
     markRead: async (peer) => natter.messages.markRead(peer),
     conversations: () => natter.messages.conversations().map(c => ({ peer: c.peer, unread: c.unread, last: toMessageView(c.lastMessage) })),
     setReadReceipts: (on) => { natter.messages.setReadReceipts(on) },
+    setPresenceVisibility: async (v) => { await natter.presence.setVisibility(v) },
+    presenceVisibility: () => natter.presence.visibility(),
     setPresence: async (status, note) => presenceView(await natter.presence.set({ status, note })),
     ownPresence: () => presenceView(natter.presence.own()),
     storage: () => storageView(natter.storage.status()),

@@ -114,6 +114,13 @@ export interface NatterInit {
   presenceTtlMs?: number
   /** Presence republish period, in ms. @default presenceTtlMs / 3 */
   presenceRepublishMs?: number
+  /**
+   * Who sees this node's presence (PROTOCOL.md §3.6): `contacts` (sealed
+   * records only contacts can read), `invisible` (nobody), `public` (also the
+   * v1 record anyone can read, for bots). @default the last one set through
+   * `natter.presence.setVisibility`, else 'contacts'
+   */
+  presenceVisibility?: 'invisible' | 'contacts' | 'public'
   /** Time allowed for one direct delivery try: lookup, dial and acknowledgement, in ms. @default 15_000 */
   sendTimeoutMs?: number
   /** First retry delay for an undelivered message (doubling up to `retryMaxMs`), in ms. @default 1000 */

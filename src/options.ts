@@ -74,6 +74,7 @@ export const NatterOptionsSchema = z.strictObject({
     maxTtl: count.positive('must be above 0').optional()
   }).optional(),
   /** Per-peer rate limits by kind, each with a `contact` and a `stranger` tier of `{ rate, burst }`. */
+  presenceVisibility: z.enum(['invisible', 'contacts', 'public'], { error: 'must be invisible, contacts or public' }).optional(),
   rateLimits: z.strictObject({ dm: Tiers.optional(), mailbox: Tiers.optional(), presence: Tiers.optional() }).optional()
 })
 

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams } from './presence/scoring.js'
+import { MAX_GOSSIP_RPC_BYTES, PRESENCE_SCORE_THRESHOLDS, presenceScoreParams, presenceV2ScoreParams } from './presence/scoring.js'
+import { PRESENCE_MESH_PROTOCOL } from './presence/constants.js'
 import { PREKEY_NAMESPACE, prekeyRecordPublishedAt, selectPrekeyRecord, validatePrekeyRecord } from './sessions/bundle-record.js'
 import type { ServicePolicies } from './network/libp2p.js'
 
@@ -24,6 +25,9 @@ export function natterServicePolicies (): Required<ServicePolicies> {
     dhtRecordAge: { [PREKEY_NAMESPACE]: prekeyRecordPublishedAt },
     scoreParams: presenceScoreParams(),
     scoreThresholds: PRESENCE_SCORE_THRESHOLDS,
-    maxInboundDataLength: MAX_GOSSIP_RPC_BYTES
+    maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
+    // presence v2 (PROTOCOL.md §3.6): its own unsigned gossipsub, scored per shard topic
+    presenceScoreParams: presenceV2ScoreParams(),
+    presenceMeshProtocol: PRESENCE_MESH_PROTOCOL
   }
 }

@@ -24,6 +24,8 @@ import { createNetworkApi } from './network/api.js'
 import { createBootstrapper, parsePeerAddress } from './network/connectivity.js'
 import { createPeerBook, rememberedBootstrap } from './network/peer-book.js'
 import { createPresence } from './presence/index.js'
+import { presenceKeys } from './presence/keys.js'
+import { createControlChannel } from './messaging/control.js'
 import { createRequests } from './requests/index.js'
 import { createSessionManager } from './sessions/manager.js'
 import type { Blocklist } from './blocklist/index.js'
@@ -111,7 +113,10 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     opened: storedPayload(store.messages),
     hold: (recipient) => { assertNotHeld(store.contacts, recipient) }
   }, { bundleTimeoutMs: init.bundleTimeoutMs, sealedOnly: init.forwardSecrecy === false })
+  const dmSender = createDmSender({ libp2p, logger })
   const mailboxClient = createMailboxClient({ libp2p, key, self, log: logger.forComponent('natter:mailbox:client') }, { replication: init.mailboxReplication })
+  // presence v2 (issue 13): the generic control channel, over the same sessions, sender and mailboxes as messages
+  const control = createControlChannel({ self, sessions, sender: createDmSender({ libp2p, logger }), mailboxes: mailboxClient, settings: store.settings, events: libp2p, logger })
   const messenger = createMessenger({
     self,
     messages: store.messages,
@@ -124,7 +129,8 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     group: (fn) => store.group(fn),
     committed: async () => store.committed(),
     sessions,
-    sender: createDmSender({ libp2p, logger }),
+    sender: dmSender,
+    control: control.receive,
     mailboxes: mailboxClient,
     libp2p,
     logger,
@@ -167,6 +173,15 @@ export function createServices (components: NatterComponents, init: NatterInit, 
   })
   const resolve = contacts.resolve
   const presence = createPresence({
+    v2: {
+      pubsub: libp2p.services.presence,
+      libp2p,
+      keys: presenceKeys(store.settings),
+      control,
+      contacts: () => store.contacts.list().map(c => c.peerId).filter(p => !isBlocked(p)),
+      isContact: (peer) => store.contacts.get(peer) != null && !isBlocked(peer)
+    },
+    settings: store.settings,
     pubsub: libp2p.services.pubsub,
     key,
     peerId: libp2p.peerId,
@@ -184,13 +199,14 @@ export function createServices (components: NatterComponents, init: NatterInit, 
       }
       emit('presence', p)
     }
-  }, { ttlMs: init.presenceTtlMs, republishIntervalMs: init.presenceRepublishMs })
+  }, { ttlMs: init.presenceTtlMs, republishIntervalMs: init.presenceRepublishMs, visibility: init.presenceVisibility })
   return {
-    contacts,
+    // presence v2 re-reads the contact list after each change (hands keys over, rotates on removal)
+    contacts: withPresenceSync(contacts, presence),
     presence,
     messages: createMessages({ self, messages: store.messages, messenger, resolve, assertRunning }),
     requests: createRequests({ requests: store.requests, resolve }),
-    blocklist: createBlocklist({ blocklist: store.blocklist, resolve }),
+    blocklist: withPresenceSync(createBlocklist({ blocklist: store.blocklist, resolve }), presence),
     mailbox: {
       fetch: async (options = {}) => { assertRunning(); return mailboxes.fetchOwn(options) },
       usage: (recipient) => recipient != null ? store.mailbox.usageOf(recipient) : { envelopes: store.mailbox.usage().envelopes, bytes: store.mailbox.usage().bytes }
@@ -210,6 +226,24 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     network: createNetworkApi({ libp2p, peers, resolve, assertRunning }, { timeoutMs: init.sendTimeoutMs ?? ATTEMPT_TIMEOUT_MS }),
     sessions,
     // started in this order, stopped in reverse
-    startables: [sessions, mailboxes, messenger, presence, bootstrapper]
+    startables: [sessions, mailboxes, messenger, { start: () => { control.start() }, stop: async () => { await control.stop() } }, presence, bootstrapper]
   }
+}
+
+/** `api` whose every method also tells presence to re-read the contact list (a cheap no-op when nothing changed). */
+function withPresenceSync<T extends object> (api: T, presence: Pick<PresenceApi, 'syncContacts'>): T {
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, fn] of Object.entries(api)) {
+    wrapped[name] = typeof fn !== 'function' || /^(get|list|resolve|has|is)/.test(name)
+      ? fn
+      : (...args: unknown[]) => {
+          const result = (fn as (...a: unknown[]) => unknown).apply(api, args)
+          if (result instanceof Promise) {
+            return result.finally(() => { presence.syncContacts() })
+          }
+          presence.syncContacts()
+          return result
+        }
+  }
+  return wrapped as T
 }

@@ -20,6 +20,7 @@ type Key = keyof ConfigView
 const SETTINGS: Record<Key, { kind: 'list' | 'boolean' | 'string', about: string }> = {
   readReceipts: { kind: 'boolean', about: 'tell senders when you have read their messages (on/off)' },
   notify: { kind: 'string', about: 'new message while the chat is not focused: bell, desktop (notify-send) or off' },
+  presenceVisibility: { kind: 'string', about: 'who sees your presence: contacts (default), invisible (nobody) or public (anyone on the network; for bots)' },
   name: { kind: 'string', about: 'the name your invites suggest' },
   listen: { kind: 'list', about: 'multiaddrs to listen on (all interfaces by default)' },
   announce: { kind: 'list', about: 'multiaddrs to announce instead of the listen addresses' },

@@ -15,7 +15,7 @@ import type { Command } from 'commander'
 export function registerStatus (program: Command, ctx: Context): void {
   program
     .command('status')
-    .description('show or set your presence (public: every peer subscribed to the presence topic sees it, not only your contacts)')
+    .description('show or set your presence (seen by your contacts only, unless `natter config set presenceVisibility public`; invisible: by nobody)')
     .addArgument(new Argument('[status]', 'your new status').choices(['online', 'away', 'busy']))
     .option('--note <text>', 'a short note (up to 140 bytes); "" clears it')
     .addHelpText('after', examples(

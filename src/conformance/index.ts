@@ -22,6 +22,7 @@ import { dmChecks } from './checks/dm.js'
 import { inviteChecks } from './checks/invite.js'
 import { mailboxChecks } from './checks/mailbox.js'
 import { presenceChecks } from './checks/presence.js'
+import { presenceV2Checks } from './checks/presence-v2.js'
 import { transportChecks } from './checks/transport.js'
 import { runChecks } from './kit.js'
 import type { CheckGroup } from './kit.js'
@@ -63,7 +64,7 @@ export async function runConformance (init: ConformanceInit): Promise<Conformanc
   const all: Record<ConformanceGroup, CheckGroup> = {
     transport: transportChecks,
     dht: dhtChecks,
-    presence: presenceChecks,
+    presence: async (kit) => { await presenceChecks(kit); await presenceV2Checks(kit) },
     dm: dmChecks,
     mailbox: mailboxChecks({ quotas: init.quotas }),
     invite: inviteChecks

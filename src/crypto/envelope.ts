@@ -22,6 +22,7 @@ import { ed25519Sign, ed25519Verify, hkdfSha256, x25519SharedSecret } from './na
 import { peerFromBytes } from './peer.js'
 import { wireUint } from '../util/wire-int.js'
 import { protobufWireError } from '../util/protobuf-wire.js'
+import { checkControlPayload } from '../messaging/control-payload.js'
 import type { Ed25519Peer } from './peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -238,6 +239,9 @@ function checkPayload (payload: Payload): void {
     if (payload.receiptIds.some(id => id.byteLength !== MESSAGE_ID_BYTES)) {
       throw new InvalidMessageError('receipt ids must be 16 bytes', { reason: 'malformed' })
     }
+  } else if (payload.type === Payload.Type.CONTROL) {
+    // 1.2 (PROTOCOL.md §4.4): bounds only; the kind is the control channel's business (src/messaging/control.ts)
+    checkControlPayload(payload)
   } else {
     throw new InvalidMessageError(`unknown payload type ${String(payload.type)}`, { reason: 'malformed' })
   }

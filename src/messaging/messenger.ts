@@ -61,6 +61,8 @@ export interface MessengerComponents {
   mailboxes: Pick<MailboxClientService, 'deposit'>
   libp2p: Pick<NatterLibp2p, 'handle' | 'unhandle' | 'addEventListener' | 'removeEventListener'>
   events: MessengerEvents
+  /** Takes CONTROL payloads (1.2: src/messaging/control.ts). */
+  control?: (from: string, payload: Payload) => void
   logger: ComponentLogger
   /** @default the system clock */
   clock?: Clock
@@ -160,6 +162,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     sessions,
     events,
     receipts,
+    control: components.control,
     logger,
     clock
   }, {

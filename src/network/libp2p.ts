@@ -53,6 +53,8 @@ export type NatterServices = {
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  /** Presence v2's own gossipsub (PROTOCOL.md §3.6): unsigned messages, so relays learn no author. */
+  presence: GossipSub
 }
 
 /** A libp2p node with natter's services. */
@@ -75,6 +77,10 @@ export interface ServicePolicies {
   scoreThresholds?: Partial<PeerScoreThresholds>
   /** Largest gossipsub RPC accepted, in bytes. @default gossipsub's */
   maxInboundDataLength?: number
+  /** Peer-score parameters of presence v2's gossipsub (its shard topics). @default gossipsub's */
+  presenceScoreParams?: Partial<PeerScoreParams>
+  /** Protocol id of presence v2's gossipsub. @default '/natter/presence/2/meshsub' */
+  presenceMeshProtocol?: string
 }
 
 /** Options of {@link natterServices}. */
@@ -100,7 +106,7 @@ export interface NatterServicesInit extends ServicePolicies, ReachabilityInit {
  * const natter = await createNatter({ dataDir, libp2p })
  * ```
  */
-export function natterServices (init: NatterServicesInit = {}): { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping>, dht: ReturnType<typeof kadDHT>, pubsub: (components: GossipSubComponents) => GossipSub } {
+export function natterServices (init: NatterServicesInit = {}): { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping>, dht: ReturnType<typeof kadDHT>, pubsub: (components: GossipSubComponents) => GossipSub, presence: (components: GossipSubComponents) => GossipSub } {
   const network: NetworkMode = init.network ?? DEFAULT_NETWORK_MODE
   const dhtAddresses = init.dhtAddresses ?? (network === 'local' ? 'all' : 'public')
   return {
@@ -128,6 +134,24 @@ export function natterServices (init: NatterServicesInit = {}): { identify: Retu
       maxInboundDataLength: init.maxInboundDataLength,
       runOnLimitedConnection: true
     }),
+    // presence v2 (issue 13): a second gossipsub under its own protocol id whose messages carry no
+    // author and no signature (StrictNoSign; ids are content hashes), so a relay learns nothing of who published
+    presence: (components: GossipSubComponents): GossipSub => {
+      const pubsub = gossipsub({
+        globalSignaturePolicy: 'StrictNoSign',
+        fallbackToFloodsub: false,
+        allowPublishToZeroTopicPeers: true,
+        floodPublish: true,
+        emitSelf: false,
+        scoreParams: init.presenceScoreParams,
+        scoreThresholds: init.scoreThresholds,
+        maxInboundDataLength: init.maxInboundDataLength,
+        runOnLimitedConnection: true
+      })(components)
+      // gossipsub 17.1 takes its protocol ids from a class field, not from its options: set before start
+      ;(pubsub as unknown as { protocols: string[] }).protocols = [init.presenceMeshProtocol ?? '/natter/presence/2/meshsub']
+      return pubsub
+    },
     // reachability (relay server, AutoNAT, UPnP, DCUtR) on the internet; nothing in local mode
     ...reachabilityServices(init) as Record<string, never>
   }

@@ -433,17 +433,21 @@ export interface Payload {
   seq: bigint
   receiptIds: Uint8Array[]
   receiptState: Payload.ReceiptState
+  controlKind?: number
+  controlBody?: Uint8Array
 }
 
 export namespace Payload {
   export enum Type {
     TEXT = 'TEXT',
-    RECEIPT = 'RECEIPT'
+    RECEIPT = 'RECEIPT',
+    CONTROL = 'CONTROL'
   }
 
   enum __TypeValues {
     TEXT = 0,
-    RECEIPT = 1
+    RECEIPT = 1,
+    CONTROL = 2
   }
 
   export namespace Type {
@@ -504,6 +508,16 @@ export namespace Payload {
           Payload.ReceiptState.codec().encode(obj.receiptState, w)
         }
 
+        if (obj.controlKind != null) {
+          w.uint32(48)
+          w.uint32(obj.controlKind)
+        }
+
+        if (obj.controlBody != null) {
+          w.uint32(58)
+          w.bytes(obj.controlBody)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -544,6 +558,14 @@ export namespace Payload {
             }
             case 5: {
               obj.receiptState = Payload.ReceiptState.codec().decode(reader)
+              break
+            }
+            case 6: {
+              obj.controlKind = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.controlBody = reader.bytes()
               break
             }
             default: {
@@ -608,6 +630,20 @@ export namespace Payload {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.controlKind`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.controlBody`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -646,6 +682,16 @@ export namespace Payload {
     value: Payload.ReceiptState
   }
 
+  export interface PayloadControlKindFieldEvent {
+    field: '$.controlKind'
+    value: number
+  }
+
+  export interface PayloadControlBodyFieldEvent {
+    field: '$.controlBody'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Payload>): Uint8Array {
     return encodeMessage(obj, Payload.codec())
   }
@@ -654,7 +700,7 @@ export namespace Payload {
     return decodeMessage(buf, Payload.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadTypeFieldEvent | PayloadTextFieldEvent | PayloadSeqFieldEvent | PayloadReceiptIdsFieldEvent | PayloadReceiptStateFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadTypeFieldEvent | PayloadTextFieldEvent | PayloadSeqFieldEvent | PayloadReceiptIdsFieldEvent | PayloadReceiptStateFieldEvent | PayloadControlKindFieldEvent | PayloadControlBodyFieldEvent> {
     return streamMessage(buf, Payload.codec(), opts)
   }
 }

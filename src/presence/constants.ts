@@ -29,3 +29,6 @@ export const PRESENCE_MAX_STRANGERS = 1000
 export const PRESENCE_FORGET_STRANGER_MS = 10 * 60 * 1000
 /** Most non-contacts listed by one presence read (`list()`), most recently updated first. */
 export const PRESENCE_MAX_STRANGERS_LISTED = 200
+
+/** Protocol id of presence v2's own gossipsub (unsigned messages; PROTOCOL.md §3.6). */
+export const PRESENCE_MESH_PROTOCOL = '/natter/presence/2/meshsub'

@@ -17,6 +17,8 @@ export { PresenceRecord, SignedPresence }
 export { PRESENCE_TOPIC, MAX_PRESENCE_BYTES, MAX_NOTE_BYTES, MAX_PRESENCE_TTL_MS, MAX_PRESENCE_SKEW_MS }
 
 const SIGNATURE_DOMAIN = uint8ArrayFromString('natter-presence-v1')
+/** The signature domain of a record inside a v2 sealed record (PROTOCOL.md §3.6). */
+export const SIGNATURE_DOMAIN_V2 = uint8ArrayFromString('natter-presence-v2')
 
 /** A status a user can choose. */
 export type Status = 'online' | 'away' | 'busy'
@@ -54,7 +56,7 @@ export interface PresenceFields {
 }
 
 /** Encodes and signs a presence record. */
-export async function signPresence (key: Ed25519PrivateKey, peer: Uint8Array, fields: PresenceFields): Promise<Uint8Array> {
+export async function signPresence (key: Ed25519PrivateKey, peer: Uint8Array, fields: PresenceFields, domain: Uint8Array = SIGNATURE_DOMAIN): Promise<Uint8Array> {
   checkPresenceInput(fields.status, fields.note)
   const record = PresenceRecord.encode({
     peerId: peer,
@@ -64,7 +66,7 @@ export async function signPresence (key: Ed25519PrivateKey, peer: Uint8Array, fi
     issuedAt: BigInt(fields.issuedAt),
     expiresAt: BigInt(fields.expiresAt)
   })
-  const signature = await key.sign(uint8ArrayConcat([SIGNATURE_DOMAIN, record]))
+  const signature = await key.sign(uint8ArrayConcat([domain, record]))
   return SignedPresence.encode({ record, signature })
 }
 
@@ -79,7 +81,7 @@ export interface VerifiedPresence extends PresenceFields {
  * the future. (The older-than-known rule needs state; the caller applies it.)
  * Throws {@link InvalidMessageError}.
  */
-export async function verifyPresence (bytes: Uint8Array, now = Date.now()): Promise<VerifiedPresence> {
+export async function verifyPresence (bytes: Uint8Array, now = Date.now(), domain: Uint8Array = SIGNATURE_DOMAIN): Promise<VerifiedPresence> {
   if (bytes.byteLength > MAX_PRESENCE_BYTES) {
     throw new InvalidMessageError(`presence record of ${bytes.byteLength} bytes exceeds ${MAX_PRESENCE_BYTES}`, { reason: 'too-large' })
   }
@@ -92,7 +94,7 @@ export async function verifyPresence (bytes: Uint8Array, now = Date.now()): Prom
     throw new InvalidMessageError('malformed presence record', { cause: err, reason: 'malformed' })
   }
   const peer = peerFromBytes(record.peerId, 'presence peer id')
-  const valid = await peer.publicKey.verify(uint8ArrayConcat([SIGNATURE_DOMAIN, signed.record]), signed.signature)
+  const valid = await peer.publicKey.verify(uint8ArrayConcat([domain, signed.record]), signed.signature)
   if (!valid) {
     throw new InvalidMessageError('presence signature does not match its peer id', { reason: 'bad-signature' })
   }

@@ -7,7 +7,8 @@
  */
 import { createPeerScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { PRESENCE_TOPIC } from './record.js'
-import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
+import { SHARD_TOPICS } from './sealed.js'
+import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score'
 
 /** Peer-score parameters for natter's gossipsub. */
 export function presenceScoreParams (): PeerScoreParams {
@@ -33,6 +34,21 @@ export function presenceScoreParams (): PeerScoreParams {
         invalidMessageDeliveriesDecay: 0.9
       })
     }
+  })
+}
+
+/**
+ * Peer-score parameters of presence v2's gossipsub: every shard topic scored
+ * like the v1 topic — quiet peers are not penalised, and each record a peer
+ * forwards that fails validation (malformed, wrong epoch, undecryptable under
+ * a contact's tag, past the per-tag rate) costs it standing (PROTOCOL.md §3.6.4).
+ */
+export function presenceV2ScoreParams (): PeerScoreParams {
+  const v1 = presenceScoreParams()
+  const topic = v1.topics[PRESENCE_TOPIC] as TopicScoreParams
+  return createPeerScoreParams({
+    IPColocationFactorWeight: 0,
+    topics: Object.fromEntries(SHARD_TOPICS.map(t => [t, topic]))
   })
 }
 

@@ -57,6 +57,11 @@ export interface PresenceServiceInit {
   maxStrangers?: number
   /** Most non-contacts returned by `list()`, most recently updated first. @default PRESENCE_MAX_STRANGERS_LISTED (200) */
   maxStrangersListed?: number
+  /**
+   * Whether this node publishes its own record (1.2: only when its presence
+   * is public, PROTOCOL.md §3.6.6); it receives and relays others' regardless. @default always
+   */
+  publishes?: () => boolean
 }
 
 /** What the presence service needs. */
@@ -189,6 +194,10 @@ export function createPresenceService (components: PresenceServiceComponents, in
 
   async function publish (status: PresenceStatus = own.status, note = own.note): Promise<Presence> {
     const now = clock.now()
+    if (init.publishes?.() === false) {
+      own = { peerId: ownId, status, note, updatedAt: now, expiresAt: 0 }
+      return own
+    }
     // seq: strictly increasing, and above anything sent before a restart (clock-based)
     lastSeq = lastSeq >= BigInt(now) ? lastSeq + 1n : BigInt(now)
     const expiresAt = now + ttlMs

@@ -94,6 +94,9 @@ describe('the chat screen', () => {
     const inbox = await h.json<{ conversations: Conversation[], requests: number }>(['inbox'], { home: alice.home })
     expect(inbox.conversations).toHaveLength(1)
     expect(inbox.conversations[0]).toMatchObject({ peer: bob.info.peerId, name: 'bob', contact: true, unread: 2, last: { text: 'two', direction: 'in' } })
+    // presence v2: bob's presence reaches alice once they have exchanged presence keys (a moment after adding)
+    await eventually(async () => (await h.json<{ peers: Array<{ peerId: string, status: string }> }>(['presence'], { home: alice.home })).peers
+      .some(p => p.peerId === bob.info.peerId && p.status === 'online'), 20_000, 'alice sees bob online')
     const human = await h.natter(['inbox'], { home: alice.home })
     expect(human.stdout).toMatch(/1 bob\s+●\s+online\s+2 new\s+\[\d\d:\d\d\] two/)
 

@@ -13,10 +13,14 @@ export interface ChildPeer {
 }
 
 /** Starts test/fixtures/peer.mjs and waits for its startup line. */
-export async function startChildPeer (dataDir: string, bootstrap: string | undefined, presenceTtlMs?: number): Promise<ChildPeer> {
+export async function startChildPeer (dataDir: string, bootstrap: string | undefined, presenceTtlMs?: number, options: { visibility?: 'invisible' | 'contacts' | 'public', contact?: string } = {}): Promise<ChildPeer> {
   const args = [PEER, dataDir, bootstrap ?? '-']
-  if (presenceTtlMs != null) {
-    args.push(String(presenceTtlMs))
+  if (presenceTtlMs != null || options.visibility != null) {
+    args.push(presenceTtlMs != null ? String(presenceTtlMs) : '-')
+  }
+  if (options.visibility != null) {
+    args.push(options.visibility)
+    if (options.contact != null) args.push(options.contact)
   }
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: proc.stdout! })

@@ -20,7 +20,7 @@ import type { Presence } from '../../src/index.js'
 import type { Message } from '@libp2p/gossipsub'
 
 describe('fuzzing the presence validator', () => {
-  const nodes = nodeFactory({ presenceTtlMs: 5000, presenceRepublishMs: 1000 })
+  const nodes = nodeFactory({ presenceTtlMs: 5000, presenceRepublishMs: 1000, presenceVisibility: 'public' })
   const raws = rawPeerFactory()
   afterEach(async () => {
     await raws.cleanup()

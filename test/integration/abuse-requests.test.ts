@@ -75,7 +75,7 @@ function inbox (node: Natter): { messages: IncomingMessage[], requests: Incoming
 }
 
 describe('hostile peers and unsolicited messages', () => {
-  const nodes = nodeFactory({ powDifficulty: POW, bundleTimeoutMs: 1000 })
+  const nodes = nodeFactory({ powDifficulty: POW, bundleTimeoutMs: 1000, presenceVisibility: 'public' })
   const raws = rawPeerFactory()
   const gossipers: Libp2p[] = []
   afterEach(async () => {

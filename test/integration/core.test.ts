@@ -34,7 +34,7 @@ function watchFirstConnection (x: { name: string, libp2p: NatterLibp2p, peerId: 
 }
 
 describe('five nodes, each knowing one bootstrap peer', () => {
-  const nodes = nodeFactory({ presenceTtlMs: 3000, presenceRepublishMs: 1000 })
+  const nodes = nodeFactory({ presenceTtlMs: 3000, presenceRepublishMs: 1000, presenceVisibility: 'public' })
   afterEach(async () => { await nodes.cleanup() })
 
   it('finds a never-connected peer through the DHT, delivers, and spreads presence', async () => {

@@ -11,7 +11,7 @@ const TTL_MS = 3000
 const SLACK_MS = 1500
 
 describe('presence expiry', () => {
-  const nodes = nodeFactory({ presenceTtlMs: TTL_MS, presenceRepublishMs: 1000 })
+  const nodes = nodeFactory({ presenceTtlMs: TTL_MS, presenceRepublishMs: 1000, presenceVisibility: 'public' })
   let child: ChildPeer | undefined
   afterEach(async () => {
     child?.proc.kill('SIGKILL')

@@ -18,7 +18,10 @@ const SPEC_TABLE = [
   '/meshsub/1.2.0',
   '/natter/dm/1.0.0',
   '/natter/kad/1.0.0',
-  '/natter/mailbox/1.0.0'
+  '/natter/mailbox/1.0.0',
+  // 1.2: presence v2 (§3.6)
+  '/natter/presence/2/direct',
+  '/natter/presence/2/meshsub'
 ]
 
 describe('the §2 protocol table', () => {

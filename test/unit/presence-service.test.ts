@@ -11,6 +11,7 @@ import { TypedEventEmitter } from 'main-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { createPresence } from '../../src/presence/index.js'
+import { presenceKeys } from '../../src/presence/keys.js'
 import { PRESENCE_TOPIC, signPresence, verifyPresence } from '../../src/presence/record.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
@@ -87,8 +88,18 @@ describe('presence service', () => {
       isTrusted: () => false,
       rateLimiter: { tryConsume: () => allow },
       resolve: (p) => parsePeerId(p),
-      onChange: (p) => { changes.push(p) }
-    }, { ttlMs: 9000, republishIntervalMs: 3000 })
+      onChange: (p) => { changes.push(p) },
+      // presence v2 runs beside v1 over its own (here inert) gossipsub; v1 is what this file tests (visibility public)
+      v2: {
+        pubsub: { ...fakePubsub(), unsubscribe: vi.fn(), getSubscribers: () => [] } as never,
+        libp2p: { handle: vi.fn(), unhandle: vi.fn(async () => {}), addEventListener: vi.fn(), removeEventListener: vi.fn(), getConnections: () => [] } as never,
+        keys: presenceKeys(store.settings),
+        control: { send: vi.fn(), handle: vi.fn(), unsupported: () => false },
+        contacts: () => [],
+        isContact: () => false
+      },
+      settings: store.settings
+    }, { ttlMs: 9000, republishIntervalMs: 3000, visibility: 'public', rendezvous: false })
   }
 
   it('publishes at start, republishes every interval, and announces offline at stop', async () => {

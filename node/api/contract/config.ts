@@ -19,7 +19,9 @@ export const ConfigViewSchema = z.strictObject({
   mdns: z.boolean(),
   name: z.string(),
   readReceipts: z.boolean(),
-  notify: z.enum(['bell', 'desktop', 'off'])
+  notify: z.enum(['bell', 'desktop', 'off']),
+  /** Who sees your presence: contacts (default), invisible (nobody) or public (anyone; for bots). */
+  presenceVisibility: z.enum(['invisible', 'contacts', 'public'])
 })
 export type ConfigView = z.infer<typeof ConfigViewSchema>
 

@@ -14,6 +14,8 @@ export const presence = operation({
   summary: 'own presence and everyone else\'s',
   reply: z.strictObject({
     own: PresenceViewSchema,
+    /** Who sees our presence: contacts, invisible or public (the `presenceVisibility` setting). */
+    visibility: z.enum(['invisible', 'contacts', 'public']),
     /** Contacts (with what is known of their presence; `offline` when nothing is) and other peers seen. */
     peers: z.array(PresenceViewSchema)
   })

@@ -25,7 +25,7 @@ export function presenceHandlers (components: PresenceHandlersComponents): Pick<
         return { ...(p ?? { peerId: c.peerId, status: 'offline' as const, note: '', updatedAt: 0, expiresAt: 0 }), name: c.name }
       })
       peers.push(...seen.values())
-      return { body: { own: facade.ownPresence(), peers } }
+      return { body: { own: facade.ownPresence(), visibility: facade.presenceVisibility(), peers } }
     },
 
     async setPresence ({ body }) {

@@ -25,6 +25,7 @@ import { dedupeStage } from './dedupe.js'
 import { openStage } from './open.js'
 import { storeStage } from './store.js'
 import { verifyStage } from './verify.js'
+import type { Payload } from '../../pb/envelope.js'
 import type { ReceiptSink } from './store.js'
 import type { Verdict } from './types.js'
 import type { RateLimiter } from '../../abuse/index.js'
@@ -55,6 +56,8 @@ export interface InboundComponents {
   sessions: Pick<SessionManager, 'open'>
   events: MessengerEvents
   receipts: ReceiptSink
+  /** Takes CONTROL payloads (1.2: src/messaging/control.ts). */
+  control?: (from: string, payload: Payload) => void
   logger: ComponentLogger
   /** @default the system clock */
   clock?: Clock
@@ -117,7 +120,7 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
     requestLimits
   })
   const open = openStage({ sessions })
-  const store = storeStage({ messages, transaction: components.transaction, isTrusted, usage, events, receipts, clock, requestLimits })
+  const store = storeStage({ messages, transaction: components.transaction, isTrusted, usage, events, receipts, control: components.control, clock, requestLimits })
 
   async function receiveOne (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
     let id: Uint8Array | undefined

@@ -36,6 +36,8 @@ export interface StoreComponents {
   usage(peer: string): RequestUsage
   events: MessengerEvents
   receipts: ReceiptSink
+  /** Takes CONTROL payloads (1.2, PROTOCOL.md §4.4: src/messaging/control.ts); without it they are acknowledged and dropped. */
+  control?: (from: string, payload: Payload) => void
   clock: Clock
   /** Caps of the requests inbox. @default resolveRequestLimits() */
   requestLimits?: RequestLimits
@@ -48,7 +50,7 @@ export interface StampTicket {
 }
 
 /** Applies an opened payload and returns the verdict (OK, or a full requests inbox). */
-export function storeStage ({ messages, transaction, isTrusted, usage, events, receipts, clock, requestLimits }: StoreComponents): (message: OpenedInbound, stamp: StampTicket) => Verdict {
+export function storeStage ({ messages, transaction, isTrusted, usage, events, receipts, control, clock, requestLimits }: StoreComponents): (message: OpenedInbound, stamp: StampTicket) => Verdict {
   const limits = requestLimits ?? resolveRequestLimits()
   function applyReceipt (from: string, payload: Payload): void {
     const state = payload.receiptState === Payload.ReceiptState.READ ? 'read' : 'delivered'
@@ -74,6 +76,11 @@ export function storeStage ({ messages, transaction, isTrusted, usage, events, r
         applyReceipt(from, payload)
         stamp.commit()
       })
+      return { status: DmResponse.Status.OK, id }
+    }
+    if (payload.type === Payload.Type.CONTROL) {
+      control?.(from, payload)
+      stamp.commit()
       return { status: DmResponse.Status.OK, id }
     }
     if (!isTrusted(from)) {

@@ -1,0 +1,355 @@
+/**
+ * The control channel (PROTOCOL.md §4.4, protocol 1.2): reliable delivery of
+ * small typed payloads to a peer inside the E2E DM channel — a presence key
+ * today, group control in a later version. A control payload is persisted
+ * (in the settings table, so it survives a crash), retried with backoff and
+ * on reconnect like a message, and left in the peer's mailboxes when it
+ * cannot be reached; it is never stored or shown as chat text.
+ *
+ * Pending payloads are slots: one per (peer, kind, slot), a newer payload for
+ * the same slot replacing the older one (a presence key is "the latest
+ * state"), which bounds the queue by contacts × kinds.
+ *
+ * A peer that answers INVALID to a CONTROL envelope (a 1.1 peer does not know
+ * the type) is marked unsupported and its slots are dropped: never an
+ * endless retry. A 1.2 receiver answers OK to a kind it does not know and
+ * ignores it (§4.4).
+ *
+ * @module
+ */
+import { repeatingTask } from '@libp2p/utils'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { Payload } from '../crypto/envelope.js'
+import { parsePeerId } from '../crypto/peer.js'
+import { guard } from '../util/guard.js'
+import { anySignal } from '../util/signals.js'
+import { systemClock } from '../util/clock.js'
+import { ATTEMPT_TIMEOUT_MS } from './constants.js'
+import { MAX_CONTROL_BODY_BYTES } from './control-payload.js'
+import type { DmSender } from '../dm/sender.js'
+import type { MailboxClientService } from '../mailbox/client.js'
+import type { SessionManager } from '../sessions/manager.js'
+import type { Settings } from '../store/index.js'
+import type { Clock } from '../util/clock.js'
+import type { ComponentLogger } from '@libp2p/interface'
+
+export { ControlKind, MAX_CONTROL_BODY_BYTES } from './control-payload.js'
+
+/** Settings key of the persisted slots. */
+const OUTBOX_KEY = 'control.outbox'
+/** Settings key of the peers that answered INVALID to a control payload. */
+const UNSUPPORTED_KEY = 'control.unsupported'
+/** Most pending slots; past it the oldest is dropped (a peer can make us queue at most one per slot). */
+export const MAX_CONTROL_PENDING = 4096
+/** Most peers remembered as not supporting control payloads. */
+export const MAX_CONTROL_UNSUPPORTED = 4096
+/** First retry delay, doubled per attempt, in ms. */
+const RETRY_INITIAL_MS = 1_000
+/** Longest retry delay, in ms. */
+const RETRY_MAX_MS = 10_000
+/** Next try after the peer answered POW_REQUIRED (we are not its contact yet), unless it writes to us first, in ms. */
+const STRANGER_RETRY_MS = 10 * 60_000
+
+/** A handler of one control kind; it must not throw (errors are logged). */
+export type ControlHandler = (from: string, body: Uint8Array) => void | Promise<void>
+
+/** The control channel. */
+export interface ControlChannel {
+  start(): void
+  stop(): Promise<void>
+  /**
+   * Persists `body` for `peer` under (kind, slot), replacing what was pending
+   * there, and delivers it (directly, else into the peer's mailboxes); retried
+   * until it is taken or the peer answers INVALID.
+   */
+  send(peer: string, kind: number, body: Uint8Array, options?: { slot?: string, onDelivered?: () => void, delayMs?: number }): void
+  /** Drops what is pending for `peer` under (kind, slot). */
+  cancel(peer: string, kind: number, options?: { slot?: string }): void
+  /** Sets the handler of `kind` (one per kind). */
+  handle(kind: number, handler: ControlHandler): void
+  /** Hands a CONTROL payload opened by the inbound pipeline to its kind's handler. Never throws. */
+  receive(from: string, payload: Payload): void
+  /** Whether `peer` answered INVALID to a control payload (a 1.1 peer). */
+  unsupported(peer: string): boolean
+  /** Retries what is pending for `peer` now (it just connected). */
+  nudge(peer: string): void
+  /** How many slots are pending (all peers, or one). */
+  pending(peer?: string): number
+}
+
+/** What the control channel needs. */
+export interface ControlChannelComponents {
+  self: { bytes: Uint8Array }
+  sessions: Pick<SessionManager, 'seal' | 'refused'>
+  sender: Pick<DmSender, 'deliver'>
+  mailboxes: Pick<MailboxClientService, 'deposit'>
+  settings: Pick<Settings, 'get' | 'set'>
+  /** Connection events: what waits for a peer goes when it connects. */
+  events?: { addEventListener(type: 'peer:connect', fn: (evt: CustomEvent<{ toString(): string }>) => void): void, removeEventListener(type: 'peer:connect', fn: (evt: CustomEvent<{ toString(): string }>) => void): void }
+  logger: ComponentLogger
+  /** @default the system clock */
+  clock?: Clock
+}
+
+/** Options of {@link createControlChannel}. */
+export interface ControlChannelInit {
+  /** Time allowed for one try, in ms. @default ATTEMPT_TIMEOUT_MS (15 s) */
+  attemptTimeoutMs?: number
+  /** @default MAX_CONTROL_PENDING */
+  maxPending?: number
+}
+
+interface Slot {
+  peer: string
+  kind: number
+  slot: string
+  /** base64 */
+  body: string
+  attempts: number
+  due: number
+}
+
+const slotKey = (peer: string, kind: number, slot: string): string => `${peer}\u0000${kind}\u0000${slot}`
+
+/** Creates the control channel. */
+export function createControlChannel (components: ControlChannelComponents, init: ControlChannelInit = {}): ControlChannel {
+  const { sessions, sender, mailboxes, settings } = components
+  const log = components.logger.forComponent('natter:control')
+  const clock = components.clock ?? systemClock
+  const attemptTimeoutMs = init.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS
+  const maxPending = init.maxPending ?? MAX_CONTROL_PENDING
+  const handlers = new Map<number, ControlHandler>()
+  const slots = new Map<string, Slot>(loadSlots().map(s => [slotKey(s.peer, s.kind, s.slot), s]))
+  const unsupportedPeers = new Set<string>(loadUnsupported())
+  const inFlight = new Set<string>()
+  /** Called once a slot's payload is taken (in memory only: best effort, e.g. a follow-up push). */
+  const delivered = new Map<string, () => void>()
+  let shutdown = new AbortController()
+  let running = false
+
+  function loadSlots (): Slot[] {
+    try {
+      const raw = settings.get(OUTBOX_KEY)
+      return Array.isArray(raw) ? (raw as Slot[]).filter(s => typeof s?.peer === 'string' && typeof s.body === 'string') : []
+    } catch (err) {
+      log.error('pending control payloads unreadable: %s', (err as Error).message)
+      return []
+    }
+  }
+
+  function loadUnsupported (): string[] {
+    try {
+      const raw = settings.get(UNSUPPORTED_KEY)
+      return Array.isArray(raw) ? raw.filter((p): p is string => typeof p === 'string') : []
+    } catch {
+      return []
+    }
+  }
+
+  function persist (): void {
+    try {
+      settings.set(OUTBOX_KEY, [...slots.values()])
+    } catch (err) {
+      // a full disk: the slots stay in memory and are retried; only a crash now would lose them
+      log.error('pending control payloads not persisted: %s', (err as Error).message)
+    }
+  }
+
+  function markUnsupported (peer: string): void {
+    unsupportedPeers.delete(peer)
+    unsupportedPeers.add(peer)
+    for (const oldest of unsupportedPeers) {
+      if (unsupportedPeers.size <= MAX_CONTROL_UNSUPPORTED) break
+      unsupportedPeers.delete(oldest)
+    }
+    try {
+      settings.set(UNSUPPORTED_KEY, [...unsupportedPeers])
+    } catch (err) {
+      log.error('unsupported control peers not persisted: %s', (err as Error).message)
+    }
+  }
+
+  async function deliverOnce (s: Slot): Promise<'done' | 'unsupported'> {
+    const recipient = parsePeerId(s.peer)
+    const payload: Payload = {
+      type: Payload.Type.CONTROL,
+      text: '',
+      seq: 0n,
+      receiptIds: [],
+      receiptState: Payload.ReceiptState.DELIVERED,
+      controlKind: s.kind,
+      controlBody: uint8ArrayFromString(s.body, 'base64')
+    }
+    // in the peer's session when there is one, else SEALED to its identity key: no bundle lookup for a small control payload
+    let sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
+    let resealed = false
+    for (;;) {
+      try {
+        await sender.deliver(recipient, sealed.id, sealed.bytes, anySignal([shutdown.signal], attemptTimeoutMs))
+        return 'done'
+      } catch (err) {
+        const e = err as Error & { status?: string }
+        if (e.name === 'DeliveryRefusedError' && e.status === 'INVALID') {
+          if (!resealed && await sessions.refused(sealed.bytes)) {
+            // the recipient lost that session: seal once more before concluding anything
+            resealed = true
+            sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
+            continue
+          }
+          // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.4): not retried
+          return 'unsupported'
+        }
+        if (e.name === 'DeliveryRefusedError') {
+          // POW_REQUIRED (we are not its contact yet), RATE_LIMITED, UNAVAILABLE: later, directly
+          throw err
+        }
+        // unreachable: the peer's mailboxes hold it until it fetches
+        await mailboxes.deposit(recipient, sealed.bytes, { signal: anySignal([shutdown.signal], attemptTimeoutMs) })
+        return 'done'
+      }
+    }
+  }
+
+  function attempt (key: string): void {
+    const s = slots.get(key)
+    if (s == null || !running || inFlight.has(key) || unsupportedPeers.has(s.peer)) {
+      return
+    }
+    inFlight.add(key)
+    const body = s.body
+    deliverOnce(s).then(outcome => {
+      if (outcome === 'unsupported') {
+        log('%s does not support control payloads (answered INVALID); dropping them', s.peer)
+        markUnsupported(s.peer)
+        for (const [k, other] of slots) {
+          if (other.peer === s.peer) slots.delete(k)
+        }
+      } else if (slots.get(key)?.body === body) {
+        // taken, unless a newer payload replaced it meanwhile
+        slots.delete(key)
+        const then = delivered.get(key)
+        delivered.delete(key)
+        try { then?.() } catch (err) { log.error('after control delivery: %s', (err as Error).message) }
+      }
+      persist()
+      if (slots.has(key)) queueMicrotask(() => { attempt(key) })
+    }, err => {
+      const current = slots.get(key)
+      if (current != null && current.body !== body) {
+        // replaced while in flight: the new payload goes now, not after a backoff
+        queueMicrotask(() => { attempt(key) })
+      } else if (current != null && running) {
+        current.attempts += 1
+        const e = err as Error & { status?: string }
+        current.due = e.name === 'DeliveryRefusedError' && e.status === 'POW_REQUIRED'
+          // we are a stranger to it (it has not added us yet): wait for it to write to us (receive nudges),
+          // or try again much later; retrying sooner would only spend its stranger rate limit on us
+          ? clock.now() + STRANGER_RETRY_MS
+          : clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
+        persist()
+      }
+      log('control payload to %s not delivered yet: %s', s.peer, (err as Error).message)
+    }).finally(() => {
+      inFlight.delete(key)
+    }).catch(() => {})
+  }
+
+  function nudge (peer: string): void {
+    for (const [key, s] of slots) {
+      if (s.peer === peer) {
+        s.due = clock.now()
+        attempt(key)
+      }
+    }
+  }
+
+  const onConnect = guard(log, 'control on connect', (evt: CustomEvent<{ toString(): string }>): void => { nudge(evt.detail.toString()) })
+
+  const retryTask = repeatingTask(guard(log, 'control retry', () => {
+    const now = clock.now()
+    for (const [key, s] of slots) {
+      if (s.due <= now) attempt(key)
+    }
+  }), RETRY_INITIAL_MS)
+
+  return {
+    start () {
+      if (running) return
+      running = true
+      shutdown = new AbortController()
+      retryTask.start()
+      components.events?.addEventListener('peer:connect', onConnect)
+      for (const key of slots.keys()) attempt(key)
+    },
+
+    async stop () {
+      running = false
+      retryTask.stop()
+      components.events?.removeEventListener('peer:connect', onConnect)
+      shutdown.abort()
+    },
+
+    send (peer, kind, body, options = {}) {
+      if (body.byteLength > MAX_CONTROL_BODY_BYTES) {
+        throw new RangeError(`control body exceeds ${MAX_CONTROL_BODY_BYTES} bytes`)
+      }
+      if (unsupportedPeers.has(peer)) {
+        return
+      }
+      const slot = options.slot ?? ''
+      const key = slotKey(peer, kind, slot)
+      slots.delete(key)
+      const delayMs = options.delayMs ?? 0
+      slots.set(key, { peer, kind, slot, body: uint8ArrayToString(body, 'base64'), attempts: 0, due: clock.now() + delayMs })
+      if (options.onDelivered != null) delivered.set(key, options.onDelivered)
+      else delivered.delete(key)
+      for (const oldest of slots.keys()) {
+        if (slots.size <= maxPending) break
+        slots.delete(oldest)
+      }
+      persist()
+      if (delayMs <= 0) attempt(key)
+    },
+
+    cancel (peer, kind, options = {}) {
+      if (slots.delete(slotKey(peer, kind, options.slot ?? ''))) persist()
+    },
+
+    handle (kind, handler) {
+      handlers.set(kind, handler)
+    },
+
+    receive (from, payload) {
+      if (unsupportedPeers.delete(from)) {
+        // it sends control payloads, so it takes them now (upgraded since it answered INVALID)
+        try {
+          settings.set(UNSUPPORTED_KEY, [...unsupportedPeers])
+        } catch (err) {
+          log.error('unsupported control peers not persisted: %s', (err as Error).message)
+        }
+      }
+      const handler = handlers.get(payload.controlKind ?? 0)
+      if (handler == null) {
+        // §4.4: a kind this version does not know is acknowledged and ignored
+        log('ignored control payload of unknown kind %d from %s', payload.controlKind ?? 0, from)
+        return
+      }
+      try {
+        void Promise.resolve(handler(from, payload.controlBody ?? new Uint8Array())).catch(err => {
+          log.error('control payload of kind %d from %s failed: %s', payload.controlKind, from, (err as Error).message)
+        })
+      } catch (err) {
+        log.error('control payload of kind %d from %s failed: %s', payload.controlKind, from, (err as Error).message)
+      }
+      // it talks to us: what waits for it (refused while we were not its contact yet, say) goes now
+      nudge(from)
+    },
+
+    unsupported: (peer) => unsupportedPeers.has(peer),
+
+    nudge,
+
+    pending: (peer) => peer == null ? slots.size : [...slots.values()].filter(s => s.peer === peer).length
+  }
+}
