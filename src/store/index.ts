@@ -61,7 +61,7 @@ import { createGroupCommit } from './group-commit.js'
 
 /** Store methods that only read: they may run inside an open group commit without committing it first. */
 const READ_ONLY_METHODS = new Set([
-  'list', 'get', 'getByName', 'resolve', 'isBlocked', 'getEnvelope', 'history', 'conversations', 'gaps', 'pending', 'due',
+  'list', 'get', 'getByName', 'resolve', 'isBlocked', 'getEnvelope', 'history', 'hasIncoming', 'conversations', 'gaps', 'pending', 'due',
   'pendingFor', 'attempts', 'nextRetryAt', 'isAccepted', 'usage', 'usageOf', 'positionOf', 'getBytes', 'peers', 'has', 'count', 'now',
   // registers a listener, writes nothing
   'onChange'
