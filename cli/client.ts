@@ -118,6 +118,11 @@ export class ApiClient {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({
         ...target,
+        // a connection per request: Node 20's global agent keeps sockets
+        // alive, and a long-lived client (chat, bench:scale) that reused one
+        // just as the server closed it idle (5 s) got ECONNRESET, reported
+        // as "no daemon is running"; a local connection costs ~0.1 ms
+        agent: false,
         method,
         path,
         signal,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { IdentityKeyChangedError } from '../src/index.js'
+// the error class alone, not the library's index (which loads libp2p): the CLI stays quick to start
+import { IdentityKeyChangedError } from '../src/sessions/errors.js'
 import { markJsonPrinted } from './errors.js'
 import { safeText, shellQuote } from './safe-text.js'
 import type { Style } from './output.js'

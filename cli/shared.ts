@@ -6,7 +6,6 @@
  */
 import { InvalidArgumentError } from 'commander'
 import { resolveHome } from '../node/api/discovery.js'
-import { connectClient } from './client.js'
 import { UsageError } from './errors.js'
 import { shellQuote } from './output.js'
 import { didYouMean } from './suggest.js'
@@ -33,6 +32,10 @@ export function natterCommand (cmd: Command): string {
 
 /** A client of the daemon of the command's home; throws `DaemonNotRunningError` if there is none. */
 export async function clientFor (ctx: Context, cmd: Command): Promise<ApiClient> {
+  // loaded here, not at the top: the client brings the API contract (zod
+  // schemas), which commands that never reach the daemon (--help, bad
+  // arguments, `daemon`) should not pay for at start
+  const { connectClient } = await import('./client.js')
   return connectClient({ home: homeOf(ctx, cmd) })
 }
 

@@ -61,4 +61,12 @@ const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript'
 if (tsc.status !== 0) {
   process.exit(tsc.status ?? 1)
 }
+// the CLI's single-file build (node/bundle-cli.mjs); a failure leaves the
+// CLI on the compiled modules (dist/cli/index.js falls back), never stale
+try {
+  const { bundleCli } = await import('./bundle-cli.mjs')
+  await bundleCli()
+} catch (err) {
+  process.stderr.write(`build: the CLI bundle was not written (${err.message}); the CLI runs from the compiled modules\n`)
+}
 writeFileSync(stamp, `${new Date().toISOString()}\n`)

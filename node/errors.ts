@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { ERROR_NAMES } from '../src/index.js'
-import type { ErrorName } from '../src/index.js'
+import { ERROR_NAMES } from '../src/errors.js'
+import type { ErrorName } from '../src/errors.js'
 
 /**
  * The library's error names (its `ErrorName`), plus the platform's

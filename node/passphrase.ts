@@ -9,7 +9,8 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { PassphraseRequiredError } from '../src/index.js'
+// the error class alone, not the library's index (which loads libp2p): the CLI imports this file
+import { PassphraseRequiredError } from '../src/keys/errors.js'
 import { PassphraseFileError } from './errors.js'
 
 /** The environment variable holding the identity key's passphrase. */

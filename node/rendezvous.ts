@@ -139,6 +139,11 @@ export function createRendezvous (components: RendezvousComponents, init: Rendez
       if (!name.endsWith('.json') || name === `${components.peerId}.json`) {
         continue
       }
+      if (connected.has(name.slice(0, -'.json'.length))) {
+        // an entry is named after its peer id: a peer already connected costs
+        // no file read, so an idle scan among many daemons is one readdir
+        continue
+      }
       const path = join(init.dir, name)
       const entry = parseEntry(await readFile(path, 'utf8').catch(() => ''))
       if (entry == null || entry.peerId === components.peerId) {

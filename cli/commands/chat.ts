@@ -20,12 +20,9 @@
  */
 import { createInterface } from 'node:readline'
 import type { Interface } from 'node:readline'
-import stringWidth from 'string-width'
 import { ChatKeys, NEWLINE_MARK, terminalModes } from '../chat/keys.js'
 import { createNotifier } from '../chat/notify.js'
-import { createScreen } from '../chat/screen.js'
 import { DaemonNotRunningError, UsageError } from '../errors.js'
-import { formatInboxLine, truncate } from '../inbox-view.js'
 import { heldError, keyChangeWarning } from '../key-change.js'
 import { formatMark, formatMessageLines, formatNote, formatStatus, peerText, printJson, styleFor, who } from '../output.js'
 import { safeText } from '../safe-text.js'
@@ -86,8 +83,28 @@ interface Current {
   oldest?: MessageView
 }
 
+/**
+ * The layout helpers, loaded when a chat starts rather than with the CLI:
+ * string-width's Unicode tables cost tens of milliseconds that every other
+ * command would pay at start.
+ */
+async function loadViews (): Promise<Views> {
+  const [{ default: stringWidth }, { formatInboxLine, truncate }, { createScreen }] = await Promise.all([
+    import('string-width'), import('../inbox-view.js'), import('../chat/screen.js')
+  ])
+  return { stringWidth, formatInboxLine, truncate, createScreen }
+}
+
+interface Views {
+  stringWidth: (text: string) => number
+  formatInboxLine: typeof import('../inbox-view.js').formatInboxLine
+  truncate: typeof import('../inbox-view.js').truncate
+  createScreen: typeof import('../chat/screen.js').createScreen
+}
+
 /** One chat session's state. */
 interface Session {
+  views: Views
   client: ApiClient
   style: Style
   interactive: boolean
@@ -140,7 +157,7 @@ function describePresence (s: Session, c: Current, p: PresenceView | undefined):
 
 /** A dim rule with a label: separates history from live messages. */
 function separator (s: Session, label: string): string {
-  return s.style.dim(`──── ${label} ${'─'.repeat(Math.max(4, 40 - stringWidth(label)))}`)
+  return s.style.dim(`──── ${label} ${'─'.repeat(Math.max(4, 40 - s.views.stringWidth(label)))}`)
 }
 
 /** Shows one message; own messages are keyed by id, so their mark can change in place. */
@@ -217,7 +234,7 @@ function onState (s: Session, event: Extract<EventView, { type: 'message:state' 
   if (event.state === 'sent') {
     return
   }
-  const preview = truncate(safeText(m.text), 40)
+  const preview = s.views.truncate(safeText(m.text), 40)
   s.say(`${s.style.dim('  ↳')}${formatMark(s.style, next)} ${s.style.dim(`“${preview}”`)}`)
 }
 
@@ -231,7 +248,7 @@ function onEvent (s: Session, event: EventView): void {
         const label = event.name == null ? who(m.peer) : who(m.peer, event.name)
         // a contact is opened by name; anyone else by the full peer id (the short one does not resolve)
         const target = event.name == null ? m.peer : label
-        s.say(s.style.yellow(`* new message from ${label}: ${truncate(safeText(m.text), 40)}  (/open ${target})`))
+        s.say(s.style.yellow(`* new message from ${label}: ${s.views.truncate(safeText(m.text), 40)}  (/open ${target})`))
         if (s.focused !== true) {
           s.notifier?.message(event.name ?? m.peer, m.text)
         }
@@ -336,7 +353,7 @@ async function showList (s: Session): Promise<void> {
     s.say(s.style.dim(`no conversations yet; add a contact with \`${s.natter} contacts add <invite>\``))
     return
   }
-  s.say([separator(s, 'conversations'), ...inbox.conversations.map((c, i) => formatInboxLine(s.style, c, { index: i + 1, columns: 100 }))])
+  s.say([separator(s, 'conversations'), ...inbox.conversations.map((c, i) => s.views.formatInboxLine(s.style, c, { index: i + 1, columns: 100 }))])
   if (inbox.requests > 0) {
     s.say(s.style.dim(`${inbox.requests} message request${inbox.requests === 1 ? '' : 's'} from strangers: \`${s.natter} requests\``))
   }
@@ -472,9 +489,11 @@ A new message rings the bell while the terminal is not focused (change with
       }
       const client = await clientFor(ctx, cmd)
       const style = styleFor(ctx.stdout, g.json === true ? { ...ctx.env, NO_COLOR: '1' } : ctx.env)
-      const screen = interactive ? createScreen(ctx.stdout) : undefined
+      const views = await loadViews()
+      const screen = interactive ? views.createScreen(ctx.stdout) : undefined
 
       const session: Session = {
+        views,
         client,
         style,
         interactive,

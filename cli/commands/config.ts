@@ -7,7 +7,6 @@
  * @module
  */
 import { homeFiles } from '../../node/api/discovery.js'
-import { configView, LIVE_SETTINGS, loadExistingConfigFile, updateConfigFile } from '../../node/config.js'
 import { DaemonNotRunningError, UsageError } from '../errors.js'
 import { print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals, homeOf, natterCommand, rejectStrayWord } from '../shared.js'
@@ -72,6 +71,11 @@ function show (value: unknown): string {
   return value === '' ? '(none)' : String(value)
 }
 
+/** The config file's module, loaded when the file is read or written here (it brings zod and multiaddr). */
+async function configFile (): Promise<typeof import('../../node/config.js')> {
+  return import('../../node/config.js')
+}
+
 /** Reads the settings: from the daemon when one runs, else from the file. */
 async function read (ctx: Context, cmd: Command): Promise<ConfigResponse> {
   try {
@@ -81,6 +85,7 @@ async function read (ctx: Context, cmd: Command): Promise<ConfigResponse> {
       throw err
     }
     const path = homeFiles(homeOf(ctx, cmd)).config
+    const { configView, loadExistingConfigFile } = await configFile()
     const { file } = await loadExistingConfigFile(path)
     return { config: configView(file) as ConfigView, path, restartNeeded: [] }
   }
@@ -96,6 +101,7 @@ async function write (ctx: Context, cmd: Command, patch: Partial<ConfigView>): P
       throw err
     }
     const path = homeFiles(homeOf(ctx, cmd)).config
+    const { configView, updateConfigFile } = await configFile()
     const { file } = await updateConfigFile(path, patch)
     return { config: configView(file) as ConfigView, path, restartNeeded: [], running: false }
   }
@@ -163,7 +169,7 @@ export function registerConfig (program: Command, ctx: Context): void {
       print(ctx, `${kebab(key)} = ${show(result.config[key])}`)
       if (result.running && result.restartNeeded.includes(key)) {
         ctx.stderr.write(`takes effect when the daemon starts again (\`${natterCommand(cmd)} stop\`, then start it)\n`)
-      } else if (result.running && LIVE_SETTINGS.has(key)) {
+      } else if (result.running && (await configFile()).LIVE_SETTINGS.has(key)) {
         ctx.stderr.write('applied now\n')
       }
     })

@@ -5,7 +5,6 @@
  * @module
  */
 import { Option } from 'commander'
-import { askSecret, canPrompt } from '../prompt.js'
 import { examples, globals } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -93,6 +92,7 @@ begin again silently. Restore natter.db from a backup, or pass --new-store.
       try {
         // loaded here, not at the top: the library (libp2p) is only needed by this command
         const { startDaemon } = await import('../../node/daemon.js')
+        const { askSecret, canPrompt } = await import('../prompt.js')
         const daemon = await startDaemon({
           home: g.home,
           env: ctx.env,

@@ -10,7 +10,6 @@ import { resolve } from 'node:path'
 import { FileExistsError } from '../errors.js'
 import { print, printJson } from '../output.js'
 import { withProgress } from '../progress.js'
-import { chosenSecret } from '../prompt.js'
 import { clientFor, examples, globals, natterCommand } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -60,6 +59,7 @@ be opened; keep both safe. Conversations and sessions are not included.
       const g = globals(cmd)
       // the daemon first: no point asking for a passphrase when it is not running
       const client = await clientFor(ctx, cmd)
+      const { chosenSecret } = await import('../prompt.js')
       const passphrase = await chosenSecret(ctx, { file: options.passphraseFile, flag: '--passphrase-file', what: 'backup passphrase' })
       const exported = await withProgress(ctx, 'encrypting the backup…', client.api.exportIdentity({ body: { passphrase, contacts: options.withContacts === true } }))
       const what = `${exported.peerId}${options.withContacts === true ? ` and ${exported.contacts} contact${exported.contacts === 1 ? '' : 's'}` : ''}`

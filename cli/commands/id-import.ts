@@ -6,11 +6,9 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { readPassphraseFile } from '../../node/passphrase.js'
 import { UsageError } from '../errors.js'
 import { print, printJson } from '../output.js'
 import { withProgress } from '../progress.js'
-import { askSecret, canPrompt } from '../prompt.js'
 import { examples, globals, homeOf, natterCommand, readAll } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -59,8 +57,10 @@ asks for it (or takes --passphrase-file / NATTER_PASSPHRASE); change it with
         await assertNoIdentity(home, options.force === true)
         let passphrase: string
         if (options.passphraseFile != null) {
+          const { readPassphraseFile } = await import('../../node/passphrase.js')
           passphrase = await readPassphraseFile(options.passphraseFile)
-        } else if (file !== '-' && canPrompt(ctx)) {
+        } else if (file !== '-' && (await import('../prompt.js')).canPrompt(ctx)) {
+          const { askSecret } = await import('../prompt.js')
           passphrase = await askSecret(ctx, 'backup passphrase: ')
         } else {
           throw new UsageError('give the backup\'s passphrase with --passphrase-file <path> (or run on a terminal, with the backup in a file, to be asked for it)')

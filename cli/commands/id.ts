@@ -4,7 +4,6 @@
  *
  * @module
  */
-import qrcode from 'qrcode-terminal'
 import { formatNote, formatStatus, print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals } from '../shared.js'
 import { registerIdExport } from './id-export.js'
@@ -14,6 +13,8 @@ import type { Context } from '../context.js'
 import type { Command } from 'commander'
 
 async function qr (text: string): Promise<string> {
+  // loaded only when a code is drawn (a quick start for everything else)
+  const { default: qrcode } = await import('qrcode-terminal')
   return new Promise(resolve => { qrcode.generate(text, { small: true }, resolve) })
 }
 

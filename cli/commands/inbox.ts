@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { formatInboxLine } from '../inbox-view.js'
 import { print, printJson, styleFor } from '../output.js'
 import { clientFor, examples, globals, natterCommand } from '../shared.js'
 import type { Context } from '../context.js'
@@ -39,6 +38,8 @@ not listed here: see \`natter requests\`.
         ctx.stderr.write(`no conversations yet; add a contact with \`${natterCommand(cmd)} contacts add <invite>\`\n`)
       }
       const columns = ctx.stdout.columns ?? 100
+      // loaded here: string-width's tables are only needed to lay lines out
+      const { formatInboxLine } = await import('../inbox-view.js')
       for (const [i, c] of inbox.conversations.entries()) {
         print(ctx, formatInboxLine(style, c, { index: i + 1, columns }))
       }

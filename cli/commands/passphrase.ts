@@ -9,7 +9,6 @@
 import { homeFiles } from '../../node/api/discovery.js'
 import { NoIdentityError, UsageError } from '../errors.js'
 import { print, printJson } from '../output.js'
-import { chosenSecret, keyPassphrase } from '../prompt.js'
 import { examples, globals, homeOf, natterCommand, rejectStrayWord } from '../shared.js'
 import type { Context } from '../context.js'
 import type { Command } from 'commander'
@@ -108,6 +107,7 @@ async function run (ctx: Context, cmd: Command, action: Action, options: Passphr
     if (action !== 'set' && status === 'plain') {
       throw new UsageError(`${file} is not encrypted; use \`${natter} passphrase set\``)
     }
+    const { chosenSecret, keyPassphrase } = await import('../prompt.js')
     const current = action === 'set' ? undefined : (await keyPassphrase(ctx, options.passphraseFile, file)).passphrase
     const next = action === 'remove' ? undefined : await chosenSecret(ctx, { file: options.newPassphraseFile, flag: NEW_FLAG, what: 'passphrase' })
     await changePassphrase(home, current, next)

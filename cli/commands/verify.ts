@@ -5,7 +5,6 @@
  *
  * @module
  */
-import qrcode from 'qrcode-terminal'
 import { UsageError } from '../errors.js'
 import { print, printJson, shellQuote, styleFor, who } from '../output.js'
 import { clientFor, examples, globals, natterCommand } from '../shared.js'
@@ -20,6 +19,8 @@ interface VerifyOptions {
 }
 
 async function qr (text: string): Promise<string> {
+  // loaded only when a code is drawn (a quick start for everything else)
+  const { default: qrcode } = await import('qrcode-terminal')
   return new Promise(resolve => { qrcode.generate(text, { small: true }, resolve) })
 }
 

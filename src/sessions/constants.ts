@@ -20,6 +20,10 @@ export const MAX_PREKEY_RECORD_SKEW_MS = 5 * 60 * 1000
 
 /** Time allowed to find a recipient's bundle before sealing without a session, in ms. */
 export const BUNDLE_TIMEOUT_MS = 10_000
+/** After the first record of a lookup arrives, how long more answers are awaited before the lookup ends, in ms. */
+export const BUNDLE_SETTLE_MS = 250
+/** A lookup ends once this many records arrived (the newest of them is used). */
+export const BUNDLE_ENOUGH_RECORDS = 3
 /** How long a fetched bundle is remembered, in ms. */
 export const BUNDLE_CACHE_MS = 60_000
 /** How long the absence of a bundle is remembered, in ms. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PUBLISH_DEBOUNCE_MS, PUBLISH_TIMEOUT_MS, REPUBLISH_INTERVAL_MS } from './constants.js'
+import { BUNDLE_ENOUGH_RECORDS, BUNDLE_SETTLE_MS, PUBLISH_DEBOUNCE_MS, PUBLISH_TIMEOUT_MS, REPUBLISH_INTERVAL_MS } from './constants.js'
 import { repeatingTask } from '@libp2p/utils'
 import { guard } from '../util/guard.js'
 import { anySignal } from '../util/signals.js'
@@ -157,23 +157,46 @@ export interface FetchBundleOptions extends AbortOptions {
   now?: number
   /** Where the lookup's failures are told. @default silent */
   log?: Logger
+  /** After the first record arrives, how long more answers are awaited, in ms. @default BUNDLE_SETTLE_MS (250) */
+  settleMs?: number
+  /** The lookup ends once this many records arrived. @default BUNDLE_ENOUGH_RECORDS (3) */
+  enough?: number
 }
 
 /**
  * Looks up `peer`'s prekey record in the DHT and returns the newest valid one,
  * or undefined when none was found in time.
+ *
+ * The lookup does not run to the end of the DHT query once records arrive: it
+ * stops `settleMs` after the first one, or at `enough` records, whichever comes
+ * first. A full query walks to the closest peers over every disjoint path and,
+ * with unreachable peers among them, ran into the caller's timeout (10 s) on
+ * every first message to a new peer; the first answers already carry the
+ * current record, as PUTs reach the closest peers together (§6.3).
  */
 export async function fetchBundleRecord (dht: PrekeyDht, peer: Ed25519Peer, options: FetchBundleOptions = {}): Promise<VerifiedPrekeyRecord | undefined> {
   const key = prekeyRecordKey(peer)
   const values: Uint8Array[] = []
+  const enough = options.enough ?? BUNDLE_ENOUGH_RECORDS
+  const settled = new AbortController()
+  let settleTimer: ReturnType<typeof setTimeout> | undefined
   try {
-    for await (const event of dht.get(key, { signal: options.signal })) {
+    for await (const event of dht.get(key, { signal: anySignal([options.signal, settled.signal]) })) {
       if (event.name === 'VALUE' && event.value != null) {
         values.push(event.value)
+        if (values.length >= enough) {
+          settled.abort()
+          break
+        }
+        settleTimer ??= setTimeout(() => { settled.abort() }, options.settleMs ?? BUNDLE_SETTLE_MS)
       }
     }
   } catch (err) {
-    options.log?.('prekey lookup for %s ended: %s', peer.peerId.toString(), (err as Error).message)
+    if (!settled.signal.aborted) {
+      options.log?.('prekey lookup for %s ended: %s', peer.peerId.toString(), (err as Error).message)
+    }
+  } finally {
+    clearTimeout(settleTimer)
   }
   // kad-dht validated each value; check again here, it costs little and keeps this function honest
   while (values.length > 0) {
