@@ -69,7 +69,8 @@ function natterRole (): Record<string, Handler> {
   }
   const startNode = async (init: Partial<NatterInit>): Promise<Natter> => {
     dataDir ??= await mkdtemp(join(tmpdir(), 'natter-perf-'))
-    node = await createNatter({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], ...init })
+    // local mode: the bench runs on one machine, over loopback (internet mode advertises no loopback address)
+    node = await createNatter({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', ...init })
     node.addEventListener('message', onArrive)
     node.addEventListener('request', onArrive)
     return node
@@ -85,7 +86,7 @@ function natterRole (): Record<string, Handler> {
       for (let i = 0; i < (args.count as number); i++) {
         const dir = await mkdtemp(join(tmpdir(), 'natter-perf-mb-'))
         extraDirs.push(dir)
-        const n = await createNatter({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: args.bootstrap as string[] | undefined })
+        const n = await createNatter({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', bootstrap: args.bootstrap as string[] | undefined })
         extra.push(n)
         if (typeof args.contact === 'string') {
           // a contact deposits without the stamps asked of strangers (PROTOCOL.md §9.3)

@@ -4,7 +4,9 @@
  * HMAC-SHA256, HKDF-SHA256 and ChaCha20-Poly1305 (RFC 8439). Each gives the
  * same bytes as the @noble function it replaces; test/unit/native-crypto.test.ts
  * cross-checks them against @noble and the vectors. @noble stays for what
- * OpenSSL lacks (XChaCha20-Poly1305, Ed25519→X25519 conversion, point checks).
+ * OpenSSL lacks (HChaCha20, Ed25519→X25519 conversion, point checks);
+ * XChaCha20-Poly1305 is @noble's HChaCha20 subkey then OpenSSL's
+ * ChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2.3), same bytes as @noble's.
  *
  * @module
  */
@@ -12,6 +14,8 @@ import {
   createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, sign, verify
 } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { endianness } from 'node:os'
+import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import type { Ed25519PrivateKey, Ed25519PublicKey } from '@libp2p/interface'
 
 // DER prefixes of RFC 8410 keys: PKCS#8 private and SPKI public, followed by the 32 raw bytes
@@ -126,4 +130,55 @@ export function chacha20poly1305Decrypt (key: Uint8Array, nonce: Uint8Array, ass
   const head = decipher.update(body)
   const tail = decipher.final()
   return new Uint8Array(Buffer.concat([head, tail]))
+}
+
+// "expand 32-byte k" as the four little-endian words of the ChaCha constant
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574])
+const LITTLE_ENDIAN = endianness() === 'LE'
+
+/** HChaCha20 (draft-irtf-cfrg-xchacha §2.2) of a 32-byte key and a 16-byte nonce: the 32-byte subkey. */
+function hchacha20 (key: Uint8Array, nonce16: Uint8Array): Uint8Array {
+  const k32 = new Uint32Array(key.slice(0, 32).buffer)
+  const n32 = new Uint32Array(nonce16.slice(0, 16).buffer)
+  const out = new Uint32Array(8)
+  hchacha(SIGMA, k32, n32, out)
+  const subkey = new Uint8Array(out.buffer)
+  k32.fill(0)
+  return subkey
+}
+
+/** The ChaCha20-Poly1305 key and 12-byte nonce an XChaCha20-Poly1305 key and 24-byte nonce stand for. */
+function xchachaParameters (key: Uint8Array, nonce: Uint8Array): { subkey: Uint8Array, nonce12: Uint8Array } {
+  if (key.byteLength !== 32 || nonce.byteLength !== 24) {
+    throw new Error('XChaCha20-Poly1305 takes a 32-byte key and a 24-byte nonce')
+  }
+  const nonce12 = new Uint8Array(12)
+  nonce12.set(nonce.subarray(16), 4)
+  return { subkey: hchacha20(key, nonce.subarray(0, 16)), nonce12 }
+}
+
+/** XChaCha20-Poly1305 encryption: ciphertext ‖ 16-byte tag (the bytes of @noble's `xchacha20poly1305(key, nonce, ad).encrypt`). */
+export function xchacha20poly1305Encrypt (key: Uint8Array, nonce: Uint8Array, associatedData: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  if (!LITTLE_ENDIAN) {
+    return xchacha20poly1305(key, nonce, associatedData).encrypt(plaintext)
+  }
+  const { subkey, nonce12 } = xchachaParameters(key, nonce)
+  try {
+    return chacha20poly1305Encrypt(subkey, nonce12, associatedData, plaintext)
+  } finally {
+    subkey.fill(0)
+  }
+}
+
+/** XChaCha20-Poly1305 decryption of ciphertext ‖ tag. Throws when authentication fails. */
+export function xchacha20poly1305Decrypt (key: Uint8Array, nonce: Uint8Array, associatedData: Uint8Array, sealed: Uint8Array): Uint8Array {
+  if (!LITTLE_ENDIAN) {
+    return xchacha20poly1305(key, nonce, associatedData).decrypt(sealed)
+  }
+  const { subkey, nonce12 } = xchachaParameters(key, nonce)
+  try {
+    return chacha20poly1305Decrypt(subkey, nonce12, associatedData, sealed)
+  } finally {
+    subkey.fill(0)
+  }
 }

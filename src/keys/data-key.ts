@@ -6,7 +6,7 @@
  *
  * ```
  * data key = HKDF-SHA256(ikm = Ed25519 seed (32), salt = empty, info = "natter-store-key-v1", L = 32)
- * sealed   = 0x01 ‖ nonce (24) ‖ XChaCha20-Poly1305(data key, nonce, ad).encrypt(secret)
+ * sealed   = 0x01 ‖ nonce (24) ‖ XChaCha20-Poly1305(data key, nonce, ad).encrypt(secret)   (node:crypto, src/crypto/native.ts)
  * ad       = "natter-store-secret-v1" ‖ 0x00 ‖ label ‖ 0x00 ‖ context
  * ```
  *
@@ -15,13 +15,13 @@
  *
  * @module
  */
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { StoredSecretError } from './errors.js'
+import { xchacha20poly1305Decrypt, xchacha20poly1305Encrypt } from '../crypto/native.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 const DATA_KEY_INFO = uint8ArrayFromString('natter-store-key-v1')
@@ -50,14 +50,14 @@ export function createSecretBox (identity: Ed25519PrivateKey): SecretBox {
   return {
     seal (label, context, secret) {
       const nonce = randomBytes(NONCE_BYTES)
-      return uint8ArrayConcat([Uint8Array.of(VERSION), nonce, xchacha20poly1305(key, nonce, ad(label, context)).encrypt(secret)])
+      return uint8ArrayConcat([Uint8Array.of(VERSION), nonce, xchacha20poly1305Encrypt(key, nonce, ad(label, context), secret)])
     },
     open (label, context, sealed) {
       if (sealed.byteLength < 1 + NONCE_BYTES + 16 || sealed[0] !== VERSION) {
         throw new StoredSecretError(`stored ${label} is malformed or of an unknown version`)
       }
       try {
-        return xchacha20poly1305(key, sealed.subarray(1, 1 + NONCE_BYTES), ad(label, context)).decrypt(sealed.subarray(1 + NONCE_BYTES))
+        return xchacha20poly1305Decrypt(key, sealed.subarray(1, 1 + NONCE_BYTES), ad(label, context), sealed.subarray(1 + NONCE_BYTES))
       } catch (err) {
         throw new StoredSecretError(`stored ${label} cannot be decrypted (written under another identity, or damaged)`, { cause: err })
       }

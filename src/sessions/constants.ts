@@ -52,3 +52,6 @@ export const REPUBLISH_INTERVAL_MS = HOUR
 export const PUBLISH_TIMEOUT_MS = 30_000
 /** Publications asked for within this delay are made once, in ms. */
 export const PUBLISH_DEBOUNCE_MS = 2000
+
+/** Peers whose decrypted sessions are kept in memory (src/sessions/session-cache.ts). */
+export const SESSION_CACHE_PEERS = 1024

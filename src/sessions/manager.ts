@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { MAINTENANCE_INTERVAL_MS, MAX_SESSIONS_PER_PEER, RECENT_OPENED_LIMIT } from './constants.js'
+import { MAINTENANCE_INTERVAL_MS, MAX_SESSIONS_PER_PEER, RECENT_OPENED_LIMIT, SESSION_CACHE_PEERS } from './constants.js'
+import { createSessionCache } from './session-cache.js'
 import { createBundleCache } from './bundle-cache.js'
 import { repeatingTask } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
@@ -84,6 +85,8 @@ export interface SessionManagerInit extends PrekeyKeeperInit, BundlePublisherIni
   maxSessionsPerPeer?: number
   /** How often prekeys are checked for rotation and replenishment, in ms. @default 3_600_000 (1 h) */
   maintenanceIntervalMs?: number
+  /** Peers whose decrypted sessions are kept in memory (least recently used dropped first; 0: none). @default 1024 */
+  sessionCachePeers?: number
 }
 
 /** Options of {@link SessionManager.seal}. */
@@ -178,6 +181,24 @@ export function createSessionManager (components: SessionManagerComponents, init
   let controller = new AbortController()
   let keeper: PrekeyKeeper | undefined
   let started = false
+  // decrypted session sets, write-through (session-cache.ts); dropped on writes by others and on rollbacks
+  const cache = createSessionCache(init.sessionCachePeers ?? SESSION_CACHE_PEERS)
+  let saving = false
+  let unlisten: Array<() => void> = []
+  function listen (): void {
+    if (unlisten.length > 0) {
+      return
+    }
+    unlisten = [
+      store.ratchetSessions.onChange(peer => {
+        if (!saving) {
+          cache.delete(peer)
+        }
+      }),
+      store.onRollback(() => { cache.clear() })
+    ]
+  }
+  listen()
 
   const bundles = createBundleCache({ dht, log, signal: () => controller.signal }, {
     timeoutMs: init.bundleTimeoutMs, cacheMs: init.bundleCacheMs, missCacheMs: init.bundleMissCacheMs
@@ -199,7 +220,15 @@ export function createSessionManager (components: SessionManagerComponents, init
 
   async function exclusive<T> (peer: string, fn: () => Promise<T>): Promise<T> {
     const previous = locks.get(peer) ?? Promise.resolve()
-    const run = previous.then(fn)
+    const run = previous.then(async () => {
+      try {
+        return await fn()
+      } catch (err) {
+        // the cached sessions may have advanced past what the store holds: read them again next time
+        cache.delete(peer)
+        throw err
+      }
+    })
     const tail = run.catch(() => {})
     locks.set(peer, tail)
     try {
@@ -211,7 +240,23 @@ export function createSessionManager (components: SessionManagerComponents, init
     }
   }
 
+  /** The sessions with `peer`, from the cache or else read from the store; mutate them only under the peer's lock. */
   function load (peer: Ed25519Peer): SessionEntry[] {
+    if (unlisten.length === 0) {
+      // stopped: not listening for other writers, so nothing is cached
+      return loadStored(peer)
+    }
+    const id = peer.peerId.toString()
+    const cached = cache.get(id)
+    if (cached !== undefined) {
+      return cached
+    }
+    const entries = loadStored(peer)
+    cache.set(id, entries)
+    return entries
+  }
+
+  function loadStored (peer: Ed25519Peer): SessionEntry[] {
     const row = store.ratchetSessions.get(peer.peerId.toString())
     if (row == null) {
       return []
@@ -226,11 +271,21 @@ export function createSessionManager (components: SessionManagerComponents, init
     }
   }
 
+  /** Writes `entries` (call inside a store transaction or group) and keeps them as the cached sessions of `peer`. */
   function save (peer: Ed25519Peer, entries: SessionEntry[]): void {
-    if (entries.length === 0) {
-      store.ratchetSessions.delete(peer.peerId.toString())
-    } else {
-      store.ratchetSessions.put(peer.peerId.toString(), box.seal(SESSIONS_LABEL, peer.bytes, encodeSessionSet(entries)))
+    const id = peer.peerId.toString()
+    saving = true
+    try {
+      if (entries.length === 0) {
+        store.ratchetSessions.delete(id)
+      } else {
+        store.ratchetSessions.put(id, box.seal(SESSIONS_LABEL, peer.bytes, encodeSessionSet(entries)))
+      }
+    } finally {
+      saving = false
+    }
+    if (unlisten.length > 0) {
+      cache.set(id, entries)
     }
   }
 
@@ -343,6 +398,7 @@ export function createSessionManager (components: SessionManagerComponents, init
         return
       }
       started = true
+      listen()
       controller = new AbortController()
       maintain()
       maintenance.start()
@@ -360,6 +416,9 @@ export function createSessionManager (components: SessionManagerComponents, init
       controller.abort()
       await publisher.stop()
       await Promise.allSettled([...locks.values()])
+      for (const remove of unlisten) remove()
+      unlisten = []
+      cache.clear()
     },
 
     assertSendable (recipient) {

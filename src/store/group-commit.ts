@@ -23,6 +23,8 @@ export interface GroupCommit {
   committed(): Promise<void>
   /** Commits the open group now (before another write, or closing). Never throws; waiters get the outcome. */
   flush(): void
+  /** Calls `listener` synchronously when a commit fails (after the rollback, before the waiters hear of it); returns its remover. */
+  onRollback(listener: () => void): () => void
   /** True while `run` executes (its store calls belong to the group). */
   readonly running: boolean
   /** True while a group transaction is open. */
@@ -36,6 +38,7 @@ export function createGroupCommit (db: Db, translate: (err: unknown) => unknown)
   let waiters: Array<{ resolve(): void, reject(err: unknown): void }> = []
   const begin = db.prepare('BEGIN IMMEDIATE')
   const commit = db.prepare('COMMIT')
+  const rollbackListeners = new Set<() => void>()
 
   function flush (): void {
     if (!open) {
@@ -52,6 +55,13 @@ export function createGroupCommit (db: Db, translate: (err: unknown) => unknown)
           db.exec('ROLLBACK')
         } catch {
           // the connection already ended the transaction
+        }
+      }
+      for (const listener of rollbackListeners) {
+        try {
+          listener()
+        } catch {
+          // a listener's failure must not keep the waiters from hearing of the rollback
         }
       }
       const named = translate(err)
@@ -91,6 +101,10 @@ export function createGroupCommit (db: Db, translate: (err: unknown) => unknown)
       }
       return new Promise<void>((resolve, reject) => { waiters.push({ resolve, reject }) })
     },
-    flush
+    flush,
+    onRollback (listener) {
+      rollbackListeners.add(listener)
+      return () => { rollbackListeners.delete(listener) }
+    }
   }
 }

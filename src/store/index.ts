@@ -61,8 +61,10 @@ import { createGroupCommit } from './group-commit.js'
 
 /** Store methods that only read: they may run inside an open group commit without committing it first. */
 const READ_ONLY_METHODS = new Set([
-  'list', 'get', 'getByName', 'resolve', 'isBlocked', 'getEnvelope', 'history', 'conversations', 'gaps', 'pending', 'due',
-  'pendingFor', 'attempts', 'nextRetryAt', 'isAccepted', 'usage', 'usageOf', 'positionOf', 'getBytes', 'peers', 'has', 'count', 'now'
+  'list', 'get', 'getByName', 'resolve', 'isBlocked', 'getEnvelope', 'history', 'hasIncoming', 'conversations', 'gaps', 'pending', 'due',
+  'pendingFor', 'attempts', 'nextRetryAt', 'isAccepted', 'usage', 'usageOf', 'positionOf', 'getBytes', 'peers', 'has', 'count', 'now',
+  // registers a listener, writes nothing
+  'onChange'
 ])
 
 export * from './errors.js'
@@ -196,6 +198,13 @@ export interface Store {
   group<T>(fn: () => T): T
   /** Resolves once every grouped write so far is committed; rejects with the store error if that commit failed. */
   committed(): Promise<void>
+  /**
+   * Calls `listener` synchronously when a group commit fails and its writes
+   * are rolled back, before any waiter of {@link Store.committed} runs (so an
+   * in-memory copy of grouped state is dropped before anyone can act on it).
+   * Returns the function that removes the listener.
+   */
+  onRollback(listener: () => void): () => void
   /** Closes the database. Idempotent; any later call throws `StoreClosedError`. */
   close(): void
 }
@@ -300,6 +309,7 @@ export function openStore (init: StoreInit): Store {
       }
     },
     committed: async () => group.committed(),
+    onRollback: (listener) => group.onRollback(listener),
     close () {
       if (!db.open) {
         return

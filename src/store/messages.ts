@@ -177,6 +177,8 @@ export interface MessageStore {
    * next `before`.
    */
   history(peer: string, options?: HistoryOptions): Message[]
+  /** Whether `peer` ever wrote to this node (a message from it is stored): one index lookup. */
+  hasIncoming(peer: string): boolean
   /** Accepted conversations that have messages, the most recent first. */
   conversations(): ConversationSummary[]
   /**
@@ -248,6 +250,8 @@ export function messageStore (components: MessageStoreComponents): MessageStore 
     ORDER BY ${messageOrder({ alias: 'm', descending: true })}`)
   const incomingSeqs = db.prepare<[string], { seq: number }>(`
     SELECT DISTINCT seq FROM messages WHERE peer = ? AND direction = 'in' ORDER BY seq`)
+  // messages_unread (peer, direction, state) answers it from the index
+  const selectAnyIncoming = db.prepare<[string], { found: number }>("SELECT 1 AS found FROM messages WHERE peer = ? AND direction = 'in' LIMIT 1")
 
   const mustGet = (id: string): Message => {
     const row = selectById.get(id)
@@ -393,6 +397,9 @@ export function messageStore (components: MessageStoreComponents): MessageStore 
     },
     conversations () {
       return summaries.all().map(row => ({ peer: row.peer, lastMessage: toMessage(row), unread: row.unread }))
+    },
+    hasIncoming (peer) {
+      return selectAnyIncoming.get(peer) !== undefined
     },
     gaps (peer, options = {}) {
       const limit = resolveLimit('limit', options.limit, GAPS_LIMIT_DEFAULT, Number.MAX_SAFE_INTEGER)

@@ -30,6 +30,12 @@ export interface RatchetSessionStore {
   delete(peer: string): boolean
   /** Peers with a stored session, sorted. */
   peers(): string[]
+  /**
+   * Calls `listener(peer)` after every `put` or `delete` of a peer's row (so a
+   * cache of decrypted sessions learns of writes it did not make). Returns the
+   * function that removes the listener.
+   */
+  onChange(listener: (peer: string) => void): () => void
 }
 
 /** What the ratchet session store needs. */
@@ -53,6 +59,16 @@ export function ratchetSessionStore (components: RatchetSessionStoreComponents):
     ON CONFLICT (peer) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`)
   const remove = db.prepare('DELETE FROM ratchet_sessions WHERE peer = ?')
   const selectPeers = db.prepare<[], { peer: string }>('SELECT peer FROM ratchet_sessions ORDER BY peer')
+  const listeners = new Set<(peer: string) => void>()
+  const changed = (peer: string): void => {
+    for (const listener of listeners) {
+      try {
+        listener(peer)
+      } catch {
+        // a listener's failure is its own; the write stands
+      }
+    }
+  }
 
   return {
     get (peer) {
@@ -65,12 +81,19 @@ export function ratchetSessionStore (components: RatchetSessionStoreComponents):
       const at = options.at ?? now()
       assertTimestamp('at', at)
       upsert.run(peer, state, at)
+      changed(peer)
     },
     delete (peer) {
-      return remove.run(peer).changes > 0
+      const deleted = remove.run(peer).changes > 0
+      changed(peer)
+      return deleted
     },
     peers () {
       return selectPeers.all().map(row => row.peer)
+    },
+    onChange (listener) {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
     }
   }
 }

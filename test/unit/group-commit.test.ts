@@ -15,6 +15,7 @@ import { Payload, openSealed, sealEnvelope } from '../../src/crypto/envelope.js'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { createInboundPipeline } from '../../src/messaging/inbound/pipeline.js'
 import { DmResponse } from '../../src/pb/dm.js'
+import { createGroupCommit } from '../../src/store/group-commit.js'
 import { openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
 import type { Store } from '../../src/store/index.js'
@@ -106,5 +107,28 @@ describe('group commit', () => {
     }))
     expect(verdicts.map(v => v.status)).toEqual([DmResponse.Status.OK, DmResponse.Status.OK, DmResponse.Status.OK])
     expect(seenAtReply.every(n => n === 3)).toBe(true)
+  })
+
+  it('a failed commit rolls the group back and tells the rollback listeners before any waiter', async () => {
+    const db = new Database(join(dir, 'deferred.db'))
+    try {
+      db.pragma('foreign_keys = ON')
+      db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)')
+      const group = createGroupCommit(db, (err) => err)
+      const heard: string[] = []
+      const remove = group.onRollback(() => { heard.push('rollback') })
+      // a deferred foreign key is checked at COMMIT: the commit itself fails
+      group.run(() => db.prepare('INSERT INTO child (id, parent) VALUES (1, 42)').run())
+      const waited = group.committed().then(() => { heard.push('committed') }, () => { heard.push('rejected') })
+      await waited
+      expect(heard).toEqual(['rollback', 'rejected'])
+      expect((db.prepare('SELECT count(*) AS n FROM child').get() as { n: number }).n).toBe(0)
+      remove()
+      group.run(() => db.prepare('INSERT INTO child (id, parent) VALUES (2, 43)').run())
+      await expect(group.committed()).rejects.toThrow()
+      expect(heard).toEqual(['rollback', 'rejected'])
+    } finally {
+      db.close()
+    }
   })
 })

@@ -3,7 +3,7 @@
  * bytes and the same verdicts as the @noble functions they replace.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
@@ -11,7 +11,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { describe, expect, it } from 'vitest'
 import {
-  chacha20poly1305Decrypt, chacha20poly1305Encrypt, ed25519Sign, ed25519Verify, hkdfSha256, hmacSha256, x25519SharedSecret
+  chacha20poly1305Decrypt, chacha20poly1305Encrypt, ed25519Sign, ed25519Verify, hkdfSha256, hmacSha256, x25519SharedSecret,
+  xchacha20poly1305Decrypt, xchacha20poly1305Encrypt
 } from '../../src/crypto/native.js'
 
 const ROUNDS = 64
@@ -44,6 +45,35 @@ describe('node:crypto primitives match @noble', () => {
       expect(() => chacha20poly1305Decrypt(key, nonce, randomBytes(3), sealed)).toThrow()
     }
     expect(() => chacha20poly1305Decrypt(randomBytes(32), randomBytes(12), new Uint8Array(0), randomBytes(15))).toThrow()
+  })
+
+  it('XChaCha20-Poly1305 (HChaCha20 + OpenSSL) seals the same bytes as @noble, opens them, and refuses any tampering', () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      const key = randomBytes(32)
+      const nonce = randomBytes(24)
+      const ad = randomBytes(i % 40)
+      const plaintext = randomBytes(i * 37)
+      const sealed = xchacha20poly1305Encrypt(key, nonce, ad, plaintext)
+      expect(sealed).toEqual(xchacha20poly1305(key, nonce, ad).encrypt(plaintext))
+      expect(xchacha20poly1305Decrypt(key, nonce, ad, sealed)).toEqual(plaintext)
+      expect(xchacha20poly1305(key, nonce, ad).decrypt(sealed)).toEqual(plaintext)
+      const flipped = sealed.slice()
+      flipped[i % flipped.length]! ^= 1
+      expect(() => xchacha20poly1305Decrypt(key, nonce, ad, flipped)).toThrow()
+      const otherNonce = nonce.slice()
+      otherNonce[i % 24]! ^= 1
+      expect(() => xchacha20poly1305Decrypt(key, otherNonce, ad, sealed)).toThrow()
+    }
+    expect(() => xchacha20poly1305Encrypt(randomBytes(32), randomBytes(12), new Uint8Array(0), randomBytes(5))).toThrow()
+    // draft-irtf-cfrg-xchacha-03 §A.3.1
+    const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'))
+    const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f')
+    const nonce = hex('404142434445464748494a4b4c4d4e4f5051525354555657')
+    const ad = hex('50515253c0c1c2c3c4c5c6c7')
+    const plaintext = Uint8Array.from(Buffer.from("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it."))
+    const sealed = Buffer.from(xchacha20poly1305Encrypt(key, nonce, ad, plaintext)).toString('hex')
+    expect(sealed.startsWith('bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb')).toBe(true)
+    expect(sealed.endsWith('c0875924c1c7987947deafd8780acf49')).toBe(true)
   })
 
   it('X25519 gives the same shared secret and refuses low-order public keys', () => {

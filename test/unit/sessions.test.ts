@@ -264,4 +264,62 @@ describe('session manager', () => {
     expect(() => createSecretBox(bob.key).open('ratchet sessions', bob.peer.bytes, state)).toThrow()
     expect(createSecretBox(bob.key).open('ratchet sessions', alice.peer.bytes, state).byteLength).toBeGreaterThan(0)
   })
+
+  describe('cache of decrypted sessions', () => {
+    it('a session reset by another writer of the store is not served from the cache', async () => {
+      const [alice, bob] = await pair()
+      expect(await open(bob, await send(alice, bob, 'one'))).toBe('one')
+      expect(await open(alice, await send(bob, alice, 'two'))).toBe('two')
+      // the cache holds alice's session with bob; the row is reset behind the manager's back
+      alice.store.ratchetSessions.delete(bob.peer.peerId.toString())
+      const next = await send(alice, bob, 'three', 2)
+      // read again from the store: no session, so a new one from the bundle
+      expect(decodeRatchetMessage(body(next).ciphertext).x3dh).toBeDefined()
+      expect(await open(bob, next)).toBe('three')
+      // and an older state written back by another writer is what the next message uses
+      const row = alice.store.ratchetSessions.get(bob.peer.peerId.toString())
+      const snapshot = row?.state as Uint8Array
+      const later = await send(alice, bob, 'four', 3)
+      alice.store.ratchetSessions.put(bob.peer.peerId.toString(), snapshot)
+      const again = await send(alice, bob, 'five', 4)
+      // the same message keys as 'four' (sealed from the restored state), so bob refuses it as a replay
+      expect(decodeRatchetMessage(body(again).ciphertext).header.n).toBe(decodeRatchetMessage(body(later).ciphertext).header.n)
+    })
+
+    it('evicted sessions are read again from the store, as last written', async () => {
+      dht = memoryDht()
+      const alice = await make({ sessionCachePeers: 1 })
+      const bob = await make()
+      const carol = await make()
+      expect(await bob.sessions.publishBundle()).toBe(1)
+      expect(await carol.sessions.publishBundle()).toBe(1)
+      // alternate so every message to one peer finds the other's sessions in the cache and its own evicted
+      for (let i = 1; i <= 4; i++) {
+        expect(await open(bob, await send(alice, bob, `b${i}`, i))).toBe(`b${i}`)
+        expect(await open(carol, await send(alice, carol, `c${i}`, i))).toBe(`c${i}`)
+        expect(await open(alice, await send(bob, alice, `rb${i}`, i))).toBe(`rb${i}`)
+        expect(await open(alice, await send(carol, alice, `rc${i}`, i))).toBe(`rc${i}`)
+      }
+      // still one session each: an evicted set is never lost, and never forked
+      for (const peer of [bob, carol]) {
+        const row = alice.store.ratchetSessions.get(peer.peer.peerId.toString())
+        const entries = decodeSessionSet(createSecretBox(alice.key).open('ratchet sessions', peer.peer.bytes, row?.state as Uint8Array))
+        expect(entries).toHaveLength(1)
+      }
+    })
+
+    it('a failure part-way through sealing drops the cached sessions, so the next seal starts from the store', async () => {
+      const [alice, bob] = await pair()
+      expect(await open(bob, await send(alice, bob, 'one'))).toBe('one')
+      expect(await open(alice, await send(bob, alice, 'two'))).toBe('two')
+      const before = await send(alice, bob, 'three', 2)
+      // the write of the advanced state fails (the session advanced in memory, not on disk)
+      await expect(alice.sessions.seal(bob.peer, text('lost', 3), { keep: () => { throw new Error('disk full') } })).rejects.toThrow('disk full')
+      const after = await send(alice, bob, 'four', 4)
+      // sealed from the stored state: the next message number after 'three', not after the failed one
+      expect(decodeRatchetMessage(body(after).ciphertext).header.n).toBe(decodeRatchetMessage(body(before).ciphertext).header.n + 1)
+      expect(await open(bob, before)).toBe('three')
+      expect(await open(bob, after)).toBe('four')
+    })
+  })
 })

@@ -340,6 +340,22 @@ describe('store', () => {
       expect(again.messages.history(alice)).toHaveLength(1)
     })
 
+    it('hasIncoming: whether a peer ever wrote, however many messages went out since', () => {
+      const store = openAt()
+      expect(store.messages.hasIncoming(alice)).toBe(false)
+      store.messages.insertOutgoing({ id: hexId(1), peer: alice, text: 'hello?', sentAt: clock })
+      expect(store.messages.hasIncoming(alice)).toBe(false)
+      store.messages.insertIncoming(incoming(alice, 1, { id: 'aa' }))
+      store.transaction(() => {
+        for (let i = 2; i <= 1100; i++) {
+          store.messages.insertOutgoing({ id: hexId(i), peer: alice, text: 'x', sentAt: clock + i })
+        }
+      })
+      // further back than the last 1000 messages, still known
+      expect(store.messages.hasIncoming(alice)).toBe(true)
+      expect(store.messages.hasIncoming(bob)).toBe(false)
+    })
+
     it('refuses an id already used by another peer or by an outgoing message', () => {
       const store = openAt()
       store.messages.insertIncoming(incoming(alice, 1, { id: 'aa' }))

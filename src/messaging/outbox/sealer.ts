@@ -18,7 +18,7 @@ import type { MessageStore, OutgoingMessage } from '../../store/index.js'
 export interface SealerComponents {
   self: Ed25519Peer
   sessions: Pick<SessionManager, 'seal' | 'assertSendable'>
-  messages: Pick<MessageStore, 'getEnvelope' | 'setEnvelope' | 'history'>
+  messages: Pick<MessageStore, 'getEnvelope' | 'setEnvelope' | 'hasIncoming'>
 }
 
 /** Options of {@link createSealer}. */
@@ -54,7 +54,7 @@ export function createSealer (components: SealerComponents, init: SealerInit): S
 
   /** A proof-of-work stamp for a first message to `recipient`, when it has never written to us (or `force`). */
   async function stampFor (recipient: Ed25519Peer, difficulty: number, force: boolean): Promise<Uint8Array | undefined> {
-    if (!force && messages.history(recipient.peerId.toString(), { limit: 1000 }).some(m => m.direction === 'in')) {
+    if (!force && messages.hasIncoming(recipient.peerId.toString())) {
       return undefined
     }
     return encodeStamp(await mintStamp({ sender: self.bytes, recipient: recipient.bytes, difficulty, signal: init.signal }))
