@@ -40,8 +40,10 @@ describe('the chat screen', () => {
     await h.startDaemon({ home: bob.home })
     await chat.waitFor(/me: sent while you were away ✓✓/, 45_000)
     // rewritten in place: the cursor was saved, the line overwritten, the cursor restored; no note below
+    // (the restore may arrive in a later chunk than the mark the wait above saw)
     // eslint-disable-next-line no-control-regex
-    expect(chat.raw()).toMatch(/\u001b7[^\n]*me: sent while you were away ✓✓[^\n]*\u001b8/)
+    const rewritten = /\u001b7[^\n]*me: sent while you were away ✓✓[^\n]*\u001b8/
+    await eventually(() => rewritten.test(chat.raw()), 10_000, 'the rewritten line to be closed by a cursor restore')
     expect(chat.output()).not.toContain('↳')
     const history = await h.json<{ messages: Message[] }>(['history', 'alice'], { home: bob.home })
     expect(history.messages.map(m => m.text)).toEqual(['sent while you were away'])

@@ -33,6 +33,8 @@ describe('hostile presence records', () => {
     // debug: the library's own log lines reach stderr, where the test waits on them
     const b = await h.startDaemon({ args: ['--log-level', 'debug'] })
     const c = await h.startDaemon({ args: ['--bootstrap', b.info.addresses[0]!] })
+    // these records travel on the v1 topic (PROTOCOL.md §3.5): C publishes there only when its presence is public
+    expect((await h.natter(['config', 'set', 'presenceVisibility', 'public'], { home: c.home })).code).toBe(0)
     await eventually(async () => await seen(b, c.info.peerId) === 'online', 20_000, 'the two daemons to see each other')
     return [b, c]
   }

@@ -53,7 +53,8 @@ describe('presence state bounds', () => {
   it('records from many fresh keys stay in a bounded cache, none on disk; a contact’s presence is kept and persisted', async () => {
     const dataDir = await nodes.tempDir()
     let bob = await nodes.create({ dataDir })
-    const carol = await nodes.create({ bootstrap: [bob.addresses[0]!] })
+    // carol publishes v1 (public) presence: this test is about the v1 topic's stranger cache (PROTOCOL.md §3.5)
+    const carol = await nodes.create({ bootstrap: [bob.addresses[0]!], presenceVisibility: 'public' })
     await bob.contacts.add('carol', carol.peerId)
     await pWaitFor(() => bob.presence.get(carol.peerId)?.status === 'online', { timeout: 15_000 })
 
