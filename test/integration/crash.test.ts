@@ -40,7 +40,10 @@ describe('crash safety', () => {
     await pWaitFor(() => queued.length >= 250, { timeout: 30_000 })
     first.kill('SIGKILL')
     await new Promise(resolve => first.once('exit', resolve))
-    expect(queued.length).toBeLessThan(TOTAL)
+    // the kill came in the middle of the work: while queueing or, now that queueing is fast (group commit),
+    // while the queued messages were still being delivered
+    const deliveredAtKill = b.messages.history(aPeer, { limit: 1000 }).length
+    expect(queued.length < TOTAL || deliveredAtKill < TOTAL, `killed after all ${TOTAL} were queued and delivered`).toBe(true)
 
     // second run: same data dir; it resumes the outbox and sends the rest
     let drained = false
