@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import pWaitFor from 'p-wait-for'
+import { watchDaemon } from '../helpers/daemon-banner.js'
 import type { ChildProcess } from 'node:child_process'
 import type { IncomingMessage } from 'node:http'
 import type { IPty } from 'node-pty'
@@ -119,27 +120,8 @@ export function harness () {
         BIN, '--home', home, 'daemon', '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', 'local', ...(options.args ?? [])
       ], { env: await env(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
       procs.push(proc)
-      let stdout = ''
-      let stderr = ''
-      proc.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-      proc.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-      const exited = new Promise<number | null>(resolve => { proc.once('exit', (code) => { resolve(code) }) })
-      const info = await new Promise<DaemonInfo>((resolve, reject) => {
-        const onData = (): void => {
-          const nl = stdout.indexOf('\n')
-          if (nl >= 0) {
-            proc.stdout!.off('data', onData)
-            try {
-              resolve(JSON.parse(stdout.slice(0, nl)) as DaemonInfo)
-            } catch (err) {
-              reject(err)
-            }
-          }
-        }
-        proc.stdout!.on('data', onData)
-        void exited.then(code => { reject(new Error(`daemon exited with ${code} before its banner: ${stderr}`)) })
-      })
-      return { home, info, proc, stderr: () => stderr, exited }
+      const { banner: info, stderr, exited } = await watchDaemon<DaemonInfo>(proc)
+      return { home, info, proc, stderr, exited }
     },
 
     /** Runs the `natter` binary to completion. */

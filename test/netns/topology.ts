@@ -23,6 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { watchDaemon } from '../helpers/daemon-banner.js'
 import type { ChildProcess } from 'node:child_process'
 
 /** The package root, from test/netns/ (vitest) or dist/test/netns/ (the compiled bench). */
@@ -196,27 +197,8 @@ table inet filter {
       const proc = spawn('ip', ['netns', 'exec', host.ns, process.execPath, BIN, '--home', home, 'daemon', '--json',
         '--listen', '/ip4/0.0.0.0/tcp/4001', '--no-mdns', ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] })
       procs.push(proc)
-      let stdout = ''
-      let stderr = ''
-      proc.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-      proc.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-      const exited = new Promise<number | null>(resolve => { proc.once('exit', (code) => { resolve(code) }) })
-      const peerId = await new Promise<string>((resolve, reject) => {
-        const onData = (): void => {
-          const nl = stdout.indexOf('\n')
-          if (nl >= 0) {
-            proc.stdout!.off('data', onData)
-            try {
-              resolve((JSON.parse(stdout.slice(0, nl)) as { peerId: string }).peerId)
-            } catch (err) {
-              reject(err)
-            }
-          }
-        }
-        proc.stdout!.on('data', onData)
-        void exited.then(code => { reject(new Error(`daemon in ${host.ns} exited with ${code} before its banner: ${stderr}`)) })
-      })
-      return { host, home, peerId, proc, stderr: () => stderr, exited }
+      const { banner, stderr, exited } = await watchDaemon<{ peerId: string }>(proc, `daemon in ${host.ns}`)
+      return { host, home, peerId: banner.peerId, proc, stderr, exited }
     },
 
     async kill (d) {
