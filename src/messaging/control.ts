@@ -163,6 +163,10 @@ export function createControlChannel (components: ControlChannelComponents, init
       if (unsupportedPeers.size <= MAX_CONTROL_UNSUPPORTED) break
       unsupportedPeers.delete(oldest)
     }
+    persistUnsupported()
+  }
+
+  function persistUnsupported (): void {
     try {
       settings.set(UNSUPPORTED_KEY, [...unsupportedPeers])
     } catch (err) {
@@ -323,11 +327,7 @@ export function createControlChannel (components: ControlChannelComponents, init
     receive (from, payload) {
       if (unsupportedPeers.delete(from)) {
         // it sends control payloads, so it takes them now (upgraded since it answered INVALID)
-        try {
-          settings.set(UNSUPPORTED_KEY, [...unsupportedPeers])
-        } catch (err) {
-          log.error('unsupported control peers not persisted: %s', (err as Error).message)
-        }
+        persistUnsupported()
       }
       const handler = handlers.get(payload.controlKind ?? 0)
       if (handler == null) {
