@@ -154,16 +154,24 @@ export function createPresenceService (components: PresenceServiceComponents, in
   }
 
   const onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (!running || pendingAnnounce != null || init.publishes?.() === false) {
+      // a node that does not publish on v1 (presence not public) has nothing to announce: no timer, no work
+      return
+    }
     if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === PRESENCE_TOPIC)) {
       return
     }
-    // a newcomer joined the topic: tell it our presence soon (debounced across a burst of joins)
-    if (pendingAnnounce == null && running) {
-      pendingAnnounce = setTimeout(guard(log, 'presence announcement', async () => {
-        pendingAnnounce = undefined
-        await publish()
-      }), ANNOUNCE_DEBOUNCE_MS)
+    // A contact joined the topic: tell it our presence soon (debounced across a burst of joins). Anyone else
+    // waits for the next republish: re-announcing to every newcomer made each join cost every public node one
+    // publication to the whole topic (N² records per churn wave); contacts on 1.2 also get presence v2's
+    // direct update on connect (§3.6.5).
+    if (!isContact(evt.detail.peerId.toString())) {
+      return
     }
+    pendingAnnounce = setTimeout(guard(log, 'presence announcement', async () => {
+      pendingAnnounce = undefined
+      await publish()
+    }), ANNOUNCE_DEBOUNCE_MS)
   }
 
   const guardedOnMessage = guard(log, 'presence message', onMessage)

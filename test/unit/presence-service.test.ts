@@ -76,14 +76,14 @@ describe('presence service', () => {
     vi.useRealTimers()
   })
 
-  function make () {
+  function make (options: { visibility?: 'public' | 'contacts' | 'invisible', isContact?: (p: string) => boolean } = {}) {
     return createPresence({
       pubsub: pubsub as never,
       key,
       peerId: peerIdFromPrivateKey(key),
       logger: recordingLogger(),
       cache: store.presence,
-      isContact: () => true,
+      isContact: options.isContact ?? (() => true),
       isBlocked: (p) => blocked.has(p),
       isTrusted: () => false,
       rateLimiter: { tryConsume: () => allow },
@@ -99,7 +99,7 @@ describe('presence service', () => {
         isContact: () => false
       },
       settings: store.settings
-    }, { ttlMs: 9000, republishIntervalMs: 3000, visibility: 'public', rendezvous: false })
+    }, { ttlMs: 9000, republishIntervalMs: 3000, visibility: options.visibility ?? 'public', rendezvous: false })
   }
 
   it('publishes at start, republishes every interval, and announces offline at stop', async () => {
@@ -154,5 +154,37 @@ describe('presence service', () => {
     expect(presence.get(bob.toString())?.status).toBe('away')
     expect(await pubsub.deliver(bob, await record(8n))).toBe(TopicValidatorResult.Reject)
     await presence.stop()
+  })
+
+  describe('a newcomer on the topic (idle cost, §3.2)', () => {
+    const subscribe = (peer: PeerId): void => {
+      pubsub.events.dispatchEvent(new CustomEvent('subscription-change', { detail: { peerId: peer, subscriptions: [{ topic: PRESENCE_TOPIC, subscribe: true }] } }))
+    }
+    const strangers = async (n: number): Promise<PeerId[]> => Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+
+    it('presence not public: subscriptions cost nothing (no publication, no timer)', async () => {
+      const presence = make({ visibility: 'contacts' })
+      await presence.start()
+      const timers = vi.getTimerCount()
+      for (const p of [bob, ...await strangers(20)]) subscribe(p)
+      expect(vi.getTimerCount()).toBe(timers)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(pubsub.published).toHaveLength(0)
+      await presence.stop()
+    })
+
+    it('public: a stranger joining waits for the republish; a contact joining gets one announcement, however many join at once', async () => {
+      const presence = make({ isContact: (p) => p === bob.toString() })
+      await presence.start()
+      expect(pubsub.published).toHaveLength(1)
+      for (const p of await strangers(20)) subscribe(p)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(pubsub.published).toHaveLength(1)
+      subscribe(bob)
+      subscribe(bob)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(pubsub.published).toHaveLength(2)
+      await presence.stop()
+    })
   })
 })
