@@ -185,6 +185,7 @@ describe('control channel', () => {
       sender: { deliver: vi.fn(async (recipient: { peerId: { toString: () => string } }) => { await deliver(recipient.peerId.toString()) }) as never },
       mailboxes: { deposit: vi.fn(async () => { throw new Error('no mailbox') }) },
       settings: store.settings,
+      pending: store.controlPending,
       logger: recordingLogger()
     }, { maxPending })
   }
