@@ -100,6 +100,11 @@ export interface ControlChannelInit {
   attemptTimeoutMs?: number
   /** @default MAX_CONTROL_PENDING */
   maxPending?: number
+  /**
+   * Whether a payload to a peer without a session starts one from the peer's prekey bundle (a DHT lookup),
+   * as a first message does; `false` seals it SEALED without a lookup. @default true
+   */
+  forwardSecret?: boolean
 }
 
 interface Slot {
@@ -121,6 +126,7 @@ export function createControlChannel (components: ControlChannelComponents, init
   const clock = components.clock ?? systemClock
   const attemptTimeoutMs = init.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS
   const maxPending = init.maxPending ?? MAX_CONTROL_PENDING
+  const forwardSecret = init.forwardSecret ?? true
   const handlers = new Map<number, ControlHandler>()
   const slots = new Map<string, Slot>(loadSlots().map(s => [slotKey(s.peer, s.kind, s.slot), s]))
   const unsupportedPeers = new Set<string>(loadUnsupported())
@@ -189,8 +195,12 @@ export function createControlChannel (components: ControlChannelComponents, init
       controlKind: s.kind,
       controlBody: uint8ArrayFromString(s.body, 'base64')
     }
-    // in the peer's session when there is one, else SEALED to its identity key: no bundle lookup for a small control payload
-    let sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
+    // Forward secret, as a first message (PROTOCOL.md §4.4): in the peer's session when there is one, else a new
+    // session from its prekey bundle (X3DH, §6.3); SEALED to its identity key only when no bundle is found. A
+    // presence key (or a group key) under SEALED would be readable by whoever later steals the recipient's
+    // identity key, and with it every record it ever opened.
+    const sealOptions = { signal: anySignal([shutdown.signal], attemptTimeoutMs), newSession: forwardSecret }
+    let sealed = await sessions.seal(recipient, payload, sealOptions)
     let resealed = false
     for (;;) {
       try {
@@ -202,7 +212,7 @@ export function createControlChannel (components: ControlChannelComponents, init
           if (!resealed && await sessions.refused(sealed.bytes)) {
             // the recipient lost that session: seal once more before concluding anything
             resealed = true
-            sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
+            sealed = await sessions.seal(recipient, payload, sealOptions)
             continue
           }
           // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.4): not retried
