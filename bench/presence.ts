@@ -15,8 +15,9 @@
  *   yamux, identify, ping, kad-dht, both gossipsubs with natter's scoring).
  * - Connected like a real network, not a full mesh: each node dials two
  *   bootstrap nodes and two random earlier nodes (what a DHT walk would have
- *   found); presence v2 then finds its shard peers itself (contacts dialled,
- *   DHT provider records, PROTOCOL.md §3.6.3).
+ *   found), and its contacts (natter's DM channel connects them when it hands
+ *   over the presence keys); presence v2 then finds further shard peers
+ *   itself (DHT provider records, PROTOCOL.md §3.6.3). Same graph for v1 and v2.
  * - Each node has C = 4 contacts (ring neighbours ±1, ±2). Presence keys are
  *   handed over in memory instead of through the DM control channel (a
  *   one-off per contact pair that the integration tests cover).
@@ -128,12 +129,15 @@ async function runSize (n: number): Promise<Figures[]> {
     type Created = Array<{ index: number, id: string, addrs: string[], key: string, generation: string }>
     const created = (await Promise.all(workers.map(async (w, k) => w.call<Created>({ op: 'create', indices: Array.from({ length: n }, (_, i) => i).filter(i => i % procs === k) })))).flat()
     created.sort((a, b) => a.index - b.index)
-    // bootstrap + a few earlier nodes each (a DHT walk's worth), staggered by index
+    // bootstrap + a few earlier nodes each (a DHT walk's worth), staggered by index; and each node's contacts
+    // (ring +1, +2: each pair once), as natter's DM channel leaves them after handing over the presence keys
     const dials = new Map<number, string[]>()
-    for (let i = 1; i < n; i++) {
+    for (let i = 0; i < n; i++) {
       const targets = new Set<number>([0, 1].filter(b => b < i))
       const earlier = Array.from({ length: i }, (_, j) => j).filter(j => !targets.has(j)).sort(() => Math.random() - 0.5).slice(0, 2)
       for (const e of earlier) targets.add(e)
+      for (const d of CONTACTS.filter(d => d > 0)) targets.add((i + d) % n)
+      targets.delete(i)
       dials.set(i, [...targets].map(t => created[t]!.addrs[0]!))
     }
     for (let k = 0; k < procs; k++) {

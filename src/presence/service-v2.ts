@@ -472,7 +472,8 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     }
   }), Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
 
-  const rendezvousTask = repeatingTask(guard(log, 'shard rendezvous', async () => { await findShardPeers() }), init.rendezvousIntervalMs ?? 15_000)
+  // also at start: a node that starts with its contacts' keys joins their shard meshes now, not 15 s later
+  const rendezvousTask = repeatingTask(guard(log, 'shard rendezvous', async () => { await findShardPeers() }), init.rendezvousIntervalMs ?? 15_000, { runImmediately: true })
   const contactsTask = repeatingTask(guard(log, 'presence contacts sync', syncContacts), 5_000)
 
   return {
