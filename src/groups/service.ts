@@ -97,6 +97,10 @@ export interface GroupsService extends Groups {
   setReadReceipts(on: boolean): void
   /** @internal for tests: the topic of a group, and its secret-derived state. */
   topicOf(group: string): string
+  /** Makes a member an admin (admin only). Not yet in the `Groups` interface. */
+  promote(group: string, member: string): Promise<GroupInfo>
+  /** @internal for tests playing a removed member: copies of the chains this node holds for a group. */
+  chainsOf(group: string): Array<{ keyId: string, owner: string, chainKey: Uint8Array, iteration: bigint }>
   /** @internal for tests and benches: handles a frame as if it came from the topic. */
   receiveFrame(groupId: string, bytes: Uint8Array, via: 'topic' | 'control'): Promise<'ok' | 'held' | 'rejected' | 'duplicate'>
 }
@@ -162,7 +166,8 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
   let running = false
 
   const seal = (label: string, ctx: string, secret: Uint8Array): Uint8Array => box.seal(label, uint8ArrayFromString(ctx), secret)
-  const open = (label: string, ctx: string, sealed: Uint8Array): Uint8Array => box.open(label, uint8ArrayFromString(ctx), sealed)
+  // a copy: SQLite hands back Buffers, whose slice() is a view, and src/crypto/native.ts's hchacha20 reads `nonce.slice().buffer`
+  const open = (label: string, ctx: string, sealed: Uint8Array): Uint8Array => box.open(label, uint8ArrayFromString(ctx), new Uint8Array(sealed))
 
   // ---- loading and persisting ----
 
@@ -910,6 +915,17 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     setReadReceipts (on) { readReceipts = on },
 
     topicOf: (group) => find(group).topic,
+
+    chainsOf: (group) => [...find(group).chains.values()].map(c => ({ keyId: c.keyId, owner: c.owner, chainKey: new Uint8Array(c.chainKey), iteration: c.iteration })),
+
+    async promote (group, member) {
+      const live = active(group)
+      if (live.state.members.get(me)?.role !== 'admin') throw new NotGroupAdminError(`only an admin of ${live.state.name} can promote members`)
+      const peer = [...live.state.members.values()].find(m => m.peerId === member || m.name === member)?.peerId
+      if (peer == null) throw new NotGroupMemberError(`"${member}" is not a member of ${live.state.name}`)
+      author(live, GroupOp.Kind.PROMOTE, peer, '')
+      return info(live)
+    },
 
     receiveFrame: async (groupId, bytes, via) => receiveFrame(groupId, bytes, via),
 
