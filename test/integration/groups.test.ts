@@ -30,7 +30,7 @@ function readable (groupId: string, frames: Uint8Array[], chains: Array<{ keyId:
       for (let i = 0; i < 2000 && state.iteration <= frame.iteration; i++) {
         const step = chainStep(state)
         if (state.iteration === frame.iteration) {
-          try { texts.push(openFrame(frame, groupIdBytes(groupId), step.messageKey).text) } catch {}
+          try { texts.push(openFrame(frame, groupIdBytes(groupId), step.messageKey).text) } catch { /* not this chain */ }
         }
         state = step.next
       }
@@ -174,5 +174,31 @@ describe('groups', () => {
     expect(b.groups.history(group.id).map(x => x.text)).toEqual(['from a', 'second'])
     expect(b.groups.history(group.id).every(x => x.from === a.peerId)).toBe(true)
     expect(real.message.seq).toBe(1)
+  })
+
+  it('concurrent changes by two admins converge to the same membership on every member', async () => {
+    const a = await nodes.create()
+    const others = await Promise.all([0, 1, 2, 3].map(async () => nodes.create({ bootstrap: [a.addresses[0]!] })))
+    await star(a, others)
+    const [b, c, d, x] = others as [Natter, Natter, Natter, Natter]
+    const group = await a.groups.create('g', ['m0', 'm1', 'm2'])
+    const members = (n: Natter): string => { try { return n.groups.get(group.id).members.map(m => m.peerId).sort().join(',') } catch { return '' } }
+    await pWaitFor(() => [b, c, d].every(n => members(n) === members(a)), { timeout: 30_000 })
+    await engine(a).promote(group.id, b.peerId)
+    await pWaitFor(() => b.groups.get(group.id).role === 'admin', { timeout: 30_000 })
+    // a adds x while b removes c: neither has seen the other's op
+    await Promise.all([a.groups.add(group.id, 'm3'), b.groups.remove(group.id, c.peerId)])
+    const expected = [a, b, d, x].map(n => n.peerId).sort().join(',')
+    await pWaitFor(() => [a, b, d, x].every(n => members(n) === expected), { timeout: 30_000 })
+    await pWaitFor(() => c.groups.get(group.id).state === 'removed', { timeout: 30_000 })
+    // the two admins remove each other at once: one rule picks the same winner everywhere
+    await Promise.all([a.groups.remove(group.id, b.peerId), b.groups.remove(group.id, a.peerId)])
+    await pWaitFor(() => members(d) !== expected && members(d) === members(x) && [a, b].some(n => n.groups.get(group.id).state === 'active' && members(n) === members(d)), { timeout: 30_000 })
+      .catch((err) => { console.log('STATES', [a, b, d, x].map(n => `${n.groups.get(group.id).state}:${members(n).split(',').map(p => p.slice(-4)).join('/')}`).join('  '), 'a', a.peerId.slice(-4), 'b', b.peerId.slice(-4)); throw err })
+    const final = members(d).split(',')
+    expect(final).toHaveLength(3)
+    expect(final.includes(a.peerId) !== final.includes(b.peerId)).toBe(true)
+    const loser = final.includes(a.peerId) ? b : a
+    await pWaitFor(() => loser.groups.get(group.id).state === 'removed', { timeout: 30_000 })
   })
 })
