@@ -15,9 +15,9 @@ async function who (): Promise<Who> {
   return { key, id: peer.toString(), bytes: peer.toMultihash().bytes }
 }
 
-function op (groupId: Uint8Array, author: Who, kind: GroupOp.Kind, parents: CheckedOp[], target?: Who, name = ''): CheckedOp {
+function op (groupId: Uint8Array, author: Who, kind: GroupOp.Kind, parents: CheckedOp[], target?: Who, name = '', at = 1n): CheckedOp {
   return checkOp(signOp(author.key, {
-    groupId, parents: parents.map(p => Buffer.from(p.hash, 'hex')), author: author.bytes, at: 1n, kind, target: (target ?? author).bytes, name
+    groupId, parents: parents.map(p => Buffer.from(p.hash, 'hex')), author: author.bytes, at, kind, target: (target ?? author).bytes, name
   }), groupId)
 }
 
@@ -65,8 +65,10 @@ describe('group membership ops (PROTOCOL.md §12.3)', () => {
     const addX = op(g, a, GroupOp.Kind.ADD, [promote], x)
     // x is in; now a re-adds x (a no-op) while b removes x, concurrently: and b's remove races a fresh add after a leave
     const leaveX = op(g, x, GroupOp.Kind.LEAVE, [addX])
-    const readdX = op(g, a, GroupOp.Kind.ADD, [leaveX], x)
     const removeX = op(g, b, GroupOp.Kind.REMOVE, [leaveX], x)
+    // the hard case: the removal is placed BEFORE the concurrent add (so only the rule keeps x out)
+    let readdX = op(g, a, GroupOp.Kind.ADD, [leaveX], x)
+    for (let at = 2n; readdX.hash < removeX.hash; at++) readdX = op(g, a, GroupOp.Kind.ADD, [leaveX], x, '', at)
     const results = resolveAllOrders([create, addB, promote, addX, leaveX, readdX, removeX])
     expect(results).toHaveLength(1)
     const state = resolveState(set(create, addB, promote, addX, leaveX, readdX, removeX))!

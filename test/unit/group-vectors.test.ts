@@ -21,9 +21,13 @@ describe('group vectors (PROTOCOL.md §12)', () => {
       expect(createHmac('sha256', ck).update(Buffer.of(1)).digest('hex')).toBe(step.messageKey)
       ck = createHmac('sha256', ck).update(Buffer.of(2)).digest()
     }
-    // and the implementation agrees
-    const s = chainStep({ chainKey: b(v.chain.chainKey), iteration: 0n })
-    expect(Buffer.from(s.messageKey).toString('hex')).toBe(v.chain.steps[0].messageKey)
+    // and the implementation agrees, step after step
+    let state = { chainKey: new Uint8Array(b(v.chain.chainKey)), iteration: 0n }
+    for (const step of v.chain.steps) {
+      const s = chainStep(state)
+      expect(Buffer.from(s.messageKey).toString('hex')).toBe(step.messageKey)
+      state = s.next
+    }
   })
 
   it('topic: "/natter/group/1/" + base32(HKDF-SHA256(secret, 32 zero bytes, "natter-group-topic-v1", 16))', () => {
@@ -52,6 +56,8 @@ describe('group vectors (PROTOCOL.md §12)', () => {
     expect(Buffer.from(frame.ciphertext).toString('hex')).toBe(f.ciphertext)
     const pub = new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32))
     expect(verifyFrame(frame, pub)).toBe(true)
+    expect(verifyFrame({ ...frame, iteration: 1n }, pub)).toBe(false)
+    expect(verifyFrame(frame, new Uint8Array(createPublicKey(createPrivateKey({ key: Buffer.concat([PKCS8, Buffer.alloc(32, 9)]), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }).subarray(-32)))).toBe(false)
     expect(openFrame(frame, b(v.group.groupId), mk).text).toBe(f.plaintext.text)
     // a decipher of our own, for completeness
     const d = createDecipheriv('chacha20-poly1305', okm.subarray(0, 32), okm.subarray(32, 44), { authTagLength: 16 })
