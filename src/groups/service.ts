@@ -92,7 +92,7 @@ export interface GroupsInit {
 export interface GroupsService extends Groups {
   start(): void
   stop(): Promise<void>
-  /** Whether `peer` is a member of an active group this node is in (its control payloads need no stranger's stamp). */
+  /** Whether `peer` is (or was) a member of an active group this node is in (its control payloads need no stranger's stamp). */
   isCoMember(peer: string): boolean
   setReadReceipts(on: boolean): void
   /** @internal for tests: the topic of a group, and its secret-derived state. */
@@ -908,7 +908,9 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     },
 
     isCoMember (peer) {
-      for (const live of groups.values()) if (live.status === 'active' && live.state.members.has(peer)) return true
+      // members who just left or were removed too: their ops may be concurrent with the change that removed
+      // them, and every member must receive them to converge (§13.3); what else they send is dropped
+      for (const live of groups.values()) if (live.status === 'active' && (live.state.members.has(peer) || live.state.gone.has(peer))) return true
       return false
     },
 
