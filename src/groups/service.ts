@@ -56,7 +56,7 @@ export interface GroupsComponents {
   key: Ed25519PrivateKey
   self: Ed25519Peer
   store: Pick<Store, 'groups' | 'contacts' | 'blocklist' | 'transaction'>
-  control: Pick<ControlChannel, 'send' | 'handle' | 'nudge'>
+  control: Pick<ControlChannel, 'send' | 'handle'>
   /** The unsigned gossipsub (presence v2's): frames carry no author. */
   pubsub: Pick<GossipSub, 'topicValidators' | 'addEventListener' | 'removeEventListener' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers'>
   libp2p: Pick<Libp2p, 'dial' | 'getConnections'>
@@ -401,29 +401,11 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     } else {
       for (const peer of added) sendOwnKey(live, peer)
     }
-    nudgeLater(added)
     for (const peer of added) {
       components.events.changed({ group: info(live), change: 'member-added', member: peer, by: [...live.ops.values()].find(o => o.op.kind === GroupOp.Kind.ADD && o.target === peer)?.author })
     }
     if (prev.name !== live.state.name) components.events.changed({ group: info(live), change: 'renamed' })
     dialMembers(live)
-  }
-
-  /**
-   * Retries what waits for `peers` a little later: a payload to a member that had not yet learned of us was
-   * refused as a stranger's (POW_REQUIRED, retried only after minutes); two members learning of each other at once
-   * would otherwise both wait.
-   */
-  const nudgeTimers = new Set<ReturnType<typeof setTimeout>>()
-  function nudgeLater (peers: string[]): void {
-    if (peers.length === 0 || !running) return
-    for (const delay of [1_500, 5_000, 15_000]) {
-      const timer = setTimeout(guard(log, 'group nudge', () => {
-        nudgeTimers.delete(timer)
-        for (const peer of peers) control.nudge(peer)
-      }), delay)
-      nudgeTimers.add(timer)
-    }
   }
 
   // ---- chains ----
@@ -804,7 +786,6 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     rotate(live)
     for (const k of earlyKeys.get(groupId) ?? []) acceptKey(live, k.from, k.body)
     earlyKeys.delete(groupId)
-    nudgeLater([...state.members.keys()].filter(p => p !== me))
     dialMembers(live)
   }
 
@@ -920,8 +901,6 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
       if (!running) return
       running = false
       housekeeping.stop()
-      for (const timer of nudgeTimers) clearTimeout(timer)
-      nudgeTimers.clear()
       flushReceipts()
       pubsub.removeEventListener('message', onMessage)
       for (const live of groups.values()) unsubscribe(live)
