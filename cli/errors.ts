@@ -225,7 +225,13 @@ const CODES: Record<CliErrorName, ExitCodeValue> = {
   StoredSecretError: ExitCode.ERROR,
   DepositStampRequiredError: ExitCode.ERROR,
   PingMismatchError: ExitCode.ERROR,
-  SettingTypeError: ExitCode.ERROR
+  SettingTypeError: ExitCode.ERROR,
+  // issue 16 (groups)
+  GroupNotFoundError: ExitCode.NOT_FOUND,
+  AmbiguousGroupError: ExitCode.USAGE,
+  NotGroupAdminError: ExitCode.ERROR,
+  NotGroupMemberError: ExitCode.ERROR,
+  GroupFullError: ExitCode.ERROR
 }
 
 function isCliErrorName (name: string): name is CliErrorName {
@@ -322,6 +328,11 @@ const HINTS: Record<CliErrorName, string> = {
   DepositStampRequiredError: '',
   PingMismatchError: '',
   SettingTypeError: '',
+  GroupNotFoundError: ' (see `natter group list`)',
+  AmbiguousGroupError: ' (give more of the group id)',
+  NotGroupAdminError: ' (only an admin of the group can do that)',
+  NotGroupMemberError: ' (you left or were removed from this group)',
+  GroupFullError: '',
   InvalidTargetError: ' (give the multiaddr of the peer, ending in /p2p/<peer id>)',
   ConformanceFailedError: ' (see the report above)'
 }

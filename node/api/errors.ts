@@ -129,7 +129,13 @@ export const STATUS: Record<ApiErrorName, number> = {
   StoredSecretError: 500,
   DepositStampRequiredError: 500,
   PingMismatchError: 502,
-  SettingTypeError: 500
+  SettingTypeError: 500,
+  // issue 16 (groups)
+  GroupNotFoundError: 404,
+  AmbiguousGroupError: 409,
+  NotGroupAdminError: 403,
+  NotGroupMemberError: 409,
+  GroupFullError: 409
 }
 
 const DETAIL_FIELDS = ['contact', 'peerId', 'newPeerId', 'messageId'] as const satisfies ReadonlyArray<keyof ErrorDetails>

@@ -39,6 +39,7 @@ import { runMigrations } from './migrations.js'
 import { outbox } from './outbox.js'
 import { presenceCache } from './presence.js'
 import { goneMessages } from './gone-messages.js'
+import { groupStore } from './groups.js'
 import { controlPending } from './control.js'
 import { stampReplayStore } from './stamp-replay.js'
 import { isStorageFault } from './faults.js'
@@ -55,6 +56,7 @@ import type { RatchetSessionStore } from './ratchet-sessions.js'
 import type { RequestInbox } from './requests.js'
 import type { Settings } from './settings.js'
 import type { GoneMessages } from './gone-messages.js'
+import type { GroupStore } from './groups.js'
 import type { ControlPendingStore } from './control.js'
 import type { StampReplayStore } from './stamp-replay.js'
 import type { StoreError } from './errors.js'
@@ -114,6 +116,7 @@ export type { DeclineOptions, MessageRequest, RequestInbox, RequestUsage } from 
 export type { GoneMessages } from './gone-messages.js'
 export type { ControlPendingStore, ControlPendingRow } from './control.js'
 export type { StampReplayStore } from './stamp-replay.js'
+export type { GroupStore, GroupRow, ChainRow, GroupMessageRow } from './groups.js'
 export { isStorageFault, isTransientStoreError } from './faults.js'
 export type { Settings } from './settings.js'
 
@@ -179,6 +182,8 @@ export interface Store {
   readonly controlPending: ControlPendingStore
   /** Digests of accepted proof-of-work stamps, persisted. */
   readonly stampReplay: StampReplayStore
+  /** Group conversations (issue 16): groups, ops, chains, messages, receipts. */
+  readonly groups: GroupStore
   /**
    * Runs `fn` in one write transaction: every store call inside commits
    * together or not at all (if `fn` throws, which it rethrows). Nested calls
@@ -273,7 +278,8 @@ export function openStore (init: StoreInit): Store {
       ratchetSessions: wrap(ratchetSessionStore(components)),
       goneMessages: wrap(goneMessages(components)),
       controlPending: wrap(controlPending(components)),
-      stampReplay: wrap(stampReplayStore(components))
+      stampReplay: wrap(stampReplayStore(components)),
+      groups: wrap(groupStore(components))
     }
   } catch (err) {
     db.close()

@@ -10,6 +10,7 @@
  */
 
 import { MigrationError, StoreVersionError } from './errors.js'
+import { GROUP_SCHEMA } from './groups.js'
 import { migrateControlPending } from './control.js'
 import type { Db } from './database.js'
 import type { Logger } from '@libp2p/interface'
@@ -195,6 +196,14 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     description: 'control channel pending payloads in their own table (moved from settings control.outbox)',
     up (db: Db): void {
       migrateControlPending(db)
+    }
+  },
+  // issue 16 (groups): the group tables (src/store/groups.ts)
+  {
+    version: 4,
+    description: 'group conversations: groups, membership ops, sender chains, skipped keys, messages, receipts',
+    up (db: Db): void {
+      db.exec(GROUP_SCHEMA)
     }
   }
 ])
