@@ -11,7 +11,7 @@
 import { formatStatus, formatTime, shortPeer } from './output.js'
 import { safeLines, safeText } from './safe-text.js'
 import type { Style } from './output.js'
-import type { EventView, GroupChangeView, GroupConversationView, GroupMemberView, GroupMessageView, GroupView } from '../node/api/types.js'
+import type { ConversationView, EventView, GroupChangeView, GroupConversationView, GroupMemberView, GroupMessageView, GroupView } from '../node/api/types.js'
 
 /** A group's name, safe to print. */
 export function groupLabel (g: Pick<GroupView, 'name'>): string {
@@ -142,7 +142,7 @@ export function formatGroupInboxLine (
   const nameWidth = options.width ?? 18
   const index = options.index == null ? '' : style.dim(`${String(options.index).padStart(2)} `)
   const label = options.truncate(`# ${groupLabel(g)}`, nameWidth).padEnd(nameWidth)
-  const status = (g.state === 'active' ? `${g.members}` : g.state).padEnd(9)
+  const status = (g.state === 'active' ? `${g.members} member${g.members === 1 ? '' : 's'}` : g.state).padEnd(9)
   const unread = g.unread > 0 ? style.bold(style.yellow(`${String(g.unread).padStart(3)} new`)) : '       '
   const head = `${index}${style.bold(label)} ${style.dim(status)} ${unread}  `
   const headWidth = (options.index == null ? 0 : 3) + nameWidth + 1 + 9 + 1 + 7 + 2
@@ -155,4 +155,22 @@ export function formatGroupInboxLine (
   const room = Math.max(10, (options.columns ?? 100) - headWidth - 10 - options.stringWidth(who) - 8)
   const preview = options.truncate(safeText(m.text.replace(/\r?\n/g, ' ⏎ ')), room)
   return `${head}${style.dim(`[${formatTime(m.sentAt)}]`)} ${who}${g.unread > 0 ? style.bold(preview) : preview}${mark}`
+}
+
+/** One line of the inbox: a conversation with a peer, or a group. */
+export type InboxEntry =
+  | { kind: 'peer', conversation: ConversationView }
+  | { kind: 'group', group: GroupConversationView }
+
+/**
+ * Conversations and groups in one list, the most recent activity first;
+ * contacts with no messages last, as the daemon orders them.
+ */
+export function inboxEntries (inbox: { conversations: ConversationView[], groups: GroupConversationView[] }): InboxEntry[] {
+  const entries: Array<{ at: number, entry: InboxEntry }> = [
+    ...inbox.conversations.map(c => ({ at: c.last?.sentAt ?? -Infinity, entry: { kind: 'peer' as const, conversation: c } })),
+    ...inbox.groups.map(g => ({ at: g.last?.sentAt ?? g.lastActivity, entry: { kind: 'group' as const, group: g } }))
+  ]
+  // stable: equal times keep the daemon's order
+  return entries.sort((a, b) => b.at - a.at).map(e => e.entry)
 }

@@ -279,7 +279,7 @@ export function createStandInGroups (c: StandInComponents): Groups & { stop(): v
     if (s.admin !== me) throw new StandInError('NotGroupAdminError', `only an admin of "${s.name}" can do that`)
   }
   const emit = (type: string, detail: unknown): void => {
-    try { c.events.dispatchEvent(new CustomEvent(type, { detail })) } catch {}
+    try { c.events.dispatchEvent(new CustomEvent(type, { detail })) } catch { /* stand-in */ }
   }
 
   const poll = (): void => {
@@ -332,7 +332,7 @@ export function createStandInGroups (c: StandInComponents): Groups & { stop(): v
       }
     }
   }
-  const timer = setInterval(() => { try { poll() } catch {} }, 200)
+  const timer = setInterval(() => { try { poll() } catch { /* stand-in */ } }, 200)
   timer.unref()
 
   const touch = (s: State | undefined): GroupInfo => {
