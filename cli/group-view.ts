@@ -78,7 +78,7 @@ export function formatGroupMessageLines (style: Style, m: GroupMessageView, opti
 
 /** One member: `  bob        member  ● online`, `  ~carol     member  (not a contact) 12D3KooW…`. */
 export function formatMemberLine (style: Style, m: GroupMemberView, width = 20): string {
-  const label = m.self ? `${safeText(m.name)} (you)` : memberLabel(m.peerId, m.name, m.contact)
+  const label = m.self ? (m.name === '' ? 'you' : `${safeText(m.name)} (you)`) : memberLabel(m.peerId, m.name, m.contact)
   const role = m.role === 'admin' ? style.bold('admin ') : 'member'
   const presence = m.self
     ? ''
@@ -123,7 +123,7 @@ export function describeChange (event: Pick<Extract<EventView, { type: 'group:ch
   switch (change) {
     case 'created': return `you created the group ${groupLabel(g)}`
     case 'joined': return `you were added to ${groupLabel(g)}${by}`
-    case 'member-added': return `${who(event.member)} joined${by}`
+    case 'member-added': return `${who(event.member)} joined${event.by == null ? '' : ` (added by ${who(event.by)})`}`
     case 'member-removed': return `${who(event.member)} was removed${by}`
     case 'member-left': return `${who(event.member)} left`
     case 'renamed': return before == null || before.name === g.name ? `the group was renamed to “${groupLabel(g)}”${by}` : `the group “${safeText(before.name)}” was renamed to “${groupLabel(g)}”${by}`

@@ -343,7 +343,7 @@ export function createStandInGroups (c: StandInComponents): Groups & { stop(): v
   return {
     async create (name, members = []) {
       if (name.trim() === '') throw new StandInError('InvalidArgumentError', 'a group name must not be empty')
-      const id = 'b' + randomBytes(20).toString('hex')
+      const id = 'b' + [...randomBytes(32)].map(x => 'abcdefghijklmnopqrstuvwxyz234567'[x % 32]).join('')
       const list = members.map(m => { const p = c.resolveContact(m); return { peerId: p, name: c.contactName(p) ?? '' } })
       append(id, { t: 'create', at: Date.now(), name, members: list })
       const s = load(id)!
