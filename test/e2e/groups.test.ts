@@ -184,6 +184,11 @@ describe('natter groups', () => {
     expect((await h.natter(['send', '--group', '--contact', 'bob', 'x'], { home: alice.home })).code).toBe(2)
     expect((await h.natter(['history', 'bob'], { home: alice.home })).code).toBe(2)
     expect((await h.natter(['history', 'group:bob'], { home: alice.home })).stdout).toMatch(/me: to the group/)
+    // chat without a terminal: lines from stdin go to the group, the transcript is one JSON document
+    const transcript = await h.json<{ group: string, name: string, messages: GroupMessageView[] }>(['chat', '--group', 'bob'], { home: alice.home, input: 'one\ntwo\n' })
+    expect(transcript).toMatchObject({ group: group.id, name: 'bob' })
+    expect(transcript.messages.map(m => [m.direction, m.text, m.groupId])).toEqual([['out', 'one', group.id], ['out', 'two', group.id]])
+    expect((await h.natter(['chat', 'bob'], { home: alice.home })).code).toBe(2)
 
     // unknown names
     const nothing = await h.natter(['send', 'nobody', 'hi'], { home: alice.home })
