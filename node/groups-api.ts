@@ -7,7 +7,7 @@
  * @module
  */
 import type { EventView, GroupConversationView, GroupMemberView, GroupMessageView, GroupView } from './api/contract/index.js'
-import type { GroupChangedEvent, GroupInfo, GroupMessage, GroupMessageStateEvent, Groups } from './groups-standin.js'
+import type { GroupChangeEvent, GroupInfo, GroupMessage, GroupMessageState, Groups } from './groups-standin.js'
 
 /** Group operations, speaking the API's views. Groups are addressed by id, id prefix or name. */
 export interface GroupsFacade {
@@ -148,7 +148,7 @@ export function createGroupsFacade (components: GroupsFacadeComponents): GroupsF
         }
       }
       const onChanged = (e: Event): void => {
-        const d = (e as CustomEvent<GroupChangedEvent>).detail
+        const d = (e as CustomEvent<GroupChangeEvent>).detail
         const event: Extract<EventView, { type: 'group:changed' }> = { type: 'group:changed', change: d.change, group: groupView(d.group) }
         if (d.member != null) {
           event.member = d.member
@@ -159,7 +159,7 @@ export function createGroupsFacade (components: GroupsFacadeComponents): GroupsF
         listener(event)
       }
       const onState = (e: Event): void => {
-        const d = (e as CustomEvent<GroupMessageStateEvent>).detail
+        const d = (e as CustomEvent<GroupMessageState>).detail
         listener({ type: 'group:message:state', groupId: d.groupId, id: d.id, deliveredTo: [...d.deliveredTo], readBy: [...d.readBy], recipients: d.recipients })
       }
       target.addEventListener('group:message', onMessage)

@@ -69,8 +69,8 @@ export interface Groups {
 }
 
 export type GroupChange = 'created' | 'joined' | 'member-added' | 'member-removed' | 'member-left' | 'renamed' | 'removed' | 'left'
-export interface GroupChangedEvent { group: GroupInfo, change: GroupChange, member?: string, by?: string }
-export interface GroupMessageStateEvent { groupId: string, id: string, deliveredTo: string[], readBy: string[], recipients: number }
+export interface GroupChangeEvent { group: GroupInfo, change: GroupChange, member?: string, by?: string }
+export interface GroupMessageState { groupId: string, id: string, deliveredTo: string[], readBy: string[], recipients: number }
 
 class StandInError extends Error {
   constructor (name: string, message: string) {
