@@ -41,7 +41,7 @@ import type { Style } from '../output.js'
 import type { Command } from 'commander'
 
 const STATUSES = new Set(['online', 'away', 'busy'])
-const COMMANDS = ['status', 'history', 'list', 'open', 'help', 'quit']
+const COMMANDS = ['status', 'history', 'list', 'open', 'members', 'help', 'quit']
 
 const HELP = [
   'type a message and press Enter to send it; Alt+Enter (or a paste) adds a line; ↑/↓ recall earlier input',
@@ -49,7 +49,8 @@ const HELP = [
   '  /status [online|away|busy] [note]   show or set your presence',
   '  /history [n]                        show the last n messages (default 20); PgUp shows older ones',
   '  /list                               your conversations, with unread counts',
-  '  /open <name|number>                 switch to another conversation',
+  '  /open <name|number>                 switch to another conversation (group:<name> for a group)',
+  '  /members                            in a group: its members, their roles and presence',
   '  /quit                               leave (also Ctrl-C or Ctrl-D)',
   '  //text                              send a line that starts with /'
 ]
@@ -606,6 +607,23 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
     case 'inbox':
       await showList(s)
       return
+    case 'members':
+    case 'who': {
+      const c = s.current
+      if (c?.group == null) {
+        s.say(s.style.dim('/members is for groups: open one with /open group:<name>'))
+        return
+      }
+      try {
+        const { group } = await s.client.api.getGroup({ params: { group: c.group.id } })
+        c.group = group
+        const { formatMemberLine } = await import('../group-view.js')
+        s.say([s.style.dim(`* ${group.members.length} member${group.members.length === 1 ? '' : 's'} of ${groupLabel(group)}:`), ...group.members.map(m => formatMemberLine(s.style, m))])
+      } catch (err) {
+        s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
+      }
+      return
+    }
     case 'open':
     case 'chat':
     case 'switch': {

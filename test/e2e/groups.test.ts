@@ -155,6 +155,8 @@ describe('natter groups', () => {
     // and adding someone back shows too
     await h.json(['group', 'add', 'crew', 'carol'], { home: alice.home })
     await chat.waitFor(/\* carol joined \(added by you\)/, 30_000)
+    chat.write('/members\r')
+    await chat.waitFor(/\* 3 members of crew:[\s\S]*\n {2}carol\s+member/)
     carolChat.write('/quit\r')
     expect(await carolChat.exited).toBe(0)
     expect(carolChat.output()).not.toContain('not for carol')
