@@ -29,7 +29,7 @@ import { safeText } from '../safe-text.js'
 import { clientFor, examples, globals, natterCommand, positiveInt } from '../shared.js'
 import { didYouMean } from '../suggest.js'
 import { GROUP_PREFIX, resolveTarget } from '../target.js'
-import { describeChange, formatGroupMessageLines, groupLabel, groupRef, inactiveNote, inboxEntries, memberLabel, memberSummary } from '../group-view.js'
+import { describeChange, formatGroupInboxLine, formatGroupMessageLines, formatMemberLine, groupLabel, groupRef, inactiveNote, inboxEntries, memberLabel, memberSummary } from '../group-view.js'
 import type { TargetFlags } from '../target.js'
 import type { Notifier } from '../chat/notify.js'
 import type { Screen } from '../chat/screen.js'
@@ -539,7 +539,6 @@ async function showList (s: Session): Promise<void> {
     s.say(s.style.dim(`no conversations yet; add a contact with \`${s.natter} contacts add <invite>\``))
     return
   }
-  const { formatGroupInboxLine } = await import('../group-view.js')
   s.say([separator(s, 'conversations'), ...entries.map((e, i) => e.kind === 'peer'
     ? s.views.formatInboxLine(s.style, e.conversation, { index: i + 1, columns: 100 })
     : formatGroupInboxLine(s.style, e.group, { index: i + 1, columns: 100, truncate: s.views.truncate, stringWidth: s.views.stringWidth }))])
@@ -617,7 +616,6 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
       try {
         const { group } = await s.client.api.getGroup({ params: { group: c.group.id } })
         c.group = group
-        const { formatMemberLine } = await import('../group-view.js')
         s.say([s.style.dim(`* ${group.members.length} member${group.members.length === 1 ? '' : 's'} of ${groupLabel(group)}:`), ...group.members.map(m => formatMemberLine(s.style, m))])
       } catch (err) {
         s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
