@@ -162,6 +162,16 @@ describe('natter groups', () => {
     expect(carolChat.output()).not.toContain('not for carol')
     chat.write('/quit\r')
     expect(await chat.exited).toBe(0)
+
+    // bob's conversation list shows the group with its unread count; its number opens it
+    const list = await h.pty(['chat'], { home: bob.home })
+    await list.waitFor(/ 1 # crew\s+3 members\s+\d+ new\s+\[\d\d:\d\d\] alice: not for carol/, 30_000)
+    list.write('1\r')
+    await list.waitFor('chatting in crew')
+    await list.waitFor(/\] alice: typed in chat[\s\S]*\] alice: not for carol/)
+    list.write('/quit\r')
+    expect(await list.exited).toBe(0)
+    await eventually(async () => (await h.json<{ groups: GroupConversationView[] }>(['inbox'], { home: bob.home })).groups[0]?.unread === 0, 10_000, 'what the screen showed is read')
   }, 180_000)
 
   it('a name that is both a contact and a group, and bad arguments, end in named errors and exit codes', async () => {
