@@ -78,7 +78,7 @@ export function formatGroupMessageLines (style: Style, m: GroupMessageView, opti
 
 /** One member: `  bob        member  ● online`, `  ~carol     member  (not a contact) 12D3KooW…`. */
 export function formatMemberLine (style: Style, m: GroupMemberView, width = 20): string {
-  const label = m.self ? (m.name === '' ? 'you' : `${safeText(m.name)} (you)`) : memberLabel(m.peerId, m.name, m.contact)
+  const label = m.self ? 'you' : memberLabel(m.peerId, m.name, m.contact)
   const role = m.role === 'admin' ? style.bold('admin ') : 'member'
   const presence = m.self
     ? ''

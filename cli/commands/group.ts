@@ -36,7 +36,7 @@ function groupArg (word: string): string {
 /** The lines of `natter group show`. */
 function showLines (ctx: Context, g: GroupView): string[] {
   const style = styleFor(ctx.stdout, ctx.env)
-  const width = Math.min(28, Math.max(8, ...g.members.map(m => [...safeText(m.name)].length + (m.self ? 6 : m.contact ? 0 : 1))))
+  const width = Math.min(28, Math.max(8, ...g.members.map(m => m.self ? 3 : [...safeText(m.name)].length + (m.contact ? 0 : 1))))
   const note = inactiveNote(g)
   return [
     `${style.bold(groupLabel(g))}  ${style.dim(g.id)}`,
