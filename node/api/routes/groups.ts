@@ -12,7 +12,7 @@ import type { Handlers } from '../handlers.js'
 
 /** What the group handlers need. */
 export interface GroupHandlersComponents {
-  facade: Pick<NodeFacade, 'groups'>
+  facade: Pick<NodeFacade, 'groups' | 'resolvePeer'>
 }
 
 type GroupOperation =
@@ -21,7 +21,13 @@ type GroupOperation =
 
 /** The group handlers. */
 export function groupHandlers (components: GroupHandlersComponents): Pick<Handlers, GroupOperation> {
-  const { groups } = components.facade
+  const { facade } = components
+  const { groups } = facade
+  /** A malformed peer id is a bad argument (400 `InvalidPeerIdError`), as everywhere else, before the library looks for a contact. */
+  const checkPeer = (member: string): string => {
+    facade.resolvePeer(member)
+    return member
+  }
   return {
     async listGroups () {
       return { body: { groups: groups.list() } }
@@ -29,7 +35,7 @@ export function groupHandlers (components: GroupHandlersComponents): Pick<Handle
 
     async createGroup ({ body, signal }) {
       // the same contact twice is one invitation
-      const members = [...new Set((body.members ?? []).map(m => m.trim()))]
+      const members = [...new Set((body.members ?? []).map(m => checkPeer(m.trim())))]
       return { status: 201, body: { group: await groups.create(body.name, members, { signal }) } }
     },
 
@@ -42,7 +48,7 @@ export function groupHandlers (components: GroupHandlersComponents): Pick<Handle
     },
 
     async addGroupMember ({ params, body, signal }) {
-      return { body: { group: await groups.add(params.group, body.member.trim(), { signal }) } }
+      return { body: { group: await groups.add(params.group, checkPeer(body.member.trim()), { signal }) } }
     },
 
     async removeGroupMember ({ params, signal }) {
