@@ -85,7 +85,7 @@ export function formatMemberLine (style: Style, m: GroupMemberView, width = 20):
     : m.contact
       ? (m.presence === 'unknown' || m.presence === 'offline' ? style.dim('○ offline') : `${formatStatus(style, m.presence).replace(m.presence, '●')} ${m.presence}`)
       : style.dim('not a contact')
-  return `  ${label.padEnd(width)} ${role}  ${presence}${m.contact || m.self ? '' : style.dim(`  ${m.peerId}`)}`
+  return `  ${label.padEnd(width)} ${role}  ${presence}${m.contact || m.self ? '' : style.dim(`  ${m.peerId}`)}`.trimEnd()
 }
 
 /** `members: alice (you), bob, ~carol` (at most `max`, then `+n`). */
