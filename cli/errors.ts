@@ -156,11 +156,6 @@ const CODES: Record<CliErrorName, ExitCodeValue> = {
   UsageError: ExitCode.USAGE,
   AmbiguousTargetError: ExitCode.USAGE,
   TargetNotFoundError: ExitCode.NOT_FOUND,
-  AmbiguousGroupError: ExitCode.USAGE,
-  GroupNotFoundError: ExitCode.NOT_FOUND,
-  NotGroupAdminError: ExitCode.NOT_ALLOWED,
-  NotGroupMemberError: ExitCode.NOT_ALLOWED,
-  GroupFullError: ExitCode.ERROR,
   BadRequestError: ExitCode.USAGE,
   InvalidArgumentError: ExitCode.USAGE,
   InvalidPeerIdError: ExitCode.USAGE,
@@ -244,7 +239,13 @@ const CODES: Record<CliErrorName, ExitCodeValue> = {
   StoredSecretError: ExitCode.ERROR,
   DepositStampRequiredError: ExitCode.ERROR,
   PingMismatchError: ExitCode.ERROR,
-  SettingTypeError: ExitCode.ERROR
+  SettingTypeError: ExitCode.ERROR,
+  // issue 16 (groups)
+  GroupNotFoundError: ExitCode.NOT_FOUND,
+  AmbiguousGroupError: ExitCode.USAGE,
+  NotGroupAdminError: ExitCode.NOT_ALLOWED,
+  NotGroupMemberError: ExitCode.NOT_ALLOWED,
+  GroupFullError: ExitCode.ERROR
 }
 
 function isCliErrorName (name: string): name is CliErrorName {

@@ -32,8 +32,6 @@ import { installLastResort } from './last-resort.js'
 import { acquireLock } from './lock.js'
 import { createLog } from './log.js'
 import { createNodeFacade } from './node-api.js'
-import { join } from 'node:path'
-import { standInFor } from './groups-standin.js'
 import { givenPassphrase, requirePassphrase } from './passphrase.js'
 import { createRendezvous } from './rendezvous.js'
 import type { ApiEndpoint } from './api/discovery.js'
@@ -197,8 +195,7 @@ export async function startDaemon (init: DaemonInit): Promise<Daemon> {
       }
       throw err
     })
-    // TEMPORARY groups-ui stand-in: `node.groups` once the groups branch lands
-    const facade = createNodeFacade(node, { groups: standInFor(node, { dir: join(resolveRendezvousDir(env), 'groups-standin'), selfName: config.name }) })
+    const facade = createNodeFacade(node)
     log.info('node %s listening on %s', node.peerId, node.addresses.join(', '))
     unsubscribeKeyChanges = facade.subscribe(event => {
       if (event.type === 'contact:key-changed') {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { EventView, GroupConversationView, GroupMemberView, GroupMessageView, GroupView } from './api/contract/index.js'
-import type { GroupChangeEvent, GroupInfo, GroupMessage, GroupMessageState, Groups } from './groups-standin.js'
+import type { GroupChangeEvent, GroupInfo, GroupMessage, GroupMessageState, Groups } from '../src/index.js'
 
 /** Group operations, speaking the API's views. Groups are addressed by id, id prefix or name. */
 export interface GroupsFacade {

@@ -10,7 +10,6 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { BlockedView, ContactView, EventView, MessageView, PresenceView, Replies, RequestView, SendWait, StatusView, StorageView } from './api/contract/index.js'
 import { createGroupsFacade } from './groups-api.js'
 import type { GroupsFacade } from './groups-api.js'
-import type { Groups } from './groups-standin.js'
 import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence, Reachability, StorageStatus } from '../src/index.js'
 
 /** Contacts, addressed by name or peer id. */
@@ -147,9 +146,9 @@ function toRequestView (r: MessageRequest): RequestView {
 }
 
 /** Wraps a running node. */
-export function createNodeFacade (natter: Natter, options: { groups: Groups }): NodeFacade {
+export function createNodeFacade (natter: Natter): NodeFacade {
   const nameOf = (peerId: string): string | undefined => natter.contacts.get(peerId)?.name
-  const groups = createGroupsFacade({ groups: options.groups, events: natter, peerId: natter.peerId, nameOf })
+  const groups = createGroupsFacade({ groups: natter.groups, events: natter, peerId: natter.peerId, nameOf })
   const presenceView = (p: Presence): PresenceView => {
     const name = nameOf(p.peerId)
     const view: PresenceView = { peerId: p.peerId, status: p.status, note: p.note, updatedAt: p.updatedAt, expiresAt: p.expiresAt }

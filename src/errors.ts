@@ -32,8 +32,11 @@ import {
   ContactNotFoundError, InvalidContactNameError, NoPendingIdentityKeyError, MessageNotFoundError, MessageIdConflictError,
   InvalidMessageStateError, RequestNotFoundError, MailboxQuotaExceededError, SettingTypeError
 } from './store/errors.js'
+// issue 16 (groups)
+import { GroupNotFoundError, AmbiguousGroupError, NotGroupAdminError, NotGroupMemberError, GroupFullError } from './groups/errors.js'
 
 export {
+  GroupNotFoundError, AmbiguousGroupError, NotGroupAdminError, NotGroupMemberError, GroupFullError,
   NatterError, IdentityKeyError, InvalidPeerIdError, PeerNotFoundError, PeerUnreachableError, NoPeersError, DeliveryTimeoutError,
   DeliveryRefusedError, InvalidMessageError, MessageTooLargeError, InvalidArgumentError, NotStartedError,
   MissingServicesError,
@@ -114,7 +117,12 @@ export const ERRORS = {
   InvalidMessageStateError,
   RequestNotFoundError,
   MailboxQuotaExceededError,
-  SettingTypeError
+  SettingTypeError,
+  GroupNotFoundError,
+  AmbiguousGroupError,
+  NotGroupAdminError,
+  NotGroupMemberError,
+  GroupFullError
 } as const
 
 /** The `name` of every error the library throws on purpose. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ContactKeyChange } from './contacts/key-change.js'
+import type { GroupChangeEvent, GroupMessage, GroupMessageState } from './groups/api.js'
 import type { IncomingMessage, MessageStateChange } from './messaging/types.js'
 import type { Presence } from './presence/service.js'
 import type { StorageStatus } from './store/health.js'
@@ -31,4 +32,10 @@ export interface NatterEvents {
    * before is lost. Tell the user loudly.
    */
   storage: CustomEvent<StorageStatus>
+  /** An incoming group message (each id once; a blocked member's are not shown). */
+  'group:message': CustomEvent<GroupMessage>
+  /** A group was created, joined, left, renamed, or its membership changed. */
+  'group:changed': CustomEvent<GroupChangeEvent>
+  /** An outgoing group message was delivered to / read by one more member. */
+  'group:message:state': CustomEvent<GroupMessageState>
 }

@@ -31,6 +31,7 @@ export type { IncomingMessage, MessageStateChange, Via } from './messaging/types
 export type { Requests, MessageRequest } from './requests/index.js'
 export type { Blocklist, BlockedPeer } from './blocklist/index.js'
 export type { PresenceApi, Presence, Status, PresenceStatus } from './presence/index.js'
+export type { Groups, GroupInfo, GroupMember, GroupMessage, GroupRole, GroupSendResult, GroupChange, GroupChangeEvent, GroupMessageState } from './groups/api.js'
 export type { Message, ConversationSummary, HistoryOptions, HistoryCursor, MessageState, OutgoingState, IncomingState, Store } from './store/index.js'
 export { openStore } from './store/index.js'
 export { encodeInvite, decodeInvite, isInvite, INVITE_PREFIX } from './invite.js'

@@ -28,6 +28,7 @@ import { lostStoreCheck } from './store/lost.js'
 import { startAll, stopAll } from './util/startable.js'
 import type { Blocklist } from './blocklist/index.js'
 import type { Contacts } from './contacts/index.js'
+import type { Groups } from './groups/api.js'
 import type { NatterEvents } from './events.js'
 import type { NatterInit } from './init.js'
 import type { Messages, SendOptions, SentMessage } from './messaging/api.js'
@@ -77,6 +78,8 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
   readonly mailbox: MailboxApi
   /** Whether the store takes writes. */
   readonly storage: StorageApi
+  /** Group conversations (issue 16): create, add, remove, leave, send, history. */
+  readonly groups: Groups
   /** {@inheritDoc NetworkApi.connect} */
   readonly connect: NetworkApi['connect']
   /** {@inheritDoc NetworkApi.ping} */
@@ -108,6 +111,7 @@ export class Natter extends TypedEventEmitter<NatterEvents> {
     this.presence = services.presence
     this.mailbox = services.mailbox
     this.storage = services.storage
+    this.groups = services.groups
     this.onStorageChange = services.onStorageChange
     this.sessions = services.sessions
     this.connect = services.network.connect

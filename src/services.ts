@@ -26,10 +26,12 @@ import { createPeerBook, rememberedBootstrap } from './network/peer-book.js'
 import { createPresence } from './presence/index.js'
 import { presenceKeys } from './presence/keys.js'
 import { createControlChannel } from './messaging/control.js'
+import { createGroups } from './groups/service.js'
 import { createRequests } from './requests/index.js'
 import { createSessionManager } from './sessions/manager.js'
 import type { Blocklist } from './blocklist/index.js'
 import type { Contacts } from './contacts/index.js'
+import type { Groups } from './groups/api.js'
 import type { Ed25519Peer } from './crypto/peer.js'
 import type { NatterEvents } from './events.js'
 import type { NatterInit } from './init.js'
@@ -83,6 +85,8 @@ export interface NatterServiceSet {
   onStorageChange(status: StorageStatus): void
   network: NetworkApi
   sessions: SessionManager
+  /** Group conversations (issue 16). */
+  groups: Groups
   /** Started in this order, stopped in reverse. */
   startables: Startable[]
 }
@@ -117,11 +121,30 @@ export function createServices (components: NatterComponents, init: NatterInit, 
   const mailboxClient = createMailboxClient({ libp2p, key, self, log: logger.forComponent('natter:mailbox:client') }, { replication: init.mailboxReplication })
   // presence v2 (issue 13): the generic control channel, over the same sessions, sender and mailboxes as messages
   const control = createControlChannel({ self, sessions, sender: createDmSender({ libp2p, logger }), mailboxes: mailboxClient, settings: store.settings, events: libp2p, logger })
+  // issue 16 (groups): group conversations over the control channel and presence v2's unsigned gossipsub
+  let presenceOf: (peer: string) => string | undefined = () => undefined
+  const groups = createGroups({
+    key,
+    self,
+    store,
+    control,
+    pubsub: libp2p.services.presence,
+    libp2p,
+    logger,
+    presenceOf: (peer) => presenceOf(peer),
+    events: {
+      message: (m) => { emit('group:message', m) },
+      changed: (c) => { emit('group:changed', c) },
+      state: (s) => { emit('group:message:state', s) }
+    }
+  }, { readReceipts: init.readReceipts })
   const messenger = createMessenger({
     self,
     messages: store.messages,
     outbox: store.outbox,
-    requests: store.requests,
+    // a member of a group this node is in delivers control payloads (sender keys, ops) without a stranger's
+    // proof-of-work; its texts still go to the requests inbox (PROTOCOL.md §12.9)
+    requests: { isAccepted: (peer) => store.requests.isAccepted(peer) || groups.isCoMember(peer), usage: (peer) => store.requests.usage(peer) },
     goneMessages: store.goneMessages,
     stampReplay: store.stampReplay,
     transaction: (fn) => store.transaction(fn),
@@ -200,11 +223,14 @@ export function createServices (components: NatterComponents, init: NatterInit, 
       emit('presence', p)
     }
   }, { ttlMs: init.presenceTtlMs, republishIntervalMs: init.presenceRepublishMs, visibility: init.presenceVisibility })
+  presenceOf = (peer) => presence.get(peer)?.status
+  const messages = createMessages({ self, messages: store.messages, messenger, resolve, assertRunning })
   return {
     // presence v2 re-reads the contact list after each change (hands keys over, rotates on removal)
     contacts: withPresenceSync(contacts, presence),
     presence,
-    messages: createMessages({ self, messages: store.messages, messenger, resolve, assertRunning }),
+    // the read-receipts switch covers group messages too
+    messages: { ...messages, setReadReceipts: (on) => { messages.setReadReceipts(on); groups.setReadReceipts(on) } },
     requests: createRequests({ requests: store.requests, resolve }),
     blocklist: withPresenceSync(createBlocklist({ blocklist: store.blocklist, resolve }), presence),
     mailbox: {
@@ -225,8 +251,9 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     },
     network: createNetworkApi({ libp2p, peers, resolve, assertRunning }, { timeoutMs: init.sendTimeoutMs ?? ATTEMPT_TIMEOUT_MS }),
     sessions,
+    groups,
     // started in this order, stopped in reverse
-    startables: [sessions, mailboxes, messenger, { start: () => { control.start() }, stop: async () => { await control.stop() } }, presence, bootstrapper]
+    startables: [sessions, mailboxes, messenger, { start: () => { control.start() }, stop: async () => { await control.stop() } }, presence, groups, bootstrapper]
   }
 }
 

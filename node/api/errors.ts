@@ -52,15 +52,8 @@ export class PayloadTooLargeError extends Error {
 /** The names of the API's own errors (this file). */
 export type ApiOwnErrorName = 'UnauthorizedError' | 'BadRequestError' | 'RouteNotFoundError' | 'MethodNotAllowedError' | 'PayloadTooLargeError'
 
-/**
- * The errors of `natter.groups` (the library's group area), named here so
- * the API and the CLI map them whether or not the library's `ErrorName`
- * lists them yet.
- */
-export type GroupErrorName = 'GroupNotFoundError' | 'AmbiguousGroupError' | 'NotGroupAdminError' | 'NotGroupMemberError' | 'GroupFullError'
-
 /** Every error name a reply of the API can carry, besides 500s for the unexpected. */
-export type ApiErrorName = LibraryErrorName | GroupErrorName | ApiOwnErrorName | Extract<NodeErrorName, 'ConfigError'>
+export type ApiErrorName = LibraryErrorName | ApiOwnErrorName | Extract<NodeErrorName, 'ConfigError'>
 
 /**
  * The HTTP status of each error name. Exhaustive: a new library or API error
@@ -82,12 +75,7 @@ export const STATUS: Record<ApiErrorName, number> = {
   PeerNotFoundError: 404,
   RequestNotFoundError: 404,
   MessageNotFoundError: 404,
-  GroupNotFoundError: 404,
-  NotGroupAdminError: 403,
   MethodNotAllowedError: 405,
-  AmbiguousGroupError: 409,
-  NotGroupMemberError: 409,
-  GroupFullError: 409,
   ContactExistsError: 409,
   MessageIdConflictError: 409,
   IdentityKeyChangedError: 409,
@@ -141,7 +129,13 @@ export const STATUS: Record<ApiErrorName, number> = {
   StoredSecretError: 500,
   DepositStampRequiredError: 500,
   PingMismatchError: 502,
-  SettingTypeError: 500
+  SettingTypeError: 500,
+  // issue 16 (groups)
+  GroupNotFoundError: 404,
+  AmbiguousGroupError: 409,
+  NotGroupAdminError: 403,
+  NotGroupMemberError: 409,
+  GroupFullError: 409
 }
 
 const DETAIL_FIELDS = ['contact', 'peerId', 'newPeerId', 'messageId'] as const satisfies ReadonlyArray<keyof ErrorDetails>

@@ -11,7 +11,9 @@ import type { Payload } from '../pb/envelope.js'
 /** The kinds of control payload natter knows (Payload.control_kind). */
 export const ControlKind = {
   /** A presence key handed to a contact (PROTOCOL.md §3.6.2). */
-  PRESENCE_KEY: 1
+  PRESENCE_KEY: 1,
+  /** Group control (issue 16, PROTOCOL.md §12.5): ops, sender keys, receipts, catch-up frames. */
+  GROUP: 2
 } as const
 
 /** Largest control body, in bytes. */

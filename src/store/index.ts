@@ -39,6 +39,7 @@ import { runMigrations } from './migrations.js'
 import { outbox } from './outbox.js'
 import { presenceCache } from './presence.js'
 import { goneMessages } from './gone-messages.js'
+import { groupStore } from './groups.js'
 import { stampReplayStore } from './stamp-replay.js'
 import { isStorageFault } from './faults.js'
 import { ratchetSessionStore } from './ratchet-sessions.js'
@@ -54,6 +55,7 @@ import type { RatchetSessionStore } from './ratchet-sessions.js'
 import type { RequestInbox } from './requests.js'
 import type { Settings } from './settings.js'
 import type { GoneMessages } from './gone-messages.js'
+import type { GroupStore } from './groups.js'
 import type { StampReplayStore } from './stamp-replay.js'
 import type { StoreError } from './errors.js'
 import type { ComponentLogger } from '@libp2p/interface'
@@ -111,6 +113,7 @@ export type { RatchetSession, RatchetSessionStore } from './ratchet-sessions.js'
 export type { DeclineOptions, MessageRequest, RequestInbox, RequestUsage } from './requests.js'
 export type { GoneMessages } from './gone-messages.js'
 export type { StampReplayStore } from './stamp-replay.js'
+export type { GroupStore, GroupRow, ChainRow, GroupMessageRow } from './groups.js'
 export { isStorageFault, isTransientStoreError } from './faults.js'
 export type { Settings } from './settings.js'
 
@@ -174,6 +177,8 @@ export interface Store {
   readonly goneMessages: GoneMessages
   /** Digests of accepted proof-of-work stamps, persisted. */
   readonly stampReplay: StampReplayStore
+  /** Group conversations (issue 16): groups, ops, chains, messages, receipts. */
+  readonly groups: GroupStore
   /**
    * Runs `fn` in one write transaction: every store call inside commits
    * together or not at all (if `fn` throws, which it rethrows). Nested calls
@@ -267,7 +272,8 @@ export function openStore (init: StoreInit): Store {
       settings: wrap(settings(components)),
       ratchetSessions: wrap(ratchetSessionStore(components)),
       goneMessages: wrap(goneMessages(components)),
-      stampReplay: wrap(stampReplayStore(components))
+      stampReplay: wrap(stampReplayStore(components)),
+      groups: wrap(groupStore(components))
     }
   } catch (err) {
     db.close()

@@ -10,6 +10,7 @@
  */
 
 import { MigrationError, StoreVersionError } from './errors.js'
+import { GROUP_SCHEMA } from './groups.js'
 import type { Db } from './database.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -186,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     description: 'ids of gone incoming messages, persisted stamp replay records',
     up (db: Db): void {
       db.exec(SCHEMA_2)
+    }
+  },
+  // issue 16 (groups): the group tables (src/store/groups.ts)
+  {
+    version: 3,
+    description: 'group conversations: groups, membership ops, sender chains, skipped keys, messages, receipts',
+    up (db: Db): void {
+      db.exec(GROUP_SCHEMA)
     }
   }
 ])
