@@ -92,11 +92,15 @@ export interface GroupsInit {
 export interface GroupsService extends Groups {
   start(): void
   stop(): Promise<void>
-  /** Whether `peer` is a member of an active group this node is in (its control payloads need no stranger's stamp). */
+  /** Whether `peer` is (or was) a member of an active group this node is in (its control payloads need no stranger's stamp). */
   isCoMember(peer: string): boolean
   setReadReceipts(on: boolean): void
   /** @internal for tests: the topic of a group, and its secret-derived state. */
   topicOf(group: string): string
+  /** Makes a member an admin (admin only). Not yet in the `Groups` interface. */
+  promote(group: string, member: string): Promise<GroupInfo>
+  /** @internal for tests playing a removed member: copies of the chains this node holds for a group. */
+  chainsOf(group: string): Array<{ keyId: string, owner: string, chainKey: Uint8Array, iteration: bigint }>
   /** @internal for tests and benches: handles a frame as if it came from the topic. */
   receiveFrame(groupId: string, bytes: Uint8Array, via: 'topic' | 'control'): Promise<'ok' | 'held' | 'rejected' | 'duplicate'>
 }
@@ -162,7 +166,8 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
   let running = false
 
   const seal = (label: string, ctx: string, secret: Uint8Array): Uint8Array => box.seal(label, uint8ArrayFromString(ctx), secret)
-  const open = (label: string, ctx: string, sealed: Uint8Array): Uint8Array => box.open(label, uint8ArrayFromString(ctx), sealed)
+  // a copy: SQLite hands back Buffers, whose slice() is a view, and src/crypto/native.ts's hchacha20 reads `nonce.slice().buffer`
+  const open = (label: string, ctx: string, sealed: Uint8Array): Uint8Array => box.open(label, uint8ArrayFromString(ctx), new Uint8Array(sealed))
 
   // ---- loading and persisting ----
 
@@ -903,13 +908,26 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     },
 
     isCoMember (peer) {
-      for (const live of groups.values()) if (live.status === 'active' && live.state.members.has(peer)) return true
+      // members who just left or were removed too: their ops may be concurrent with the change that removed
+      // them, and every member must receive them to converge (§13.3); what else they send is dropped
+      for (const live of groups.values()) if (live.status === 'active' && (live.state.members.has(peer) || live.state.gone.has(peer))) return true
       return false
     },
 
     setReadReceipts (on) { readReceipts = on },
 
     topicOf: (group) => find(group).topic,
+
+    chainsOf: (group) => [...find(group).chains.values()].map(c => ({ keyId: c.keyId, owner: c.owner, chainKey: new Uint8Array(c.chainKey), iteration: c.iteration })),
+
+    async promote (group, member) {
+      const live = active(group)
+      if (live.state.members.get(me)?.role !== 'admin') throw new NotGroupAdminError(`only an admin of ${live.state.name} can promote members`)
+      const peer = [...live.state.members.values()].find(m => m.peerId === member || m.name === member)?.peerId
+      if (peer == null) throw new NotGroupMemberError(`"${member}" is not a member of ${live.state.name}`)
+      author(live, GroupOp.Kind.PROMOTE, peer, '')
+      return info(live)
+    },
 
     receiveFrame: async (groupId, bytes, via) => receiveFrame(groupId, bytes, via),
 

@@ -40,6 +40,7 @@ import { outbox } from './outbox.js'
 import { presenceCache } from './presence.js'
 import { goneMessages } from './gone-messages.js'
 import { groupStore } from './groups.js'
+import { controlPending } from './control.js'
 import { stampReplayStore } from './stamp-replay.js'
 import { isStorageFault } from './faults.js'
 import { ratchetSessionStore } from './ratchet-sessions.js'
@@ -56,6 +57,7 @@ import type { RequestInbox } from './requests.js'
 import type { Settings } from './settings.js'
 import type { GoneMessages } from './gone-messages.js'
 import type { GroupStore } from './groups.js'
+import type { ControlPendingStore } from './control.js'
 import type { StampReplayStore } from './stamp-replay.js'
 import type { StoreError } from './errors.js'
 import type { ComponentLogger } from '@libp2p/interface'
@@ -112,6 +114,7 @@ export type { PresenceCache, PresenceInput, PresenceRecord } from './presence.js
 export type { RatchetSession, RatchetSessionStore } from './ratchet-sessions.js'
 export type { DeclineOptions, MessageRequest, RequestInbox, RequestUsage } from './requests.js'
 export type { GoneMessages } from './gone-messages.js'
+export type { ControlPendingStore, ControlPendingRow } from './control.js'
 export type { StampReplayStore } from './stamp-replay.js'
 export type { GroupStore, GroupRow, ChainRow, GroupMessageRow } from './groups.js'
 export { isStorageFault, isTransientStoreError } from './faults.js'
@@ -175,6 +178,8 @@ export interface Store {
   readonly ratchetSessions: RatchetSessionStore
   /** Ids of received messages that are gone (declined, deleted), for duplicate detection. */
   readonly goneMessages: GoneMessages
+  /** The control channel's pending payloads (PROTOCOL.md §4.4). */
+  readonly controlPending: ControlPendingStore
   /** Digests of accepted proof-of-work stamps, persisted. */
   readonly stampReplay: StampReplayStore
   /** Group conversations (issue 16): groups, ops, chains, messages, receipts. */
@@ -272,6 +277,7 @@ export function openStore (init: StoreInit): Store {
       settings: wrap(settings(components)),
       ratchetSessions: wrap(ratchetSessionStore(components)),
       goneMessages: wrap(goneMessages(components)),
+      controlPending: wrap(controlPending(components)),
       stampReplay: wrap(stampReplayStore(components)),
       groups: wrap(groupStore(components))
     }

@@ -11,6 +11,7 @@
 
 import { MigrationError, StoreVersionError } from './errors.js'
 import { GROUP_SCHEMA } from './groups.js'
+import { migrateControlPending } from './control.js'
 import type { Db } from './database.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -189,9 +190,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       db.exec(SCHEMA_2)
     }
   },
+  {
+    // presence v2 / control channel (issue 13): one row per pending slot, moved out of the settings value
+    version: 3,
+    description: 'control channel pending payloads in their own table (moved from settings control.outbox)',
+    up (db: Db): void {
+      migrateControlPending(db)
+    }
+  },
   // issue 16 (groups): the group tables (src/store/groups.ts)
   {
-    version: 3,
+    version: 4,
     description: 'group conversations: groups, membership ops, sender chains, skipped keys, messages, receipts',
     up (db: Db): void {
       db.exec(GROUP_SCHEMA)
