@@ -214,10 +214,12 @@ export class ApiClient {
 
   /**
    * The live event stream; the first event is `ready`. Ends when the daemon
-   * closes the stream (after a `shutdown` event) or `signal` aborts.
+   * closes the stream (after a `shutdown` event) or `signal` aborts. With
+   * `peer` or `group`, only that conversation's (or group's) events and the
+   * node's own.
    */
-  events (options: { peer?: string, signal?: AbortSignal } = {}): AsyncGenerator<EventView> {
-    return this.stream(api.events, { query: { peer: options.peer } }, { signal: options.signal })
+  events (options: { peer?: string, group?: string, signal?: AbortSignal } = {}): AsyncGenerator<EventView> {
+    return this.stream(api.events, { query: { peer: options.peer, group: options.group } }, { signal: options.signal })
   }
 
   private errorOf (status: number, parsed: unknown): Error {

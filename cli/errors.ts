@@ -35,7 +35,9 @@ export const ExitCode = {
   /** Held: the contact's identity key changed; messages wait for `contacts accept-key` or `reject-key`. */
   KEY_CHANGED: 8,
   /** The identity key (or backup) is encrypted and its passphrase is missing or wrong. */
-  PASSPHRASE: 9
+  PASSPHRASE: 9,
+  /** Not allowed in this group: only an admin can do that, or this node is no longer a member. */
+  NOT_ALLOWED: 10
 } as const
 
 /** Bad command-line input found after commander's own parsing. */
@@ -120,6 +122,14 @@ export class ClientTimeoutError extends Error {
   }
 }
 
+/** A name is both a contact and a group (or matches neither); the message says how to choose. */
+export class AmbiguousTargetError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'AmbiguousTargetError'
+  }
+}
+
 /** A reply or event from the daemon that is not what the API contract says (not JSON, or not the declared shape). */
 export class ProtocolError extends Error {
   constructor (message: string, options?: ErrorOptions) {
@@ -131,7 +141,9 @@ export class ProtocolError extends Error {
 /** The names of the CLI's own errors (this file; `ApiError` when the daemon's reply named none). */
 export type CliOwnErrorName =
   | 'UsageError' | 'DaemonNotRunningError' | 'AuthRefusedError' | 'ApiError' | 'NoIdentityError' | 'FileExistsError'
-  | 'PromptError' | 'DeliveryFailedError' | 'ClientTimeoutError' | 'ProtocolError'
+  | 'PromptError' | 'DeliveryFailedError' | 'ClientTimeoutError' | 'ProtocolError' | 'AmbiguousTargetError'
+  // cli/target.ts: neither a contact nor a group has the name
+  | 'TargetNotFoundError'
   // `natter conformance`: a bad target; a MUST rule failed (the report is printed)
   | 'InvalidTargetError' | 'ConformanceFailedError'
 
@@ -142,6 +154,8 @@ type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode]
 
 const CODES: Record<CliErrorName, ExitCodeValue> = {
   UsageError: ExitCode.USAGE,
+  AmbiguousTargetError: ExitCode.USAGE,
+  TargetNotFoundError: ExitCode.NOT_FOUND,
   BadRequestError: ExitCode.USAGE,
   InvalidArgumentError: ExitCode.USAGE,
   InvalidPeerIdError: ExitCode.USAGE,
@@ -229,8 +243,8 @@ const CODES: Record<CliErrorName, ExitCodeValue> = {
   // issue 16 (groups)
   GroupNotFoundError: ExitCode.NOT_FOUND,
   AmbiguousGroupError: ExitCode.USAGE,
-  NotGroupAdminError: ExitCode.ERROR,
-  NotGroupMemberError: ExitCode.ERROR,
+  NotGroupAdminError: ExitCode.NOT_ALLOWED,
+  NotGroupMemberError: ExitCode.NOT_ALLOWED,
   GroupFullError: ExitCode.ERROR
 }
 
@@ -246,6 +260,13 @@ export function exitCodeFor (err: unknown): number {
 
 /** What the one-line message adds after the error's own, by name ('' for nothing). */
 const HINTS: Record<CliErrorName, string> = {
+  AmbiguousTargetError: '',
+  TargetNotFoundError: ' (see `natter contacts list` and `natter group list`)',
+  AmbiguousGroupError: ' (give the group id, or a longer prefix of it: see `natter group list`)',
+  GroupNotFoundError: ' (see `natter group list`)',
+  NotGroupAdminError: ' (see the admins with `natter group show <group>`)',
+  NotGroupMemberError: ' (its history stays readable: `natter history --group <group>`)',
+  GroupFullError: '',
   ContactNotFoundError: ' (see `natter contacts list`)',
   PeerNotFoundError: ' (is the peer online? add them by invite to reach them directly)',
   PeerUnreachableError: ' (is the peer online?)',
@@ -328,11 +349,6 @@ const HINTS: Record<CliErrorName, string> = {
   DepositStampRequiredError: '',
   PingMismatchError: '',
   SettingTypeError: '',
-  GroupNotFoundError: ' (see `natter group list`)',
-  AmbiguousGroupError: ' (give more of the group id)',
-  NotGroupAdminError: ' (only an admin of the group can do that)',
-  NotGroupMemberError: ' (you left or were removed from this group)',
-  GroupFullError: '',
   InvalidTargetError: ' (give the multiaddr of the peer, ending in /p2p/<peer id>)',
   ConformanceFailedError: ' (see the report above)'
 }

@@ -32,6 +32,8 @@ Exit codes:
      \`natter contacts accept-key <name>\` (or \`reject-key\`)
   9  the identity key (or backup) is encrypted and its passphrase is missing
      or wrong
+ 10  not allowed in this group: only an admin can do that, or you are no
+     longer a member
 
 Environment:
   NATTER_HOME            home directory (instead of --home)
@@ -67,6 +69,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['send', async () => (await import('./commands/send.js')).registerSend],
   ['inbox', async () => (await import('./commands/inbox.js')).registerInbox],
   ['chat', async () => (await import('./commands/chat.js')).registerChat],
+  ['group', async () => (await import('./commands/group.js')).registerGroup],
   ['history', async () => (await import('./commands/history.js')).registerHistory],
   ['status', async () => (await import('./commands/status.js')).registerStatus],
   ['presence', async () => (await import('./commands/presence.js')).registerPresence],

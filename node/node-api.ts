@@ -8,6 +8,8 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { BlockedView, ContactView, EventView, MessageView, PresenceView, Replies, RequestView, SendWait, StatusView, StorageView } from './api/contract/index.js'
+import { createGroupsFacade } from './groups-api.js'
+import type { GroupsFacade } from './groups-api.js'
 import type { Contact, ContactKeyChange, IncomingMessage, Message, MessageRequest, MessageStateChange, Natter, Presence, Reachability, StorageStatus } from '../src/index.js'
 
 /** Contacts, addressed by name or peer id. */
@@ -41,6 +43,8 @@ export interface NodeFacade {
   readonly reachability: Reachability
   readonly connectedPeers: string[]
   readonly contacts: ContactsApi
+  /** Group conversations (issue 16). */
+  readonly groups: GroupsFacade
   /** An invite for this node. */
   invite(name?: string): string
   /**
@@ -85,7 +89,7 @@ export interface NodeFacade {
   block(peer: string): void
   unblock(peer: string): void
   blocked(): BlockedView[]
-  /** Calls `listener` for messages, requests, delivery-state, presence and contact key changes; returns the unsubscribe. */
+  /** Calls `listener` for messages, requests, delivery-state, presence, contact key changes and group events; returns the unsubscribe. */
   subscribe(listener: (event: EventView) => void): () => void
   stop(): Promise<void>
 }
@@ -144,6 +148,7 @@ function toRequestView (r: MessageRequest): RequestView {
 /** Wraps a running node. */
 export function createNodeFacade (natter: Natter): NodeFacade {
   const nameOf = (peerId: string): string | undefined => natter.contacts.get(peerId)?.name
+  const groups = createGroupsFacade({ groups: natter.groups, events: natter, peerId: natter.peerId, nameOf })
   const presenceView = (p: Presence): PresenceView => {
     const name = nameOf(p.peerId)
     const view: PresenceView = { peerId: p.peerId, status: p.status, note: p.note, updatedAt: p.updatedAt, expiresAt: p.expiresAt }
@@ -175,6 +180,7 @@ export function createNodeFacade (natter: Natter): NodeFacade {
       acceptKey: async (key) => toContactView(await natter.contacts.acceptKey(key)),
       rejectKey: (key) => toContactView(natter.contacts.rejectKey(key))
     },
+    groups,
     invite: (name) => natter.invite(name),
     resolvePeer: (value) => natter.contacts.resolve(value.trim()).peerId.toString(),
     nameOf,
@@ -232,7 +238,9 @@ export function createNodeFacade (natter: Natter): NodeFacade {
       }
       natter.addEventListener('contact:key-changed', onKeyChanged)
       natter.addEventListener('storage', onStorage)
+      const unsubscribeGroups = groups.subscribe(listener)
       return () => {
+        unsubscribeGroups()
         natter.removeEventListener('storage', onStorage)
         natter.removeEventListener('message', onMessage)
         natter.removeEventListener('request', onRequest)

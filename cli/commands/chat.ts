@@ -28,17 +28,20 @@ import { formatMark, formatMessageLines, formatNote, formatStatus, peerText, pri
 import { safeText } from '../safe-text.js'
 import { clientFor, examples, globals, natterCommand, positiveInt } from '../shared.js'
 import { didYouMean } from '../suggest.js'
+import { GROUP_PREFIX, resolveTarget } from '../target.js'
+import { describeChange, formatGroupInboxLine, formatGroupMessageLines, formatMemberLine, groupLabel, groupRef, inactiveNote, inboxEntries, memberLabel, memberSummary } from '../group-view.js'
+import type { TargetFlags } from '../target.js'
 import type { Notifier } from '../chat/notify.js'
 import type { Screen } from '../chat/screen.js'
 import type { ApiClient } from '../client.js'
 import type { Context } from '../context.js'
 import type { KeyChange } from '../key-change.js'
-import type { ConversationView, EventView, MessageStateView, MessageView, PresenceView, StatusView } from '../../node/api/types.js'
+import type { EventView, GroupMessageView, GroupView, MessageStateView, MessageView, PresenceView, StatusView } from '../../node/api/types.js'
 import type { Style } from '../output.js'
 import type { Command } from 'commander'
 
 const STATUSES = new Set(['online', 'away', 'busy'])
-const COMMANDS = ['status', 'history', 'list', 'open', 'help', 'quit']
+const COMMANDS = ['status', 'history', 'list', 'open', 'members', 'help', 'quit']
 
 const HELP = [
   'type a message and press Enter to send it; Alt+Enter (or a paste) adds a line; ↑/↓ recall earlier input',
@@ -46,7 +49,8 @@ const HELP = [
   '  /status [online|away|busy] [note]   show or set your presence',
   '  /history [n]                        show the last n messages (default 20); PgUp shows older ones',
   '  /list                               your conversations, with unread counts',
-  '  /open <name|number>                 switch to another conversation',
+  '  /open <name|number>                 switch to another conversation (group:<name> for a group)',
+  '  /members                            in a group: its members, their roles and presence',
   '  /quit                               leave (also Ctrl-C or Ctrl-D)',
   '  //text                              send a line that starts with /'
 ]
@@ -69,14 +73,19 @@ function remember<K, V> (store: Map<K, V>, key: K, value: V): void {
 /** Order of delivery states: a later event never moves a mark back. */
 const STATE_ORDER: Record<MessageStateView, number> = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4, received: 0 }
 
-interface ChatOptions {
+interface ChatOptions extends TargetFlags {
   last: number
 }
 
 /** The conversation on screen. */
 interface Current {
+  /** The peer's id; for a group, the group's id. */
   peerId: string
   name?: string
+  /** Set when the conversation is a group: the group as last seen. */
+  group?: GroupView
+  /** The oldest group message shown, for PgUp. */
+  oldestGroup?: GroupMessageView
   /** status and note last shown, so presence lines appear only on change */
   presence?: string
   /** The oldest message shown, for PgUp. */
@@ -111,20 +120,24 @@ interface Session {
   json: boolean
   current?: Current
   /** What was sent and received (for --json). */
-  transcript: MessageView[]
+  transcript: Array<MessageView | GroupMessageView>
   /** Ids already shown, so history and live events never repeat a message. */
   shown: Map<string, true>
   /** Own messages on screen, by id, with their latest state. */
   outgoing: Map<string, MessageView>
+  /** Own group messages on screen, by id, with their latest delivery. */
+  outgoingGroup: Map<string, GroupMessageView>
+  /** Group deliveries seen in events before the send call returned. */
+  earlyGroup: Map<string, Pick<GroupMessageView, 'deliveredTo' | 'readBy' | 'recipients'>>
   /** States seen in events before the send call returned. */
   early: Map<string, { state: MessageStateView, reason?: string }>
-  /** The conversation list last shown (for `/open <number>`). */
-  list: ConversationView[]
+  /** What the conversation list last shown opens (for `/open <number>`): a peer id, or `group:<id>`. */
+  list: string[]
   screen?: Screen
   notifier?: Notifier
   /** Whether the terminal is focused; unknown until it reports. */
   focused?: boolean
-  /** A conversation whose new messages arrived while the terminal was not focused: read once it is. */
+  /** A conversation (peer id, or `group:<id>`) whose new messages arrived while the terminal was not focused: read once it is. */
   unseen?: string
   /** Writes lines above the prompt. */
   say(lines: string | string[], key?: string): void
@@ -176,9 +189,55 @@ function showMessage (s: Session, m: MessageView): void {
   s.say(formatMessageLines(s.style, m, s.current?.name))
 }
 
-async function showHistory (s: Session, limit: number, options: { before?: number, label?: string } = {}): Promise<void> {
+/** Shows one group message; own ones are keyed by id, so their "k/n" can change in place. */
+function showGroupMessage (s: Session, m: GroupMessageView): void {
+  remember(s.shown, m.id, true)
+  if (m.direction === 'out') {
+    const early = s.earlyGroup.get(m.id)
+    if (early != null && (early.deliveredTo?.length ?? 0) + (early.readBy?.length ?? 0) > (m.deliveredTo?.length ?? 0) + (m.readBy?.length ?? 0)) {
+      m = { ...m, ...early }
+    }
+    s.earlyGroup.delete(m.id)
+    remember(s.outgoingGroup, m.id, m)
+    s.say(formatGroupMessageLines(s.style, m), m.id)
+    return
+  }
+  s.say(formatGroupMessageLines(s.style, m))
+}
+
+async function showGroupHistory (s: Session, c: Current & { group: GroupView }, limit: number, options: { before?: string, label?: string }): Promise<void> {
+  const { group, messages } = await s.client.api.groupHistory({ params: { group: c.group.id }, query: { limit, before: options.before } })
+  c.group = group
+  if (messages.length === 0) {
+    if (options.before != null) {
+      s.say(s.style.dim('* no older messages'))
+    }
+    return
+  }
+  if (s.interactive) {
+    s.say(separator(s, options.label ?? `earlier messages (${messages.length})`))
+  }
+  for (const m of messages) {
+    showGroupMessage(s, m)
+  }
+  if (s.interactive) {
+    s.say(separator(s, 'now'))
+  }
+  if (c.oldestGroup == null || messages[0]!.sentAt <= c.oldestGroup.sentAt) {
+    c.oldestGroup = messages[0]
+  }
+  if (messages.some(m => m.direction === 'in' && !m.read)) {
+    await markRead(s, groupRef(group))
+  }
+}
+
+async function showHistory (s: Session, limit: number, options: { before?: number, beforeId?: string, label?: string } = {}): Promise<void> {
   const c = s.current
   if (c == null) {
+    return
+  }
+  if (c.group != null) {
+    await showGroupHistory(s, c as Current & { group: GroupView }, limit, { before: options.beforeId, label: options.label })
     return
   }
   const { messages } = await s.client.api.history({ query: { peer: c.peerId, limit, before: options.before } })
@@ -205,10 +264,15 @@ async function showHistory (s: Session, limit: number, options: { before?: numbe
   }
 }
 
-/** Marks the conversation read: the messages were on screen. */
-async function markRead (s: Session, peer: string): Promise<void> {
-  await s.client.api.markRead({ body: { peer } }).catch(() => {})
+/** Marks the conversation (a peer id, or `group:<id>`) read: the messages were on screen. */
+async function markRead (s: Session, key: string): Promise<void> {
+  if (key.startsWith(GROUP_PREFIX)) {
+    await s.client.api.markGroupRead({ params: { group: key.slice(GROUP_PREFIX.length) }, body: {} }).catch(() => {})
+    return
+  }
+  await s.client.api.markRead({ body: { peer: key } }).catch(() => {})
 }
+
 
 /** An own message's state changed: change its mark where it is shown, or say so below. */
 function onState (s: Session, event: Extract<EventView, { type: 'message:state' }>): void {
@@ -236,6 +300,85 @@ function onState (s: Session, event: Extract<EventView, { type: 'message:state' 
   }
   const preview = s.views.truncate(safeText(m.text), 40)
   s.say(`${s.style.dim('  ↳')}${formatMark(s.style, next)} ${s.style.dim(`“${preview}”`)}`)
+}
+
+/** A group message: shown when its group is open, else a one-line notice. */
+function onGroupMessage (s: Session, event: Extract<EventView, { type: 'group:message' }>): void {
+  const c = s.current
+  const m = event.message
+  if (c?.group == null || c.group.id !== m.groupId) {
+    const from = memberLabel(m.from, m.name, m.contact)
+    s.say(s.style.yellow(`* new message in ${groupLabel(event.group)} from ${from}: ${s.views.truncate(safeText(m.text), 40)}  (/open ${groupRef(event.group)})`))
+    if (s.focused !== true) {
+      s.notifier?.message(`${event.group.name}: ${m.name ?? m.from}`, m.text)
+    }
+    return
+  }
+  c.group = event.group
+  if (s.shown.has(m.id)) {
+    return
+  }
+  if (!s.interactive) {
+    s.transcript.push(m)
+  }
+  showGroupMessage(s, m)
+  if (s.focused !== true) {
+    s.notifier?.message(`${event.group.name}: ${m.name ?? m.from}`, m.text)
+  }
+  if (s.focused === false) {
+    s.unseen = groupRef(event.group)
+  } else {
+    void markRead(s, groupRef(event.group))
+  }
+}
+
+/** A group changed: a system line in the open group; elsewhere only what concerns this node. */
+function onGroupChanged (s: Session, event: Extract<EventView, { type: 'group:changed' }>): void {
+  const c = s.current
+  const open = c?.group != null && c.group.id === event.group.id
+  const before = open ? c.group : undefined
+  if (open) {
+    c.group = event.group
+    if (event.change === 'renamed') {
+      c.name = event.group.name
+    }
+  }
+  const line = describeChange(event, before)
+  if (line == null) {
+    return
+  }
+  if (open) {
+    s.say(s.style.dim(`* ${line}`))
+    return
+  }
+  // another group: say only what happened to this node (added, removed)
+  if (event.change === 'joined') {
+    s.say(s.style.yellow(`* ${line}  (/open ${groupRef(event.group)})`))
+  } else if (event.change === 'removed') {
+    s.say(s.style.yellow(`* ${line}`))
+  }
+}
+
+/** An own group message reached more members: its "k/n" changes in place. */
+function onGroupState (s: Session, event: Extract<EventView, { type: 'group:message:state' }>): void {
+  const delivery = { deliveredTo: event.deliveredTo, readBy: event.readBy, recipients: event.recipients }
+  const m = s.outgoingGroup.get(event.id)
+  if (m == null) {
+    if (s.current?.group?.id === event.groupId) {
+      remember(s.earlyGroup, event.id, delivery)
+    }
+    return
+  }
+  const next: GroupMessageView = { ...m, ...delivery }
+  remember(s.outgoingGroup, m.id, next)
+  if (!s.interactive) {
+    const i = s.transcript.findIndex(x => x.id === m.id)
+    if (i >= 0) {
+      s.transcript[i] = next
+    }
+  }
+  const lines = formatGroupMessageLines(s.style, next)
+  s.screen?.update(m.id, lines[lines.length - 1]!)
 }
 
 function onEvent (s: Session, event: EventView): void {
@@ -290,6 +433,15 @@ function onEvent (s: Session, event: EventView): void {
       s.say(s.style.dim(`* ${describePresence(s, c, event.presence)}`))
       return
     }
+    case 'group:message':
+      onGroupMessage(s, event)
+      return
+    case 'group:changed':
+      onGroupChanged(s, event)
+      return
+    case 'group:message:state':
+      onGroupState(s, event)
+      return
     case 'contact:key-changed':
       if (event.peerId === c?.peerId) {
         warnKeyChange(s, { contact: event.contact.name, peerId: event.peerId, newPeerId: event.newPeerId })
@@ -301,6 +453,21 @@ async function send (s: Session, text: string): Promise<void> {
   const c = s.current
   if (c == null) {
     s.say(s.style.dim('no conversation is open: /list shows them, /open <name> opens one'))
+    return
+  }
+  if (c.group != null) {
+    const groupId = c.group.id
+    try {
+      const { message } = await s.client.api.sendGroup({ params: { group: groupId }, body: { text } })
+      if (!s.interactive) {
+        s.transcript.push(message)
+      }
+      if (s.current?.group?.id === groupId) {
+        showGroupMessage(s, message)
+      }
+    } catch (err) {
+      s.say(s.style.red(`✗ not sent: ${peerText(s.style, (err as Error).message)}`))
+    }
     return
   }
   try {
@@ -322,14 +489,32 @@ async function send (s: Session, text: string): Promise<void> {
   }
 }
 
-/** Opens a conversation: header, presence, earlier messages. */
-async function open (s: Session, key: string, last: number): Promise<void> {
-  const target = await s.client.api.resolve({ query: { peer: key } })
-  const current: Current = { peerId: target.peerId, name: target.name }
-  s.current = current
+/** Opens a conversation or a group: header, presence or members, earlier messages. */
+async function open (s: Session, key: string, last: number, flags: TargetFlags = {}): Promise<void> {
+  const resolved = await resolveTarget(s.client, key, flags, `${s.natter} chat`)
   s.shown.clear()
   s.outgoing.clear()
   s.early.clear()
+  s.outgoingGroup.clear()
+  s.earlyGroup.clear()
+  if (resolved.kind === 'group') {
+    const g = resolved.group
+    s.current = { peerId: g.id, name: g.name, group: g }
+    if (s.json) {
+      return
+    }
+    const note = inactiveNote(g)
+    s.say([
+      s.style.bold(`chatting in ${groupLabel(g)}`) + s.style.dim(` (group ${g.id})`),
+      s.style.dim(`* ${g.members.length} member${g.members.length === 1 ? '' : 's'}: ${memberSummary(g)}`),
+      ...(note == null ? [] : [s.style.yellow(`* ${note}`)])
+    ])
+    await showHistory(s, last)
+    return
+  }
+  const target = { peerId: resolved.peerId, name: resolved.name }
+  const current: Current = { peerId: target.peerId, name: target.name }
+  s.current = current
   if (s.json) {
     return
   }
@@ -348,12 +533,15 @@ async function open (s: Session, key: string, last: number): Promise<void> {
 
 async function showList (s: Session): Promise<void> {
   const inbox = await s.client.api.inbox()
-  s.list = inbox.conversations
-  if (inbox.conversations.length === 0) {
+  const entries = inboxEntries(inbox)
+  s.list = entries.map(e => e.kind === 'peer' ? e.conversation.peer : `${GROUP_PREFIX}${e.group.id}`)
+  if (entries.length === 0) {
     s.say(s.style.dim(`no conversations yet; add a contact with \`${s.natter} contacts add <invite>\``))
     return
   }
-  s.say([separator(s, 'conversations'), ...inbox.conversations.map((c, i) => s.views.formatInboxLine(s.style, c, { index: i + 1, columns: 100 }))])
+  s.say([separator(s, 'conversations'), ...entries.map((e, i) => e.kind === 'peer'
+    ? s.views.formatInboxLine(s.style, e.conversation, { index: i + 1, columns: 100 })
+    : formatGroupInboxLine(s.style, e.group, { index: i + 1, columns: 100, truncate: s.views.truncate, stringWidth: s.views.stringWidth }))])
   if (inbox.requests > 0) {
     s.say(s.style.dim(`${inbox.requests} message request${inbox.requests === 1 ? '' : 's'} from strangers: \`${s.natter} requests\``))
   }
@@ -365,7 +553,7 @@ function pick (s: Session, arg: string): string {
   if (/^\d+$/.test(arg)) {
     const c = s.list[Number(arg) - 1]
     if (c != null) {
-      return c.peer
+      return c
     }
   }
   return arg
@@ -410,6 +598,7 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
         return
       }
       s.current.oldest = undefined
+      s.current.oldestGroup = undefined
       await showHistory(s, Math.min(n, 1000), { label: `last ${Math.min(n, 1000)} messages` })
       return
     }
@@ -417,6 +606,22 @@ async function command (s: Session, line: string, options: ChatOptions): Promise
     case 'inbox':
       await showList(s)
       return
+    case 'members':
+    case 'who': {
+      const c = s.current
+      if (c?.group == null) {
+        s.say(s.style.dim('/members is for groups: open one with /open group:<name>'))
+        return
+      }
+      try {
+        const { group } = await s.client.api.getGroup({ params: { group: c.group.id } })
+        c.group = group
+        s.say([s.style.dim(`* ${group.members.length} member${group.members.length === 1 ? '' : 's'} of ${groupLabel(group)}:`), ...group.members.map(m => formatMemberLine(s.style, m))])
+      } catch (err) {
+        s.say(s.style.red(`✗ ${peerText(s.style, (err as Error).message)}`))
+      }
+      return
+    }
     case 'open':
     case 'chat':
     case 'switch': {
@@ -450,6 +655,19 @@ async function page (s: Session, direction: 'up' | 'down', rows: number): Promis
     return
   }
   const size = Math.max(5, rows - 4)
+  if (c.group != null) {
+    if (direction === 'up') {
+      if (c.oldestGroup == null) {
+        s.say(s.style.dim('* no older messages'))
+        return
+      }
+      await showHistory(s, size, { beforeId: c.oldestGroup.id, label: `older messages (${size} before ${new Date(c.oldestGroup.sentAt).toLocaleString()})` })
+      return
+    }
+    c.oldestGroup = undefined
+    await showHistory(s, size, { label: 'latest messages' })
+    return
+  }
   if (direction === 'up') {
     if (c.oldest == null) {
       s.say(s.style.dim('* no older messages'))
@@ -467,17 +685,24 @@ export function registerChat (program: Command, ctx: Context): void {
   program
     .command('chat')
     .description('chat interactively: live messages, delivery marks, presence, history; without a contact, pick a conversation')
-    .argument('[contact]', 'contact name or peer id (on a terminal, leave it out to pick from your conversations)')
+    .argument('[contact]', 'contact name, peer id or group (on a terminal, leave it out to pick from your conversations)')
     .option('-n, --last <n>', 'how many earlier messages to show on entry', positiveInt, 20)
+    .option('--group', '<contact> is a group (when a contact has the same name)')
+    .option('--contact', '<contact> is a contact or peer id (when a group has the same name)')
     .addHelpText('after', examples(
       ['natter chat bob', 'chat with bob (/quit to leave, /status away lunch, /history 50)'],
       ['natter chat', 'your conversations; /open <name> to chat, /list to come back'],
-      ['printf "hi\\nbye\\n" | natter chat bob --json', 'send lines from stdin; print the transcript as JSON']
+      ['printf "hi\\nbye\\n" | natter chat bob --json', 'send lines from stdin; print the transcript as JSON'],
+      ['natter chat team', 'chat in the group team'],
+      ['natter chat --group bob', 'the group bob, when a contact is called bob too (or: natter chat group:bob)']
     ) + `
 Keys: Enter sends; Alt+Enter starts a new line (a pasted block stays one
 message); ↑/↓ recall earlier input; PgUp shows older messages, PgDn the
 latest; Ctrl-C or Ctrl-D leaves. Marks on your messages: … queued, ✓ sent
 (to a mailbox), ✓✓ delivered, ✓✓ read (when the reader allows it), ✗ failed.
+In a group each message shows its sender (~name for members who are not your
+contacts), yours show how many members have them (✓ 1/3, ✓✓ 3/3, read 2/3),
+and joins, leaves and removals show as * lines.
 A new message rings the bell while the terminal is not focused (change with
 \`natter config set notify desktop|bell|off\`).
 `)
@@ -502,6 +727,8 @@ A new message rings the bell while the terminal is not focused (change with
         shown: new Map(),
         outgoing: new Map(),
         early: new Map(),
+        outgoingGroup: new Map(),
+        earlyGroup: new Map(),
         list: [],
         screen,
         natter: natterCommand(cmd),
@@ -528,8 +755,12 @@ A new message rings the bell while the terminal is not focused (change with
       // subscribe before reading history, so nothing falls between the two
       const stop = new AbortController()
       // on a terminal every conversation's events (for the list and notices); else only this one's
-      const only = interactive || key == null ? undefined : (await client.api.resolve({ query: { peer: key } })).peerId
-      const events = client.events({ peer: only, signal: stop.signal })[Symbol.asyncIterator]()
+      const only = interactive || key == null ? undefined : await resolveTarget(client, key, options, `${natterCommand(cmd)} chat`)
+      const events = client.events({
+        peer: only?.kind === 'peer' ? only.peerId : undefined,
+        group: only?.kind === 'group' ? only.group.id : undefined,
+        signal: stop.signal
+      })[Symbol.asyncIterator]()
       const first = await events.next()
       if (first.done === true || first.value.type !== 'ready') {
         throw new DaemonNotRunningError('the daemon closed the event stream', { home: client.home })
@@ -539,7 +770,7 @@ A new message rings the bell while the terminal is not focused (change with
         session.notifier = createNotifier({ mode: config.notify, out: ctx.stdout, env: ctx.env })
       }
       if (key != null) {
-        await open(session, key, options.last)
+        await open(session, only?.kind === 'group' ? groupRef(only.group) : key, options.last, only?.kind === 'group' ? {} : options)
       } else {
         await showList(session)
       }
@@ -656,7 +887,10 @@ A new message rings the bell while the terminal is not focused (change with
       await live
 
       if (g.json === true) {
-        printJson(ctx, { peer: session.current?.peerId ?? null, name: session.current?.name ?? null, messages: session.transcript })
+        const c = session.current
+        printJson(ctx, c?.group == null
+          ? { peer: c?.peerId ?? null, name: c?.name ?? null, messages: session.transcript }
+          : { group: c.group.id, name: c.group.name, messages: session.transcript })
       } else if (interactive) {
         ctx.stdout.write('\n')
       }

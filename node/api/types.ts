@@ -10,6 +10,7 @@ import type { Replies, Requests } from './contract/index.js'
 export { API_PREFIX } from './contract/index.js'
 export type {
   ApiErrorBody, BlockedView, ConfigView, ContactView, ConversationView, ErrorDetails, EventView, HeldView,
+  GroupChangeView, GroupConversationView, GroupMemberView, GroupMessageView, GroupView,
   MessageStateView, MessageView, PresenceView, RequestView, SendWait, StatusView, StorageView
 } from './contract/index.js'
 

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { streamOperation } from './operation.js'
+import { GroupChangeViewSchema, GroupMessageViewSchema, GroupViewSchema } from './groups.js'
 import { ContactViewSchema, MessageStateViewSchema, MessageViewSchema, PresenceViewSchema, StorageViewSchema } from './views.js'
 
 /** One line of `GET /v1/events`. */
@@ -25,6 +26,16 @@ export const EventViewSchema = z.discriminatedUnion('type', [
    * to it are held until the user accepts or rejects the new key.
    */
   z.strictObject({ type: z.literal('contact:key-changed'), contact: ContactViewSchema, peerId: z.string(), newPeerId: z.string() }),
+  /** A message in a group (each id once); `group` is the group as it is now. */
+  z.strictObject({ type: z.literal('group:message'), message: GroupMessageViewSchema, group: GroupViewSchema }),
+  /**
+   * A group changed: created here, joined (a contact added this node), a
+   * member added, removed or left, renamed, or this node was removed or left.
+   * `member` is the peer id the change is about, `by` the admin who made it.
+   */
+  z.strictObject({ type: z.literal('group:changed'), change: GroupChangeViewSchema, group: GroupViewSchema, member: z.string().optional(), by: z.string().optional() }),
+  /** An own group message's delivery changed: delivered to (and read by) how many of its recipients. */
+  z.strictObject({ type: z.literal('group:message:state'), groupId: z.string(), id: z.string(), deliveredTo: z.array(z.string()), readBy: z.array(z.string()), recipients: z.number() }),
   /** The store went read-only (disk full or failing) or became writable again. */
   z.strictObject({ type: z.literal('storage'), storage: StorageViewSchema }),
   /** Sent every 15 s so clients notice a dead connection. */
@@ -36,12 +47,19 @@ export const EventViewSchema = z.discriminatedUnion('type', [
 ])
 export type EventView = z.infer<typeof EventViewSchema>
 
-/** `GET /v1/events[?peer=<contact|peerId>]`. */
+/**
+ * `GET /v1/events[?peer=<contact|peerId>][&group=<group>]`: with `peer`, only
+ * that conversation's events (and the node's own: storage, heartbeat); with
+ * `group`, only that group's; with both, either.
+ */
 export const events = streamOperation({
   path: '/v1/events',
   summary: 'live event stream (NDJSON)',
   // not strict: other query fields were always ignored here
-  query: z.object({ peer: z.string({ error: 'must be a contact name or peer id' }).optional() }),
+  query: z.object({
+    peer: z.string({ error: 'must be a contact name or peer id' }).optional(),
+    group: z.string({ error: 'must be a group id or name' }).optional()
+  }),
   item: EventViewSchema,
-  errors: ['ContactNotFoundError', 'InvalidPeerIdError']
+  errors: ['ContactNotFoundError', 'InvalidPeerIdError', 'GroupNotFoundError', 'AmbiguousGroupError']
 })

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod'
+import { GroupConversationViewSchema } from './groups.js'
 import { operation } from './operation.js'
 import { MessageViewSchema, PresenceViewSchema } from './views.js'
 
@@ -29,10 +30,12 @@ export type ConversationView = z.infer<typeof ConversationViewSchema>
 export const inbox = operation({
   method: 'GET',
   path: '/v1/inbox',
-  summary: 'conversations with unread counts, last message and presence',
+  summary: 'conversations and groups with unread counts, last message and presence',
   reply: z.strictObject({
     /** Conversations with messages, the most recent first, then contacts with none. */
     conversations: z.array(ConversationViewSchema),
+    /** Groups this node is or was in, the most recent activity first. */
+    groups: z.array(GroupConversationViewSchema),
     /** Pending message requests (strangers), not part of the list: see `GET /v1/requests`. */
     requests: z.number()
   })

@@ -20,6 +20,7 @@
 import * as configOps from './config.js'
 import * as contacts from './contacts.js'
 import * as events from './events.js'
+import * as groups from './groups.js'
 import * as identity from './identity.js'
 import * as inbox from './inbox.js'
 import * as messages from './messages.js'
@@ -48,6 +49,16 @@ export const api = {
   history: messages.history,
   markRead: messages.markRead,
   inbox: inbox.inbox,
+  listGroups: groups.listGroups,
+  createGroup: groups.createGroup,
+  getGroup: groups.getGroup,
+  renameGroup: groups.renameGroup,
+  addGroupMember: groups.addGroupMember,
+  removeGroupMember: groups.removeGroupMember,
+  leaveGroup: groups.leaveGroup,
+  sendGroup: groups.sendGroup,
+  groupHistory: groups.groupHistory,
+  markGroupRead: groups.markGroupRead,
   presence: presence.presence,
   setPresence: presence.setPresence,
   events: events.events,
@@ -82,6 +93,10 @@ export * from './views.js'
 export { EventViewSchema, type EventView } from './events.js'
 export { SendWaitSchema, type SendWait } from './messages.js'
 export { ConversationViewSchema, type ConversationView } from './inbox.js'
+export {
+  GroupChangeViewSchema, GroupConversationViewSchema, GroupMemberViewSchema, GroupMessageViewSchema, GroupViewSchema,
+  type GroupChangeView, type GroupConversationView, type GroupMemberView, type GroupMessageView, type GroupView
+} from './groups.js'
 export { ConfigViewSchema, type ConfigView } from './config.js'
 
 import type { ReplyOf, RequestOf } from './operation.js'

@@ -44,6 +44,16 @@ function peerOf (event: EventView): string | undefined {
   }
 }
 
+/** The group an event is about, if any. */
+function groupOf (event: EventView): string | undefined {
+  switch (event.type) {
+    case 'group:message': return event.message.groupId
+    case 'group:changed': return event.group.id
+    case 'group:message:state': return event.groupId
+    default: return undefined
+  }
+}
+
 /** The event handler. */
 export function eventHandlers (components: EventHandlersComponents): Pick<Handlers, 'events'> {
   const { facade } = components
@@ -54,6 +64,7 @@ export function eventHandlers (components: EventHandlersComponents): Pick<Handle
     async events ({ query, res, signal, closing }) {
       const filter = query.peer
       const only = filter == null || filter === '' ? undefined : facade.resolvePeer(filter)
+      const onlyGroup = query.group == null || query.group === '' ? undefined : facade.groups.get(query.group).id
       res.writeHead(200, {
         'content-type': 'application/x-ndjson; charset=utf-8',
         'cache-control': 'no-store',
@@ -81,7 +92,14 @@ export function eventHandlers (components: EventHandlersComponents): Pick<Handle
       }
       const unsubscribe = facade.subscribe(event => {
         const peer = peerOf(event)
-        if (only == null || peer == null || peer === only) {
+        const group = groupOf(event)
+        const filtered = only != null || onlyGroup != null
+        // with a filter: a conversation's events only for it, a group's only for that group, the node's own always
+        const wanted = !filtered ||
+          (peer == null && group == null) ||
+          (peer != null && peer === only) ||
+          (group != null && group === onlyGroup)
+        if (wanted) {
           write(event)
         }
       })

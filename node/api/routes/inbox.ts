@@ -10,7 +10,7 @@ import type { Handlers } from '../handlers.js'
 
 /** What the inbox handler needs. */
 export interface InboxHandlersComponents {
-  facade: Pick<NodeFacade, 'conversations' | 'contacts' | 'presences' | 'requests'>
+  facade: Pick<NodeFacade, 'conversations' | 'contacts' | 'presences' | 'requests' | 'groups'>
 }
 
 function offline (peerId: string): PresenceView {
@@ -38,7 +38,7 @@ export function inboxHandlers (components: InboxHandlersComponents): Pick<Handle
           conversations.push(view(c.peerId, 0, null))
         }
       }
-      return { body: { conversations, requests: facade.requests().length } }
+      return { body: { conversations, groups: facade.groups.conversations(), requests: facade.requests().length } }
     }
   }
 }

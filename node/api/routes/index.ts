@@ -10,6 +10,7 @@ import { configHandlers } from './config.js'
 import { contactKeyHandlers } from './contact-keys.js'
 import { contactHandlers } from './contacts.js'
 import { eventHandlers } from './events.js'
+import { groupHandlers } from './groups.js'
 import { identityHandlers } from './identity.js'
 import { inboxHandlers } from './inbox.js'
 import { messageHandlers } from './messages.js'
@@ -52,6 +53,7 @@ export function apiHandlers (components: ApiHandlersComponents): Handlers {
     ...eventHandlers({ facade, log: components.log, maxBufferedBytes: components.eventBufferBytes }),
     ...requestHandlers({ facade }),
     ...inboxHandlers({ facade }),
+    ...groupHandlers({ facade }),
     ...configHandlers({ path: components.configPath, apply: components.applyConfig })
   }
 }
