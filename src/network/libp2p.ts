@@ -24,6 +24,7 @@ import {
 } from './constants.js'
 import type { GossipSub, GossipSubComponents } from '@libp2p/gossipsub'
 import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
+import { coalescingEncrypter } from './coalesce.js'
 import { createConnectionLimits } from './connection-limits.js'
 import { createDhtStore, dhtOrigin } from './dht-store.js'
 import { DEFAULT_NETWORK_MODE, mayDial, reachabilityServices, reachabilityTransports, withRelayListen } from './reachability.js'
@@ -254,7 +255,8 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
       announce: init.announce ?? []
     },
     transports: [tcp(), ...reachabilityTransports(init)],
-    connectionEncrypters: [noise()],
+    // one socket write per batch of Noise frames, not one per piece (coalesce.ts)
+    connectionEncrypters: [coalescingEncrypter(noise())],
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionGater: gaterOf(limits, init.network ?? DEFAULT_NETWORK_MODE, init.mdns === true),
