@@ -266,8 +266,9 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       } else {
         await delivery
       }
-      // the recorded outcome is committed before it is reported (a failed commit only means a duplicate resend, which the recipient drops)
-      await committed().catch(() => {})
+      // reported without waiting for our own record of the outcome to commit (it is in this turn's group):
+      // "delivered" means the recipient committed the message before it acknowledged; losing our record of
+      // that to a crash or a failed commit only means one resend, which the recipient acknowledges and drops
       trace('tx.done')
       const now = messages.get(id) as OutgoingMessage
       if (now.state === 'delivered' || now.state === 'read') {
