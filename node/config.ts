@@ -376,7 +376,7 @@ export const LIVE_SETTINGS: ReadonlySet<keyof ConfigFile> = new Set(['readReceip
  * The fields of `config.json` with defaults filled in, as `natter config` shows them
  * (`eventBufferBytes`, a file-only tuning knob, is not among them).
  */
-export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen' | 'announce' | 'bootstrap' | 'api' | 'logLevel' | 'mdns' | 'name' | 'readReceipts' | 'notify' | 'presenceVisibility'>> {
+export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen' | 'announce' | 'bootstrap' | 'api' | 'logLevel' | 'mdns' | 'name' | 'readReceipts' | 'notify' | 'presenceVisibility' | 'network' | 'upnp' | 'relayServer'>> {
   return {
     listen: file.listen ?? ['/ip4/0.0.0.0/tcp/0'],
     announce: file.announce ?? [],
@@ -387,7 +387,10 @@ export function configView (file: ConfigFile): Required<Pick<ConfigFile, 'listen
     name: file.name ?? '',
     readReceipts: file.readReceipts ?? false,
     notify: file.notify ?? 'bell',
-    presenceVisibility: file.presenceVisibility ?? 'contacts'
+    presenceVisibility: file.presenceVisibility ?? 'contacts',
+    network: file.network ?? 'internet',
+    upnp: file.upnp ?? true,
+    relayServer: file.relayServer ?? true
   }
 }
 

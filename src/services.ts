@@ -116,7 +116,7 @@ export function createServices (components: NatterComponents, init: NatterInit, 
   const dmSender = createDmSender({ libp2p, logger })
   const mailboxClient = createMailboxClient({ libp2p, key, self, log: logger.forComponent('natter:mailbox:client') }, { replication: init.mailboxReplication })
   // presence v2 (issue 13): the generic control channel, over the same sessions, sender and mailboxes as messages
-  const control = createControlChannel({ self, sessions, sender: createDmSender({ libp2p, logger }), mailboxes: mailboxClient, settings: store.settings, events: libp2p, logger })
+  const control = createControlChannel({ self, sessions, sender: createDmSender({ libp2p, logger }), mailboxes: mailboxClient, settings: store.settings, pending: store.controlPending, events: libp2p, logger })
   const messenger = createMessenger({
     self,
     messages: store.messages,

@@ -26,6 +26,9 @@ const SETTINGS: Record<Key, { kind: 'list' | 'boolean' | 'string', about: string
   announce: { kind: 'list', about: 'multiaddrs to announce instead of the listen addresses' },
   bootstrap: { kind: 'list', about: 'peers to join the network through' },
   mdns: { kind: 'boolean', about: 'announce yourself and find peers on the local network (on/off)' },
+  network: { kind: 'string', about: 'internet (relays, AutoNAT, UPnP; only dialable addresses advertised) or local (one machine or LAN)' },
+  upnp: { kind: 'boolean', about: 'ask the router for a port mapping with UPnP, internet mode (on/off)' },
+  relayServer: { kind: 'boolean', about: 'relay for other peers when publicly reachable, internet mode (on/off)' },
   logLevel: { kind: 'string', about: 'daemon log level: error, warn, info or debug' },
   api: { kind: 'string', about: 'where the control API listens (a socket path, or loopback host:port)' }
 }

@@ -2,7 +2,8 @@
  * The control channel (PROTOCOL.md §4.4, protocol 1.2): reliable delivery of
  * small typed payloads to a peer inside the E2E DM channel — a presence key
  * today, group control in a later version. A control payload is persisted
- * (in the settings table, so it survives a crash), retried with backoff and
+ * (one row per slot in the store's control_pending table, so it survives a
+ * crash), retried with backoff and
  * on reconnect like a message, and left in the peer's mailboxes when it
  * cannot be reached; it is never stored or shown as chat text.
  *
@@ -30,14 +31,12 @@ import { MAX_CONTROL_BODY_BYTES } from './control-payload.js'
 import type { DmSender } from '../dm/sender.js'
 import type { MailboxClientService } from '../mailbox/client.js'
 import type { SessionManager } from '../sessions/manager.js'
-import type { Settings } from '../store/index.js'
+import type { ControlPendingStore, Settings } from '../store/index.js'
 import type { Clock } from '../util/clock.js'
 import type { ComponentLogger } from '@libp2p/interface'
 
 export { ControlKind, MAX_CONTROL_BODY_BYTES } from './control-payload.js'
 
-/** Settings key of the persisted slots. */
-const OUTBOX_KEY = 'control.outbox'
 /** Settings key of the peers that answered INVALID to a control payload. */
 const UNSUPPORTED_KEY = 'control.unsupported'
 /** Most pending slots; past it the oldest is dropped (a peer can make us queue at most one per slot). */
@@ -84,7 +83,10 @@ export interface ControlChannelComponents {
   sessions: Pick<SessionManager, 'seal' | 'refused'>
   sender: Pick<DmSender, 'deliver'>
   mailboxes: Pick<MailboxClientService, 'deposit'>
+  /** Where the unsupported-peer set is remembered. */
   settings: Pick<Settings, 'get' | 'set'>
+  /** Where pending slots are persisted, one row each. */
+  pending: Pick<ControlPendingStore, 'list' | 'put' | 'retry' | 'delete' | 'deletePeer'>
   /** Connection events: what waits for a peer goes when it connects. */
   events?: { addEventListener(type: 'peer:connect', fn: (evt: CustomEvent<{ toString(): string }>) => void): void, removeEventListener(type: 'peer:connect', fn: (evt: CustomEvent<{ toString(): string }>) => void): void }
   logger: ComponentLogger
@@ -98,6 +100,11 @@ export interface ControlChannelInit {
   attemptTimeoutMs?: number
   /** @default MAX_CONTROL_PENDING */
   maxPending?: number
+  /**
+   * Whether a payload to a peer without a session starts one from the peer's prekey bundle (a DHT lookup),
+   * as a first message does; `false` seals it SEALED without a lookup. @default true
+   */
+  forwardSecret?: boolean
 }
 
 interface Slot {
@@ -114,11 +121,12 @@ const slotKey = (peer: string, kind: number, slot: string): string => `${peer}\u
 
 /** Creates the control channel. */
 export function createControlChannel (components: ControlChannelComponents, init: ControlChannelInit = {}): ControlChannel {
-  const { sessions, sender, mailboxes, settings } = components
+  const { sessions, sender, mailboxes, settings, pending } = components
   const log = components.logger.forComponent('natter:control')
   const clock = components.clock ?? systemClock
   const attemptTimeoutMs = init.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS
   const maxPending = init.maxPending ?? MAX_CONTROL_PENDING
+  const forwardSecret = init.forwardSecret ?? true
   const handlers = new Map<number, ControlHandler>()
   const slots = new Map<string, Slot>(loadSlots().map(s => [slotKey(s.peer, s.kind, s.slot), s]))
   const unsupportedPeers = new Set<string>(loadUnsupported())
@@ -130,8 +138,7 @@ export function createControlChannel (components: ControlChannelComponents, init
 
   function loadSlots (): Slot[] {
     try {
-      const raw = settings.get(OUTBOX_KEY)
-      return Array.isArray(raw) ? (raw as Slot[]).filter(s => typeof s?.peer === 'string' && typeof s.body === 'string') : []
+      return pending.list().slice(-maxPending).map(r => ({ peer: r.peer, kind: r.kind, slot: r.slot, body: uint8ArrayToString(r.body, 'base64'), attempts: r.attempts, due: r.due }))
     } catch (err) {
       log.error('pending control payloads unreadable: %s', (err as Error).message)
       return []
@@ -147,12 +154,15 @@ export function createControlChannel (components: ControlChannelComponents, init
     }
   }
 
-  function persist (): void {
+  /**
+   * Writes one slot's change through to the store. On a fault (a full disk) the slots stay in memory and are
+   * retried; only a crash now would lose the change.
+   */
+  function persist (what: string, fn: () => void): void {
     try {
-      settings.set(OUTBOX_KEY, [...slots.values()])
+      fn()
     } catch (err) {
-      // a full disk: the slots stay in memory and are retried; only a crash now would lose them
-      log.error('pending control payloads not persisted: %s', (err as Error).message)
+      log.error('pending control payload (%s) not persisted: %s', what, (err as Error).message)
     }
   }
 
@@ -185,8 +195,12 @@ export function createControlChannel (components: ControlChannelComponents, init
       controlKind: s.kind,
       controlBody: uint8ArrayFromString(s.body, 'base64')
     }
-    // in the peer's session when there is one, else SEALED to its identity key: no bundle lookup for a small control payload
-    let sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
+    // Forward secret, as a first message (PROTOCOL.md §4.4): in the peer's session when there is one, else a new
+    // session from its prekey bundle (X3DH, §6.3); SEALED to its identity key only when no bundle is found. A
+    // presence key (or a group key) under SEALED would be readable by whoever later steals the recipient's
+    // identity key, and with it every record it ever opened.
+    const sealOptions = { signal: anySignal([shutdown.signal], attemptTimeoutMs), newSession: forwardSecret }
+    let sealed = await sessions.seal(recipient, payload, sealOptions)
     let resealed = false
     for (;;) {
       try {
@@ -198,7 +212,7 @@ export function createControlChannel (components: ControlChannelComponents, init
           if (!resealed && await sessions.refused(sealed.bytes)) {
             // the recipient lost that session: seal once more before concluding anything
             resealed = true
-            sealed = await sessions.seal(recipient, payload, { signal: shutdown.signal, newSession: false })
+            sealed = await sessions.seal(recipient, payload, sealOptions)
             continue
           }
           // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.4): not retried
@@ -229,14 +243,15 @@ export function createControlChannel (components: ControlChannelComponents, init
         for (const [k, other] of slots) {
           if (other.peer === s.peer) slots.delete(k)
         }
+        persist('unsupported peer', () => { pending.deletePeer(s.peer) })
       } else if (slots.get(key)?.body === body) {
         // taken, unless a newer payload replaced it meanwhile
         slots.delete(key)
+        persist('delivered', () => { pending.delete(s.peer, s.kind, s.slot) })
         const then = delivered.get(key)
         delivered.delete(key)
         try { then?.() } catch (err) { log.error('after control delivery: %s', (err as Error).message) }
       }
-      persist()
       if (slots.has(key)) queueMicrotask(() => { attempt(key) })
     }, err => {
       const current = slots.get(key)
@@ -251,7 +266,7 @@ export function createControlChannel (components: ControlChannelComponents, init
           // or try again much later; retrying sooner would only spend its stranger rate limit on us
           ? clock.now() + STRANGER_RETRY_MS
           : clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
-        persist()
+        persist('retry', () => { pending.retry(current.peer, current.kind, current.slot, current.attempts, current.due) })
       }
       log('control payload to %s not delivered yet: %s', s.peer, (err as Error).message)
     }).finally(() => {
@@ -305,19 +320,23 @@ export function createControlChannel (components: ControlChannelComponents, init
       const key = slotKey(peer, kind, slot)
       slots.delete(key)
       const delayMs = options.delayMs ?? 0
-      slots.set(key, { peer, kind, slot, body: uint8ArrayToString(body, 'base64'), attempts: 0, due: clock.now() + delayMs })
+      const due = clock.now() + delayMs
+      slots.set(key, { peer, kind, slot, body: uint8ArrayToString(body, 'base64'), attempts: 0, due })
       if (options.onDelivered != null) delivered.set(key, options.onDelivered)
       else delivered.delete(key)
       for (const oldest of slots.keys()) {
         if (slots.size <= maxPending) break
         slots.delete(oldest)
+        delivered.delete(oldest)
       }
-      persist()
+      // one row written (and the oldest rows past the bound dropped): not the whole queue
+      persist('queued', () => { pending.put({ peer, kind, slot, body, attempts: 0, due }, maxPending) })
       if (delayMs <= 0) attempt(key)
     },
 
     cancel (peer, kind, options = {}) {
-      if (slots.delete(slotKey(peer, kind, options.slot ?? ''))) persist()
+      const slot = options.slot ?? ''
+      if (slots.delete(slotKey(peer, kind, slot))) persist('cancelled', () => { pending.delete(peer, kind, slot) })
     },
 
     handle (kind, handler) {

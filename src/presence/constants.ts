@@ -11,6 +11,12 @@
 export const DEFAULT_TTL_MS = 90_000
 /** After a newcomer subscribes to the topic, this node announces itself once a burst of joins settles, in ms (§3.2). */
 export const ANNOUNCE_DEBOUNCE_MS = 50
+/**
+ * Least time between two v1 announcements made for newcomers who are not contacts (PROTOCOL.md §3.2): a
+ * public node's record reaches a stranger who just joined within this, and churn costs it at most one
+ * record to the topic per interval.
+ */
+export const STRANGER_ANNOUNCE_INTERVAL_MS = 5_000
 
 /** The gossipsub topic presence records are published on. */
 export const PRESENCE_TOPIC = '/natter/presence/1'

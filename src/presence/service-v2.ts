@@ -57,6 +57,12 @@ export const SHARD_MIN_PEERS = 2
 export const FIRST_KEY_DELAY_MS = 10_000
 /** Providers dialled per shard lookup. */
 const SHARD_DIALS = 3
+/**
+ * Least time between two dials of one contact seen online by gossip while not connected, in ms (§3.6.6):
+ * connected, its next changes come by direct update (one stream) rather than through a shard mesh that may
+ * hold it only one gossip heartbeat later.
+ */
+export const CONTACT_REDIAL_MS = 60_000
 
 /** Who may see this node's presence. */
 export type PresenceVisibility = 'invisible' | 'contacts' | 'public'
@@ -139,6 +145,8 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
   const verified = new WeakMap<Message, { record: VerifiedPresence, contact: string }>()
   let subscribed = new Set<number>()
   let knownContacts = new Set<string>()
+  /** contact → when it was last dialled after a gossiped record (bounded by the contact list). */
+  const lastDialled = new Map<string, number>()
 
   const hex = (b: Uint8Array): string => uint8ArrayToString(b, 'base16')
 
@@ -234,6 +242,19 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     const presence: Known = { peerId: contact, status: record.status, note: record.note, updatedAt: record.issuedAt, expiresAt: record.expiresAt, seq: record.seq }
     known.set(contact, presence)
     init.onChange?.(strip(presence), record.seq)
+    if (record.status !== 'offline') connectTo(contact)
+  }
+
+  /** A contact is online and we are not connected to it: dial it (rarely), so both sides' changes go direct. */
+  function connectTo (contact: string): void {
+    if (!running || libp2p.getConnections().some(c => c.remotePeer.toString() === contact)) return
+    const now = clock.now()
+    const last = lastDialled.get(contact)
+    if (last != null && now - last < CONTACT_REDIAL_MS) return
+    lastDialled.set(contact, now)
+    // once connected, each side's peer:connect handler pushes its current record (onConnect)
+    void libp2p.dial(peerIdFromString(contact), { signal: AbortSignal.timeout(10_000) })
+      .catch(err => { log('dial contact %s seen online: %s', contact, (err as Error).message) })
   }
 
   const onMessage = guard(log, 'sealed presence message', (evt: CustomEvent<Message>): void => {
@@ -365,6 +386,7 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
         keys.deleteContact(p)
         keys.markSent(p, undefined)
         known.delete(p)
+        lastDialled.delete(p)
       }
     }
     for (const [p] of keys.contacts()) {
@@ -450,7 +472,8 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     }
   }), Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
 
-  const rendezvousTask = repeatingTask(guard(log, 'shard rendezvous', async () => { await findShardPeers() }), init.rendezvousIntervalMs ?? 15_000)
+  // also at start: a node that starts with its contacts' keys joins their shard meshes now, not 15 s later
+  const rendezvousTask = repeatingTask(guard(log, 'shard rendezvous', async () => { await findShardPeers() }), init.rendezvousIntervalMs ?? 15_000, { runImmediately: true })
   const contactsTask = repeatingTask(guard(log, 'presence contacts sync', syncContacts), 5_000)
 
   return {

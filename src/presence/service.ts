@@ -8,7 +8,7 @@ import { repeatingTask } from '@libp2p/utils'
 import { InvalidMessageError } from '../base-errors.js'
 import { guard } from '../util/guard.js'
 import { systemClock } from '../util/clock.js'
-import { ANNOUNCE_DEBOUNCE_MS, DEFAULT_TTL_MS, PRESENCE_FORGET_STRANGER_MS, PRESENCE_MAX_STRANGERS, PRESENCE_MAX_STRANGERS_LISTED } from './constants.js'
+import { ANNOUNCE_DEBOUNCE_MS, DEFAULT_TTL_MS, STRANGER_ANNOUNCE_INTERVAL_MS, PRESENCE_FORGET_STRANGER_MS, PRESENCE_MAX_STRANGERS, PRESENCE_MAX_STRANGERS_LISTED } from './constants.js'
 import { PRESENCE_TOPIC, checkPresenceInput, signPresence, verifyPresence } from './record.js'
 import type { PresenceStatus, Status, VerifiedPresence } from './record.js'
 import type { Clock } from '../util/clock.js'
@@ -104,6 +104,8 @@ export function createPresenceService (components: PresenceServiceComponents, in
   let own: Presence = { peerId: ownId, status: 'online', note: '', updatedAt: clock.now(), expiresAt: 0 }
   let lastSeq = 0n
   let pendingAnnounce: ReturnType<typeof setTimeout> | undefined
+  let pendingDue = 0
+  let lastNewcomerAnnounce = -Infinity
   let running = false
   // records verified by the validator, so the message handler need not verify twice
   const verified = new WeakMap<Message, VerifiedPresence>()
@@ -153,16 +155,36 @@ export function createPresenceService (components: PresenceServiceComponents, in
     }).catch(err => { log.error('dropped presence message: %s', (err as Error).message) })
   }
 
+  /** Schedules one announcement for newcomers in `delayMs`, unless one is already due sooner. */
+  const scheduleAnnounce = (delayMs: number): void => {
+    const due = clock.now() + delayMs
+    if (pendingAnnounce != null && pendingDue <= due) {
+      return
+    }
+    clearTimeout(pendingAnnounce)
+    pendingDue = due
+    pendingAnnounce = setTimeout(guard(log, 'presence announcement', async () => {
+      pendingAnnounce = undefined
+      lastNewcomerAnnounce = clock.now()
+      await publish()
+    }), delayMs)
+  }
+
   const onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (!running || init.publishes?.() === false) {
+      // a node that does not publish on v1 (presence not public) has nothing to announce: no timer, no work
+      return
+    }
     if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === PRESENCE_TOPIC)) {
       return
     }
-    // a newcomer joined the topic: tell it our presence soon (debounced across a burst of joins)
-    if (pendingAnnounce == null && running) {
-      pendingAnnounce = setTimeout(guard(log, 'presence announcement', async () => {
-        pendingAnnounce = undefined
-        await publish()
-      }), ANNOUNCE_DEBOUNCE_MS)
+    // A newcomer on the topic (§3.2): a contact gets our record soon (debounced across a burst of joins);
+    // strangers share one announcement per STRANGER_ANNOUNCE_INTERVAL_MS. Announcing to every newcomer at once
+    // made every connection anywhere cost every public node a record to the whole topic (N² per wave).
+    if (isContact(evt.detail.peerId.toString())) {
+      scheduleAnnounce(ANNOUNCE_DEBOUNCE_MS)
+    } else {
+      scheduleAnnounce(Math.max(ANNOUNCE_DEBOUNCE_MS, lastNewcomerAnnounce + STRANGER_ANNOUNCE_INTERVAL_MS - clock.now()))
     }
   }
 

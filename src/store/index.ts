@@ -39,6 +39,7 @@ import { runMigrations } from './migrations.js'
 import { outbox } from './outbox.js'
 import { presenceCache } from './presence.js'
 import { goneMessages } from './gone-messages.js'
+import { controlPending } from './control.js'
 import { stampReplayStore } from './stamp-replay.js'
 import { isStorageFault } from './faults.js'
 import { ratchetSessionStore } from './ratchet-sessions.js'
@@ -54,6 +55,7 @@ import type { RatchetSessionStore } from './ratchet-sessions.js'
 import type { RequestInbox } from './requests.js'
 import type { Settings } from './settings.js'
 import type { GoneMessages } from './gone-messages.js'
+import type { ControlPendingStore } from './control.js'
 import type { StampReplayStore } from './stamp-replay.js'
 import type { StoreError } from './errors.js'
 import type { ComponentLogger } from '@libp2p/interface'
@@ -110,6 +112,7 @@ export type { PresenceCache, PresenceInput, PresenceRecord } from './presence.js
 export type { RatchetSession, RatchetSessionStore } from './ratchet-sessions.js'
 export type { DeclineOptions, MessageRequest, RequestInbox, RequestUsage } from './requests.js'
 export type { GoneMessages } from './gone-messages.js'
+export type { ControlPendingStore, ControlPendingRow } from './control.js'
 export type { StampReplayStore } from './stamp-replay.js'
 export { isStorageFault, isTransientStoreError } from './faults.js'
 export type { Settings } from './settings.js'
@@ -172,6 +175,8 @@ export interface Store {
   readonly ratchetSessions: RatchetSessionStore
   /** Ids of received messages that are gone (declined, deleted), for duplicate detection. */
   readonly goneMessages: GoneMessages
+  /** The control channel's pending payloads (PROTOCOL.md §4.4). */
+  readonly controlPending: ControlPendingStore
   /** Digests of accepted proof-of-work stamps, persisted. */
   readonly stampReplay: StampReplayStore
   /**
@@ -267,6 +272,7 @@ export function openStore (init: StoreInit): Store {
       settings: wrap(settings(components)),
       ratchetSessions: wrap(ratchetSessionStore(components)),
       goneMessages: wrap(goneMessages(components)),
+      controlPending: wrap(controlPending(components)),
       stampReplay: wrap(stampReplayStore(components))
     }
   } catch (err) {

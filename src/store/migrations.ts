@@ -10,6 +10,7 @@
  */
 
 import { MigrationError, StoreVersionError } from './errors.js'
+import { migrateControlPending } from './control.js'
 import type { Db } from './database.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -186,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     description: 'ids of gone incoming messages, persisted stamp replay records',
     up (db: Db): void {
       db.exec(SCHEMA_2)
+    }
+  },
+  {
+    // presence v2 / control channel (issue 13): one row per pending slot, moved out of the settings value
+    version: 3,
+    description: 'control channel pending payloads in their own table (moved from settings control.outbox)',
+    up (db: Db): void {
+      migrateControlPending(db)
     }
   }
 ])

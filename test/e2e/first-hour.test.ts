@@ -26,6 +26,14 @@ describe('the first hour', () => {
     expect(bad.code).toBe(2)
     expect(JSON.parse(bad.stdout)).toMatchObject({ error: { name: 'ConfigError', exitCode: 2 } })
     expect((await h.json<{ notify: string }>(['config', 'get', 'notify'], { home: alice.home })).notify).toBe('bell')
+    // the network settings (issue 12) are settings like the others: shown, validated, applied at the next start
+    const network = await h.natter(['config', 'set', 'network', 'internet'], { home: alice.home })
+    expect(network.code).toBe(0)
+    expect(network.stderr).toContain('takes effect when the daemon starts again')
+    expect((await h.natter(['config', 'set', 'network', 'moon'], { home: alice.home })).code).toBe(2)
+    expect((await h.natter(['config', 'set', 'upnp', 'off'], { home: alice.home })).code).toBe(0)
+    expect(await h.json<{ upnp: boolean, relayServer: boolean, network: string }>(['config', 'get', 'upnp'], { home: alice.home })).toMatchObject({ upnp: false })
+    expect(JSON.parse(await readFile(join(alice.home, 'config.json'), 'utf8'))).toMatchObject({ network: 'internet', upnp: false })
 
     // without a daemon, the file is changed directly
     await h.natter(['stop'], { home: alice.home })

@@ -13,6 +13,7 @@ import { parsePeerId } from '../../src/crypto/peer.js'
 import { createPresence } from '../../src/presence/index.js'
 import { presenceKeys } from '../../src/presence/keys.js'
 import { PRESENCE_TOPIC, signPresence, verifyPresence } from '../../src/presence/record.js'
+import { STRANGER_ANNOUNCE_INTERVAL_MS } from '../../src/presence/constants.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
 import type { Presence } from '../../src/presence/index.js'
@@ -76,14 +77,14 @@ describe('presence service', () => {
     vi.useRealTimers()
   })
 
-  function make () {
+  function make (options: { visibility?: 'public' | 'contacts' | 'invisible', isContact?: (p: string) => boolean, ttlMs?: number } = {}) {
     return createPresence({
       pubsub: pubsub as never,
       key,
       peerId: peerIdFromPrivateKey(key),
       logger: recordingLogger(),
       cache: store.presence,
-      isContact: () => true,
+      isContact: options.isContact ?? (() => true),
       isBlocked: (p) => blocked.has(p),
       isTrusted: () => false,
       rateLimiter: { tryConsume: () => allow },
@@ -99,7 +100,7 @@ describe('presence service', () => {
         isContact: () => false
       },
       settings: store.settings
-    }, { ttlMs: 9000, republishIntervalMs: 3000, visibility: 'public', rendezvous: false })
+    }, { ttlMs: options.ttlMs ?? 9000, republishIntervalMs: (options.ttlMs ?? 9000) / 3, visibility: options.visibility ?? 'public', rendezvous: false })
   }
 
   it('publishes at start, republishes every interval, and announces offline at stop', async () => {
@@ -154,5 +155,50 @@ describe('presence service', () => {
     expect(presence.get(bob.toString())?.status).toBe('away')
     expect(await pubsub.deliver(bob, await record(8n))).toBe(TopicValidatorResult.Reject)
     await presence.stop()
+  })
+
+  describe('a newcomer on the topic (idle cost, §3.2)', () => {
+    const subscribe = (peer: PeerId): void => {
+      pubsub.events.dispatchEvent(new CustomEvent('subscription-change', { detail: { peerId: peer, subscriptions: [{ topic: PRESENCE_TOPIC, subscribe: true }] } }))
+    }
+    const strangers = async (n: number): Promise<PeerId[]> => Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+
+    it('presence not public: subscriptions cost nothing (no publication, no timer)', async () => {
+      const presence = make({ visibility: 'contacts' })
+      await presence.start()
+      const timers = vi.getTimerCount()
+      for (const p of [bob, ...await strangers(20)]) subscribe(p)
+      expect(vi.getTimerCount()).toBe(timers)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(pubsub.published).toHaveLength(0)
+      await presence.stop()
+    })
+
+    it('public: a contact joining gets one announcement at once; strangers share one per STRANGER_ANNOUNCE_INTERVAL_MS', async () => {
+      // (republishing every 100 s: only announcements publish within this test)
+      const presence = make({ isContact: (p) => p === bob.toString(), ttlMs: 300_000 })
+      await presence.start()
+      expect(pubsub.published).toHaveLength(1)
+      subscribe(bob)
+      subscribe(bob)
+      await vi.advanceTimersByTimeAsync(100)
+      expect(pubsub.published).toHaveLength(2)
+      // a wave of 40 strangers over 2 intervals: 2 announcements (not 40)
+      const wave = await strangers(40)
+      for (const p of wave) {
+        subscribe(p)
+        await vi.advanceTimersByTimeAsync(STRANGER_ANNOUNCE_INTERVAL_MS * 2 / wave.length)
+      }
+      await vi.advanceTimersByTimeAsync(STRANGER_ANNOUNCE_INTERVAL_MS)
+      expect(pubsub.published.length - 2).toBeGreaterThanOrEqual(2)
+      expect(pubsub.published.length - 2).toBeLessThanOrEqual(3)
+      // a contact joining meanwhile is not held back by the strangers' interval
+      subscribe(await strangers(1).then(([p]) => p!))
+      subscribe(bob)
+      const before = pubsub.published.length
+      await vi.advanceTimersByTimeAsync(100)
+      expect(pubsub.published).toHaveLength(before + 1)
+      await presence.stop()
+    })
   })
 })

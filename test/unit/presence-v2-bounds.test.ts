@@ -24,7 +24,7 @@ import { SIGNATURE_DOMAIN_V2, signPresence } from '../../src/presence/record.js'
 import { SealedPresence } from '../../src/pb/presence.js'
 import { epochOf, sealPresence, shardOf, shardTopic } from '../../src/presence/sealed.js'
 import { encodePresenceKey, presenceKeys } from '../../src/presence/keys.js'
-import { MAX_RECORDS_PER_TAG_PER_EPOCH, MAX_UNDECODABLE_TAGS, createPresenceV2 } from '../../src/presence/service-v2.js'
+import { CONTACT_REDIAL_MS, MAX_RECORDS_PER_TAG_PER_EPOCH, MAX_UNDECODABLE_TAGS, createPresenceV2 } from '../../src/presence/service-v2.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
 import type { Store } from '../../src/store/index.js'
@@ -46,7 +46,7 @@ function fakeGossip () {
   }
 }
 
-const fakeLibp2p = () => ({ handle: vi.fn(), unhandle: vi.fn(async () => {}), addEventListener: vi.fn(), removeEventListener: vi.fn(), getConnections: () => [], dial: vi.fn(async () => {}) })
+const fakeLibp2p = () => ({ handle: vi.fn(), unhandle: vi.fn(async () => {}), addEventListener: vi.fn(), removeEventListener: vi.fn(), getConnections: () => [], dial: vi.fn(async (_peer: unknown) => {}) })
 
 describe('presence v2 validation and bounds', () => {
   let store: Store
@@ -57,6 +57,7 @@ describe('presence v2 validation and bounds', () => {
   let gossip: ReturnType<typeof fakeGossip>
   let handlers: Map<number, (from: string, body: Uint8Array) => void>
   let contacts: string[]
+  let lp: ReturnType<typeof fakeLibp2p>
 
   beforeEach(async () => {
     store = openStore({ path: MEMORY_PATH })
@@ -67,13 +68,14 @@ describe('presence v2 validation and bounds', () => {
     gossip = fakeGossip()
     handlers = new Map()
     contacts = [bob]
+    lp = fakeLibp2p()
   })
   afterEach(() => { store.close() })
 
   async function make () {
     const v2 = createPresenceV2({
       pubsub: gossip as never,
-      libp2p: fakeLibp2p() as never,
+      libp2p: lp as never,
       key,
       peerId: peerIdFromPrivateKey(key),
       keys: presenceKeys(store.settings),
@@ -153,6 +155,41 @@ describe('presence v2 validation and bounds', () => {
     await v2.stop({ announce: false })
   })
 
+  it('dials a contact seen online by gossip while not connected, at most once per CONTACT_REDIAL_MS', async () => {
+    vi.useFakeTimers({ now: Date.now(), toFake: ['Date'] })
+    try {
+      const v2 = await make()
+      const bobPresenceKey = randomBytes(32)
+      handlers.get(ControlKind.PRESENCE_KEY)!(bob, encodePresenceKey({ key: bobPresenceKey, generation: 1n }, false))
+      const topic = shardTopic(shardOf(bobPresenceKey))
+      // (taking the key dials bob for his shard's mesh at once: not what this test counts)
+      await vi.waitFor(() => { expect(lp.dial).toHaveBeenCalled() })
+      lp.dial.mockClear()
+      const onMessage = gossip.addEventListener.mock.calls.find(c => c[0] === 'message')![1] as (e: CustomEvent) => void
+      const gossiped = async (seqOffset: number, status: 'online' | 'offline' = 'online'): Promise<void> => {
+        const now = Date.now()
+        const fields = { status, note: '', seq: BigInt(now + seqOffset), issuedAt: now, expiresAt: now + 60_000 }
+        const msg = { type: 'unsigned' as const, topic, data: sealPresence(bobPresenceKey, epochOf(now), await signPresence(bobKey, peerIdFromPrivateKey(bobKey).toMultihash().bytes, fields, SIGNATURE_DOMAIN_V2)) }
+        expect(await gossip.topicValidators.get(topic)!(relay, msg)).toBe(TopicValidatorResult.Accept)
+        onMessage(new CustomEvent('message', { detail: msg }))
+      }
+      await gossiped(0)
+      expect(v2.get(bob)?.status).toBe('online')
+      expect(lp.dial).toHaveBeenCalledTimes(1)
+      expect(String(lp.dial.mock.calls[0]![0])).toBe(bob)
+      await gossiped(1)
+      expect(lp.dial).toHaveBeenCalledTimes(1)
+      vi.setSystemTime(Date.now() + CONTACT_REDIAL_MS)
+      await gossiped(2, 'offline')
+      expect(lp.dial).toHaveBeenCalledTimes(1)
+      await gossiped(3)
+      expect(lp.dial).toHaveBeenCalledTimes(2)
+      await v2.stop({ announce: false })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('stores no key from a stranger, and drops a removed contact\'s key (rotating its own)', async () => {
     const v2 = await make()
     const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
@@ -185,6 +222,7 @@ describe('control channel', () => {
       sender: { deliver: vi.fn(async (recipient: { peerId: { toString: () => string } }) => { await deliver(recipient.peerId.toString()) }) as never },
       mailboxes: { deposit: vi.fn(async () => { throw new Error('no mailbox') }) },
       settings: store.settings,
+      pending: store.controlPending,
       logger: recordingLogger()
     }, { maxPending })
   }

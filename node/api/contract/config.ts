@@ -21,7 +21,13 @@ export const ConfigViewSchema = z.strictObject({
   readReceipts: z.boolean(),
   notify: z.enum(['bell', 'desktop', 'off']),
   /** Who sees your presence: contacts (default), invisible (nobody) or public (anyone; for bots). */
-  presenceVisibility: z.enum(['invisible', 'contacts', 'public'])
+  presenceVisibility: z.enum(['invisible', 'contacts', 'public']),
+  /** Where the node runs: internet (relays, AutoNAT, UPnP) or local (one machine or LAN). */
+  network: z.enum(['internet', 'local']),
+  /** Ask the router for a port mapping with UPnP (internet mode). */
+  upnp: z.boolean(),
+  /** Relay for other peers when publicly reachable (internet mode). */
+  relayServer: z.boolean()
 })
 export type ConfigView = z.infer<typeof ConfigViewSchema>
 
