@@ -24,7 +24,6 @@ import {
 } from './constants.js'
 import type { GossipSub, GossipSubComponents } from '@libp2p/gossipsub'
 import type { PeerScoreParams, PeerScoreThresholds } from '@libp2p/gossipsub/score'
-import { coalescingEncrypter } from './coalesce.js'
 import { createConnectionLimits } from './connection-limits.js'
 import { createDhtStore, dhtOrigin } from './dht-store.js'
 import { DEFAULT_NETWORK_MODE, mayDial, reachabilityServices, reachabilityTransports, withRelayListen } from './reachability.js'
@@ -255,8 +254,9 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
       announce: init.announce ?? []
     },
     transports: [tcp(), ...reachabilityTransports(init)],
-    // one socket write per batch of Noise frames, not one per piece (coalesce.ts)
-    connectionEncrypters: [coalescingEncrypter(noise())],
+    // coalescingEncrypter(noise()) (coalesce.ts: one socket write per batch of Noise frames) is not wired in: with it
+    // the presence-v2 20-node ring test timed out twice (300 s) and passed without it (40 s); cause not found yet
+    connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionGater: gaterOf(limits, init.network ?? DEFAULT_NETWORK_MODE, init.mdns === true),
