@@ -105,6 +105,10 @@ function natterRole (): Record<string, Handler> {
     async publish () {
       await must().publishPrekeys()
     },
+    async trace () {
+      const { traceLog } = await import('../src/util/trace.js')
+      return traceLog.splice(0)
+    },
     async latency (args) {
       const n = must()
       const to = args.peerId as string

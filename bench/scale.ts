@@ -35,6 +35,8 @@ import type { ApiClient } from '../cli/client.js'
 import type { ChildProcess } from 'node:child_process'
 
 const BIN = fileURLToPath(new URL('../cli/index.js', import.meta.url))
+/** The node flags of the `natter` command's `#!` line (a daemon runs with them when started as `natter daemon`). */
+const BIN_NODE_FLAGS = /^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '')?.[1]?.trim().split(/\s+/).filter(f => f.startsWith('--')) ?? []
 const PLAIN = fileURLToPath(new URL('./scale-plain-node.js', import.meta.url))
 const START_LIMIT_MS = 60_000
 const PRESENCE_LIMIT_MS = 180_000
@@ -164,6 +166,7 @@ function firstLine<T> (proc: ChildProcess, accept: (v: Record<string, unknown>) 
 async function startDaemon (root: string, i: number, bootstrap: string | undefined, profileDir: string | undefined): Promise<Node & { client: ApiClient }> {
   const home = join(root, `d${i}`)
   const args = [
+    ...BIN_NODE_FLAGS,
     ...(profileDir != null ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     // local mode: on loopback, the internet default would keep these addresses out of the DHT
     BIN, '--home', home, 'daemon', '--json', '--network', 'local', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--log-level', 'error',

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * The `natter` executable. It runs the CLI program (`main.js`) from the
  * single-file build of it, `natter.bundle.js`, that `npm run build` writes
@@ -12,6 +12,14 @@
  * build only, the test typecheck keeps its own), the modules are loaded as
  * compiled, so the CLI never runs stale code. NATTER_NO_BUNDLE=1 forces
  * that too.
+ *
+ * `--max-semi-space-size=2` (MB, in the `#!` line, so it applies to the
+ * installed `natter` command): V8 grows the young generation to 2 × 16 MB
+ * while a daemon starts (module loading keeps many objects alive) and keeps
+ * that memory for good, though an idle daemon uses about 1 MB of it: the cap
+ * takes a daemon from ~130 to ~105 MB RSS (README, Performance). CLI commands
+ * never grow it past 1–2 MB, so they run the same; bench:scale starts its
+ * daemons with the flags of this line.
  *
  * @module
  */

@@ -3,6 +3,7 @@
  * exchange of envelopes and replies over a long-lived stream. This file only
  * speaks the wire; what to do with an envelope is the caller's decision.
  */
+import { trace } from '../util/trace.js'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { DeliveryRefusedError, DeliveryTimeoutError, MessageTooLargeError } from '../base-errors.js'
 import { DmRequest, DmResponse } from '../pb/dm.js'
@@ -83,8 +84,10 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         continue
       }
       const response = await next
+      trace('rx.verdict')
       await reply(lp, response)
       replies.shift()
+      trace('rx.replied')
       notify()
       if (response.status === DmResponse.Status.RATE_LIMITED) {
         // the stream is not read for a while: a flooding peer is slowed by TCP backpressure
@@ -132,6 +135,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
         }
         throw err
       }
+      trace('rx.frame')
       const parsed = parseDmRequest(frame.subarray())
       if (parsed.id == null) {
         await drain()
@@ -274,7 +278,9 @@ export class DmChannel {
       if (options.signal?.aborted === true) {
         onAbort()
       }
+      trace('tx.write')
       await this.lp.write(DmRequest.encode({ envelope }), { signal: options.signal })
+      trace('tx.written')
       const response = await waiter.promise
       if (response.status !== DmResponse.Status.OK) {
         const status = DmResponse.Status[response.status] ?? String(response.status)
@@ -304,6 +310,7 @@ export class DmChannel {
     try {
       while (true) {
         const frame = await this.lp.read()
+        trace('tx.replyRead')
         const response = DmResponse.decode(frame)
         const waiter = this.pending.get(uint8ArrayToString(response.id, 'base16'))
         if (waiter != null) {

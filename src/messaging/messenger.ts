@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { trace } from '../util/trace.js'
 import { repeatingTask } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -243,14 +244,20 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     },
 
     async send (peer, text, options = {}) {
+      trace('tx.send')
       const id = uint8ArrayToString(randomBytes(MESSAGE_ID_BYTES), 'base16')
       // persisted before anything else: from here on the message survives a crash
       const message = group(() => messages.insertOutgoing({ id, peer: peer.peerId.toString(), text, sentAt: clock.now() }))
-      // committed (with the other writes of this turn) before anything else: from here on the message survives a crash
-      await committed()
-      events.state({ id, peer: message.peer, state: 'queued', at: clock.now() })
+      trace('tx.inserted')
+      // the attempt starts in this turn: its sealed envelope and advanced session join the message's commit
+      // (one commit, not two, before the envelope leaves; it leaves only once that commit is done)
+      const stored = committed()
       // the caller's signal only stops the waiting: the delivery attempt carries on regardless
-      const delivery = outbox.run(id, message.peer)
+      const delivery = outbox.run(id, message.peer, { after: stored })
+      // committed (with the other writes of this turn) before it is reported: from here on the message survives a crash
+      await stored
+      trace('tx.committed1')
+      events.state({ id, peer: message.peer, state: 'queued', at: clock.now() })
       if (options.wait === 'queued') {
         return message
       }
@@ -259,8 +266,10 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       } else {
         await delivery
       }
-      // the recorded outcome is committed before it is reported (a failed commit only means a duplicate resend, which the recipient drops)
-      await committed().catch(() => {})
+      // reported without waiting for our own record of the outcome to commit (it is in this turn's group):
+      // "delivered" means the recipient committed the message before it acknowledged; losing our record of
+      // that to a crash or a failed commit only means one resend, which the recipient acknowledges and drops
+      trace('tx.done')
       const now = messages.get(id) as OutgoingMessage
       if (now.state === 'delivered' || now.state === 'read') {
         return now

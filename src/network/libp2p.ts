@@ -254,6 +254,8 @@ export async function createNetwork (init: NetworkInit): Promise<NatterLibp2p> {
       announce: init.announce ?? []
     },
     transports: [tcp(), ...reachabilityTransports(init)],
+    // coalescingEncrypter(noise()) (coalesce.ts: one socket write per batch of Noise frames) is not wired in: with it
+    // the presence-v2 20-node ring test timed out twice (300 s) and passed without it (40 s); cause not found yet
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { trace } from '../util/trace.js'
 import { MAINTENANCE_INTERVAL_MS, MAX_SESSIONS_PER_PEER, RECENT_OPENED_LIMIT, SESSION_CACHE_PEERS } from './constants.js'
 import { createSessionCache } from './session-cache.js'
 import { createBundleCache } from './bundle-cache.js'
@@ -485,6 +486,7 @@ export function createSessionManager (components: SessionManagerComponents, init
       })
       // the advanced state is on disk before the envelope can leave; awaited outside the peer's lock, so
       // the next message to the same peer is sealed (on the uncommitted state) and shares the commit
+      trace('tx.sealCommitWait')
       await store.committed()
       return sealed
     },

@@ -127,3 +127,16 @@ describe.each([
     }
   }, 180_000)
 })
+
+describe('the natter command line', () => {
+  it('runs node with a capped young generation, as an installed `natter` is started by its #! line', async () => {
+    // the kernel runs the #! line; here it is read and run the same way (env -S splits it)
+    const line = (await readFile(BIN, 'utf8')).split('\n', 1)[0] ?? ''
+    expect(line.startsWith('#!/usr/bin/env -S node ')).toBe(true)
+    const flags = line.slice('#!/usr/bin/env -S node '.length).split(/\s+/).filter(f => f !== '')
+    expect(flags).toContain('--max-semi-space-size=2')
+    // the flags are ones this node accepts
+    const proc = spawn(process.execPath, [...flags, '-e', '0'], { stdio: 'ignore' })
+    expect(await new Promise(resolve => { proc.on('exit', resolve) })).toBe(0)
+  })
+})

@@ -7,6 +7,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DeliveryRefusedError, IdentityKeyChangedError, NoMailboxError, PeerUnreachableError } from '../../src/errors.js'
+import { StoreBusyError } from '../../src/store/errors.js'
 import { createOutbox } from '../../src/messaging/outbox/outbox.js'
 import { MEMORY_PATH, openStore } from '../../src/store/index.js'
 import { recordingLogger } from '../helpers/logger.js'
@@ -213,4 +214,40 @@ describe('outbox scheduler', () => {
     expect(h.deposit).not.toHaveBeenCalled()
     expect(vi.getTimerCount()).toBe(0)
   })
+
+  it('with `after`, seals at once but reports and sends nothing before it resolves, and drops out if it rejects', async () => {
+    h = await harness()
+    h.outbox.start()
+    const m = h.send()
+    const stored = Promise.withResolvers<void>()
+    const done = h.outbox.run(m.id, peer, { after: stored.promise })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(h.seal).toHaveBeenCalledTimes(1)
+    expect(h.direct).not.toHaveBeenCalled()
+    expect(h.states).toEqual([])
+    stored.resolve()
+    await done
+    expect(h.direct).toHaveBeenCalledTimes(1)
+    expect(h.states.map(s => s.state)).toEqual(['delivered'])
+
+    // the message's own commit failed: no state change, no send, even when sealing failed too
+    const other = h.send()
+    h.seal.mockRejectedValueOnce(new Error('cannot seal'))
+    await h.outbox.run(other.id, peer, { after: Promise.reject(new Error('commit failed')) })
+    expect(h.direct).toHaveBeenCalledTimes(1)
+    expect(h.states.map(s => s.state)).toEqual(['delivered'])
+    expect(h.store.messages.get(other.id)?.state).toBe('queued')
+  })
+
+  it('a seal that fails on our own store\'s passing fault leaves the message queued', async () => {
+    h = await harness()
+    h.outbox.start()
+    const m = h.send()
+    h.seal.mockRejectedValueOnce(new StoreBusyError('database is locked'))
+    await h.outbox.run(m.id, peer)
+    expect(h.store.messages.get(m.id)?.state).toBe('queued')
+    expect(h.states).toEqual([])
+    expect(h.direct).not.toHaveBeenCalled()
+  })
 })
+

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { trace } from '../../util/trace.js'
 import { MessageTooLargeError } from '../../base-errors.js'
 import { isTransientStoreError } from '../../store/index.js'
 import { createStampLedger, resolveRequestLimits } from '../inbound-limits.js'
@@ -132,11 +133,13 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
         return refused
       }
       const verified = await verifyStage(arrived)
+      trace('rx.verified')
       id = verified.id
       const ended = (await dedupe(verified)) ?? authorize(verified, ticket)
       if (ended != null) {
         return ended
       }
+      trace('rx.deduped')
       return store(await open(verified), ticket)
     } catch (err) {
       if (isTransientStoreError(err)) {
@@ -167,9 +170,11 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
     receiving++
     try {
       const verdict = await receiveOne(bytes, via, connectedPeer)
+      trace('rx.stored')
       try {
         // the session and the message are on disk before the acknowledgement (or the mailbox's delete) goes out
         await components.committed?.()
+        trace('rx.committed')
       } catch (err) {
         log.error('cannot commit the envelope now: %s', (err as Error).message)
         return { ...unavailable('the recipient cannot store messages now; try later', (err as Error).name === 'StoreBusyError' ? 1_000 : 5_000), id: verdict.id, keep: true }

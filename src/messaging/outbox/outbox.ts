@@ -9,9 +9,11 @@
  *
  * @module
  */
+import { trace } from '../../util/trace.js'
 import pLimit from 'p-limit'
 import { IdentityKeyChangedError } from '../../sessions/errors.js'
 import { DeliveryRefusedError } from '../../base-errors.js'
+import { isTransientStoreError } from '../../store/index.js'
 import { guard } from '../../util/guard.js'
 import { systemClock } from '../../util/clock.js'
 import { anySignal } from '../../util/signals.js'
@@ -60,14 +62,24 @@ export interface OutboxInit {
   expireAfterMs?: number
 }
 
+/** Options of {@link Outbox.run}. */
+export interface RunOptions {
+  /** Resolves once the message is durable; the attempt waits for it before any state change or send. */
+  after?: Promise<void>
+}
+
 /** The outbox scheduler. */
 export interface Outbox {
   /** Resumes every message pending since the last run. Idempotent. */
   start(): void
   /** Aborts attempts in flight and waits for them. Idempotent. */
   stop(): Promise<void>
-  /** Starts (or joins) the delivery attempt of a stored message; resolves when that attempt ended (never rejects). */
-  run(id: string, peer: string): Promise<void>
+  /**
+   * Starts (or joins) the delivery attempt of a stored message; resolves when that attempt ended (never rejects).
+   * With `after` (the commit of the message itself), the attempt seals at once (sharing that commit) but
+   * reports nothing and sends nothing before `after` resolves, and drops the attempt if it rejects.
+   */
+  run(id: string, peer: string, options?: RunOptions): Promise<void>
   /** Why the last direct attempt of a message failed, once (then forgotten). */
   takeError(id: string): Error | undefined
   /** Retries every pending message to `peer` now (it just came online). Never throws. */
@@ -118,8 +130,9 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
     schedule()
   }
 
-  /** One delivery attempt for a stored outgoing message. Never throws; records the outcome. */
-  async function attempt (id: string): Promise<void> {
+  /** One delivery attempt for a stored outgoing message; records the outcome. Throws only our own store's passing faults (run retries later). */
+  async function attempt (id: string, after?: Promise<void>): Promise<void> {
+    trace('tx.attempt')
     const message = messages.get(id)
     if (message == null || message.direction !== 'out' || (message.state !== 'queued' && message.state !== 'sent')) {
       return
@@ -131,7 +144,15 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
     let envelope: Uint8Array
     try {
       envelope = await sealer.envelopeFor(message)
+      trace('tx.sealed')
     } catch (err) {
+      if (after != null && !await after.then(() => true, () => false)) {
+        return
+      }
+      if (isTransientStoreError(err)) {
+        // our own store (disk full, busy), not the message: it stays queued and is tried again (run's catch)
+        throw err
+      }
       if (err instanceof IdentityKeyChangedError) {
         // held, still queued, until the user accepts the contact's new key (which nudges it)
         lastErrors.set(id, err)
@@ -142,11 +163,17 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       setState(id, message.peer, 'failed', `cannot seal: ${(err as Error).message}`)
       return
     }
+    if (after != null && !await after.then(() => true, () => false)) {
+      // the message itself was not stored (its commit failed): there is nothing to deliver
+      return
+    }
     let hinted: number | undefined
     try {
       await direct.deliver(message, envelope, controller.signal)
+      trace('tx.acked')
       setState(id, message.peer, 'delivered')
       return
+      trace('tx.setDelivered')
     } catch (err) {
       if (err instanceof DeliveryRefusedError && PERMANENT_REFUSALS.has(err.status)) {
         setState(id, message.peer, 'failed', err.message)
@@ -174,7 +201,7 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
     retryLater(id, clock.now() + Math.max(backoff(outbox.attempts(id) ?? 0), hinted ?? 0))
   }
 
-  function run (id: string, peer: string): Promise<void> {
+  function run (id: string, peer: string, options: RunOptions = {}): Promise<void> {
     let p = inFlight.get(id)
     if (p == null) {
       let limit = windows.get(peer)
@@ -183,7 +210,7 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
         windows.set(peer, limit)
       }
       const window = limit
-      p = window(async () => attempt(id))
+      p = window(async () => attempt(id, options.after))
         .catch(err => {
           // typically our own store failing (disk full): the message stays pending; look again later
           log.error('delivery attempt of %s crashed: %s', id, (err as Error).message)
