@@ -138,8 +138,10 @@ const LITTLE_ENDIAN = endianness() === 'LE'
 
 /** HChaCha20 (draft-irtf-cfrg-xchacha §2.2) of a 32-byte key and a 16-byte nonce: the 32-byte subkey. */
 function hchacha20 (key: Uint8Array, nonce16: Uint8Array): Uint8Array {
-  const k32 = new Uint32Array(key.slice(0, 32).buffer)
-  const n32 = new Uint32Array(nonce16.slice(0, 16).buffer)
+  // fresh copies: a Buffer's slice() is a view into a shared pool, whose .buffer starts at other bytes
+  // (a key from SQLite is a Buffer); the copy is also what is wiped below, never the caller's key
+  const k32 = new Uint32Array(Uint8Array.from(key.subarray(0, 32)).buffer)
+  const n32 = new Uint32Array(Uint8Array.from(nonce16.subarray(0, 16)).buffer)
   const out = new Uint32Array(8)
   hchacha(SIGMA, k32, n32, out)
   const subkey = new Uint8Array(out.buffer)

@@ -66,7 +66,7 @@ describe('coalesced writes', () => {
     const seen: number[] = []
     const stream = {
       sendData (data: Uint8ArrayList) {
-        seen.push(data.bufs.length)
+        seen.push([...data].length)
         return { sentBytes: data.byteLength, canSendMore: true }
       }
     }

@@ -22,7 +22,7 @@ describe('group vectors (PROTOCOL.md §12)', () => {
       ck = createHmac('sha256', ck).update(Buffer.of(2)).digest()
     }
     // and the implementation agrees, step after step
-    let state = { chainKey: new Uint8Array(b(v.chain.chainKey)), iteration: 0n }
+    let state: Parameters<typeof chainStep>[0] = { chainKey: new Uint8Array(b(v.chain.chainKey)), iteration: 0n }
     for (const step of v.chain.steps) {
       const s = chainStep(state)
       expect(Buffer.from(s.messageKey).toString('hex')).toBe(step.messageKey)

@@ -76,6 +76,24 @@ describe('node:crypto primitives match @noble', () => {
     expect(sealed.endsWith('c0875924c1c7987947deafd8780acf49')).toBe(true)
   })
 
+  it('XChaCha20-Poly1305 takes a pooled Buffer key and nonce (as SQLite returns them) like any Uint8Array, and leaves them intact', () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      const key = randomBytes(32)
+      const nonce = randomBytes(24)
+      // small Buffer.from() copies live in Node's shared pool, at an offset: slice().buffer is the whole pool
+      Buffer.from(randomBytes(1 + i))
+      const pooledKey = Buffer.from(key)
+      const pooledNonce = Buffer.from(nonce)
+      expect(pooledKey.byteOffset + pooledNonce.byteOffset).toBeGreaterThan(0)
+      const plaintext = randomBytes(i * 11)
+      const sealed = xchacha20poly1305Encrypt(pooledKey, pooledNonce, new Uint8Array(0), plaintext)
+      expect(sealed).toEqual(xchacha20poly1305(key, nonce).encrypt(plaintext))
+      expect(xchacha20poly1305Decrypt(pooledKey, pooledNonce, new Uint8Array(0), sealed)).toEqual(plaintext)
+      expect(Uint8Array.from(pooledKey)).toEqual(key)
+      expect(Uint8Array.from(pooledNonce)).toEqual(nonce)
+    }
+  })
+
   it('X25519 gives the same shared secret and refuses low-order public keys', () => {
     for (let i = 0; i < ROUNDS; i++) {
       const a = randomBytes(32)
