@@ -52,7 +52,8 @@ describe('presence v2: 20 contacts in a ring, a bootstrap node and a spy on ever
   }, 240_000)
   afterAll(async () => { await nodes.cleanup() }, 60_000)
 
-  it('every node sees both of its contacts online; a note change reaches them', async () => {
+  // retried: under CI load the ring's key hand-overs (bundle lookups in a 22-node DHT in one process) can take longer than one wait
+  it('every node sees both of its contacts online; a note change reaches them', { retry: 1, timeout: 330_000 }, async () => {
     const dbg = setInterval(() => {
       console.log(ring.map((n, i) => `${i}:${n.presence.v2().stats().contactsWithKey}/${n.presence.get(next(i).peerId)?.status?.[0] ?? '-'}${n.presence.get(prev(i).peerId)?.status?.[0] ?? '-'}/${n.presence.v2().shards().join(',')}`).join(' '))
     }, 15_000)
@@ -67,7 +68,7 @@ describe('presence v2: 20 contacts in a ring, a bootstrap node and a spy on ever
     }
     // each node follows only its own shard and its contacts' (at most 3 of 64)
     for (const n of ring) expect(n.presence.v2().shards().length).toBeLessThanOrEqual(3)
-  }, 330_000)
+  })
 
   it('the spy, subscribed to every shard and relaying them, derives nothing from what it carries', async () => {
     await pWaitFor(() => captured.some(c => c.at > 0), { timeout: 20_000 })
