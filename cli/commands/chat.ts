@@ -205,23 +205,31 @@ function showGroupMessage (s: Session, m: GroupMessageView): void {
   s.say(formatGroupMessageLines(s.style, m))
 }
 
-async function showGroupHistory (s: Session, c: Current & { group: GroupView }, limit: number, options: { before?: string, label?: string }): Promise<void> {
-  const { group, messages } = await s.client.api.groupHistory({ params: { group: c.group.id }, query: { limit, before: options.before } })
-  c.group = group
+/** Prints a page of history between separators (interactive); false, after "no older messages" when paging back, if it is empty. */
+function showPage<T> (s: Session, messages: T[], show: (m: T) => void, options: { before?: unknown, label?: string }): boolean {
   if (messages.length === 0) {
     if (options.before != null) {
       s.say(s.style.dim('* no older messages'))
     }
-    return
+    return false
   }
   if (s.interactive) {
     s.say(separator(s, options.label ?? `earlier messages (${messages.length})`))
   }
   for (const m of messages) {
-    showGroupMessage(s, m)
+    show(m)
   }
   if (s.interactive) {
     s.say(separator(s, 'now'))
+  }
+  return true
+}
+
+async function showGroupHistory (s: Session, c: Current & { group: GroupView }, limit: number, options: { before?: string, label?: string }): Promise<void> {
+  const { group, messages } = await s.client.api.groupHistory({ params: { group: c.group.id }, query: { limit, before: options.before } })
+  c.group = group
+  if (!showPage(s, messages, m => { showGroupMessage(s, m) }, options)) {
+    return
   }
   if (c.oldestGroup == null || messages[0]!.sentAt <= c.oldestGroup.sentAt) {
     c.oldestGroup = messages[0]
@@ -241,20 +249,8 @@ async function showHistory (s: Session, limit: number, options: { before?: numbe
     return
   }
   const { messages } = await s.client.api.history({ query: { peer: c.peerId, limit, before: options.before } })
-  if (messages.length === 0) {
-    if (options.before != null) {
-      s.say(s.style.dim('* no older messages'))
-    }
+  if (!showPage(s, messages, m => { showMessage(s, m) }, options)) {
     return
-  }
-  if (s.interactive) {
-    s.say(separator(s, options.label ?? `earlier messages (${messages.length})`))
-  }
-  for (const m of messages) {
-    showMessage(s, m)
-  }
-  if (s.interactive) {
-    s.say(separator(s, 'now'))
   }
   if (c.oldest == null || messages[0]!.sentAt <= c.oldest.sentAt) {
     c.oldest = messages[0]
