@@ -26,6 +26,7 @@ import { createPeerBook, rememberedBootstrap } from './network/peer-book.js'
 import { createPresence } from './presence/index.js'
 import { presenceKeys } from './presence/keys.js'
 import { createControlChannel } from './messaging/control.js'
+import { guard } from './util/guard.js'
 import { createGroups } from './groups/service.js'
 import { createRequests } from './requests/index.js'
 import { createSessionManager } from './sessions/manager.js'
@@ -142,9 +143,10 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     self,
     messages: store.messages,
     outbox: store.outbox,
+    requests: { isAccepted: (peer) => store.requests.isAccepted(peer), usage: (peer) => store.requests.usage(peer) },
     // a member of a group this node is in delivers control payloads (sender keys, ops) without a stranger's
-    // proof-of-work; its texts still go to the requests inbox (PROTOCOL.md §12.9)
-    requests: { isAccepted: (peer) => store.requests.isAccepted(peer) || groups.isCoMember(peer), usage: (peer) => store.requests.usage(peer) },
+    // proof-of-work; its texts still go to the requests inbox, its size checks included (PROTOCOL.md §13.9)
+    skipsStamp: (peer) => groups.isCoMember(peer),
     goneMessages: store.goneMessages,
     stampReplay: store.stampReplay,
     transaction: (fn) => store.transaction(fn),
@@ -154,6 +156,8 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     sessions,
     sender: dmSender,
     control: control.receive,
+    // groups2 (PROTOCOL.md §4.4.1): whom we refused as a stranger is asked to resend once we know it
+    refusedStranger: (peer) => { control.refusedStranger(peer) },
     mailboxes: mailboxClient,
     libp2p,
     logger,
@@ -224,14 +228,18 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     }
   }, { ttlMs: init.presenceTtlMs, republishIntervalMs: init.presenceRepublishMs, visibility: init.presenceVisibility })
   presenceOf = (peer) => presence.get(peer)?.status
+  // groups2 (PROTOCOL.md §4.4.1): a stranger we refused that became a contact (or accepted conversation) is asked to resend
+  const recheckRefused = guard(logger.forComponent('natter:control'), 'refused strangers re-check', (): void => {
+    for (const peer of control.refusedStrangers()) if (isTrusted(peer)) control.known(peer)
+  })
   const messages = createMessages({ self, messages: store.messages, messenger, resolve, assertRunning })
   return {
     // presence v2 re-reads the contact list after each change (hands keys over, rotates on removal)
-    contacts: withPresenceSync(contacts, presence),
+    contacts: withKnownRecheck(withPresenceSync(contacts, presence), recheckRefused),
     presence,
     // the read-receipts switch covers group messages too
     messages: { ...messages, setReadReceipts: (on) => { messages.setReadReceipts(on); groups.setReadReceipts(on) } },
-    requests: createRequests({ requests: store.requests, resolve }),
+    requests: withKnownRecheck(createRequests({ requests: store.requests, resolve }), recheckRefused),
     blocklist: withPresenceSync(createBlocklist({ blocklist: store.blocklist, resolve }), presence),
     mailbox: {
       fetch: async (options = {}) => { assertRunning(); return mailboxes.fetchOwn(options) },
@@ -255,6 +263,22 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     // started in this order, stopped in reverse
     startables: [sessions, mailboxes, messenger, { start: () => { control.start() }, stop: async () => { await control.stop() } }, presence, groups, bootstrapper]
   }
+}
+
+/** groups2: `api` whose every changing method is followed by `after` (a re-check of the refused strangers, §4.4.1). */
+function withKnownRecheck<T extends object> (api: T, after: () => void): T {
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, fn] of Object.entries(api)) {
+    wrapped[name] = typeof fn !== 'function' || /^(get|list|resolve|has|is)/.test(name)
+      ? fn
+      : (...args: unknown[]) => {
+          const result = (fn as (...a: unknown[]) => unknown).apply(api, args)
+          if (result instanceof Promise) return result.finally(after)
+          after()
+          return result
+        }
+  }
+  return wrapped as T
 }
 
 /** `api` whose every method also tells presence to re-read the contact list (a cheap no-op when nothing changed). */

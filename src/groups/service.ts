@@ -56,7 +56,7 @@ export interface GroupsComponents {
   key: Ed25519PrivateKey
   self: Ed25519Peer
   store: Pick<Store, 'groups' | 'contacts' | 'blocklist' | 'transaction'>
-  control: Pick<ControlChannel, 'send' | 'handle'>
+  control: Pick<ControlChannel, 'send' | 'handle'> & Partial<Pick<ControlChannel, 'known' | 'onResend'>>
   /** The unsigned gossipsub (presence v2's): frames carry no author. */
   pubsub: Pick<GossipSub, 'topicValidators' | 'addEventListener' | 'removeEventListener' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers'>
   libp2p: Pick<Libp2p, 'dial' | 'getConnections'>
@@ -385,6 +385,8 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     if (!isMember) return
     const removed = [...was.keys()].filter(p => !now.has(p))
     const added = [...now.keys()].filter(p => !was.has(p) && p !== me)
+    // co-members now: whoever of them we refused as a stranger is asked to send again (§4.4.1)
+    for (const peer of wasMember ? added : [...now.keys()]) if (peer !== me) control.known?.(peer)
     for (const peer of removed) {
       // the gone member's chains are dead
       for (const c of [...live.chains.values()]) {
@@ -782,6 +784,8 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     })
     groups.set(groupId, live)
     subscribe(live)
+    // co-members now: whoever of them we refused as a stranger before joining is asked to send again (§4.4.1)
+    for (const peer of state.members.keys()) if (peer !== me) control.known?.(peer)
     components.events.changed({ group: info(live), change: 'joined', by: pending.from })
     rotate(live)
     for (const k of earlyKeys.get(groupId) ?? []) acceptKey(live, k.from, k.body)
@@ -888,6 +892,14 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
       running = true
       loadAll()
       control.handle(ControlKind.GROUP, async (from, body) => { await onControl(from, body) })
+      // a co-member that refused what we sent as a stranger's and knows us now (§4.4.1): our current chain
+      // again (a refused mailbox copy is gone from our queue); its ops follow by anti-entropy (heads)
+      control.onResend?.(guard(log, 'group resend', (peer: string) => {
+        if (!running) return
+        for (const live of groups.values()) {
+          if (live.status === 'active' && live.state.members.has(peer)) sendOwnKey(live, peer)
+        }
+      }))
       pubsub.addEventListener('message', onMessage)
       for (const live of groups.values()) {
         subscribe(live)

@@ -13,7 +13,12 @@ export const ControlKind = {
   /** A presence key handed to a contact (PROTOCOL.md §3.6.2). */
   PRESENCE_KEY: 1,
   /** Group control (issue 16, PROTOCOL.md §12.5): ops, sender keys, receipts, catch-up frames. */
-  GROUP: 2
+  GROUP: 2,
+  /**
+   * 1.3 (PROTOCOL.md §4.4.1): "I refused what you sent me as a stranger's and know you now: send it again". Empty
+   * body; handled by the control channel itself.
+   */
+  RESEND: 3
 } as const
 
 /** Largest control body, in bytes. */

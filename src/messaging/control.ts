@@ -11,10 +11,22 @@
  * the same slot replacing the older one (a presence key is "the latest
  * state"), which bounds the queue by contacts × kinds.
  *
- * A peer that answers INVALID to a CONTROL envelope (a 1.1 peer does not know
- * the type) is marked unsupported and its slots are dropped: never an
- * endless retry. A 1.2 receiver answers OK to a kind it does not know and
- * ignores it (§4.4).
+ * A peer that answers INVALID to a CONTROL envelope **because it does not
+ * know the payload type** (a 1.1 peer: "unknown payload type") is marked
+ * unsupported and its slots are dropped: never an endless retry. Any other
+ * INVALID (it cannot open the envelope: a lost session, a one-time prekey
+ * already taken) is retried with a growing delay, never "unsupported". A 1.2
+ * receiver answers OK to a kind it does not know and ignores it (§4.4).
+ *
+ * Strangers (1.3, PROTOCOL.md §4.4.1): a payload from a peer the receiver
+ * does not know yet is refused (POW_REQUIRED) and its sender waits
+ * {@link STRANGER_RETRY_MS}. The receiver remembers whom it refused
+ * (bounded); when it comes to know that peer (a group co-member, a contact:
+ * {@link ControlChannel.known}) it nudges its own slots to it, or, having
+ * none, sends it a RESEND payload; a peer that receives any control payload
+ * retries at once what waits for the sender, and a RESEND also asks the
+ * kinds' owners to send their state again (a payload refused from a mailbox
+ * is gone from the sender's queue).
  *
  * @module
  */
@@ -27,7 +39,7 @@ import { guard } from '../util/guard.js'
 import { anySignal } from '../util/signals.js'
 import { systemClock } from '../util/clock.js'
 import { ATTEMPT_TIMEOUT_MS } from './constants.js'
-import { MAX_CONTROL_BODY_BYTES } from './control-payload.js'
+import { ControlKind, MAX_CONTROL_BODY_BYTES } from './control-payload.js'
 import type { DmSender } from '../dm/sender.js'
 import type { MailboxClientService } from '../mailbox/client.js'
 import type { SessionManager } from '../sessions/manager.js'
@@ -48,7 +60,15 @@ const RETRY_INITIAL_MS = 1_000
 /** Longest retry delay, in ms. */
 const RETRY_MAX_MS = 10_000
 /** Next try after the peer answered POW_REQUIRED (we are not its contact yet), unless it writes to us first, in ms. */
-const STRANGER_RETRY_MS = 10 * 60_000
+export const STRANGER_RETRY_MS = 10 * 60_000
+/** First delay after an INVALID that is not "unknown payload type" (the peer could not open it), doubled per attempt up to STRANGER_RETRY_MS. */
+const INVALID_RETRY_MS = 5_000
+/** Most peers remembered as refused strangers (§4.4.1); past it the oldest is forgotten. */
+export const MAX_REFUSED_STRANGERS = 1024
+/** How long a refused stranger is remembered, in ms (its sender retries by itself after STRANGER_RETRY_MS). */
+export const REFUSED_STRANGER_MEMORY_MS = 60 * 60_000
+/** What a 1.1 (and later) receiver says of a payload type it does not know: the one INVALID that means "unsupported". */
+const UNKNOWN_TYPE = /unknown payload type/i
 
 /** A handler of one control kind; it must not throw (errors are logged). */
 export type ControlHandler = (from: string, body: Uint8Array) => void | Promise<void>
@@ -73,6 +93,17 @@ export interface ControlChannel {
   unsupported(peer: string): boolean
   /** Retries what is pending for `peer` now (it just connected). */
   nudge(peer: string): void
+  /** The inbound pipeline refused `peer`'s envelope as a stranger's (POW_REQUIRED): remembered, bounded (§4.4.1). */
+  refusedStranger(peer: string): void
+  /**
+   * This node came to know `peer` (a group co-member, a contact): if it refused `peer` lately, what waits for
+   * `peer` goes now, or, with nothing waiting, a RESEND asks `peer` to send again (§4.4.1).
+   */
+  known(peer: string): void
+  /** Called when `peer` asks for a resend: the owner of a kind sends its state to `peer` again. */
+  onResend(fn: (peer: string) => void): void
+  /** @internal for tests: the peers remembered as refused strangers. */
+  refusedStrangers(): string[]
   /** How many slots are pending (all peers, or one). */
   pending(peer?: string): number
 }
@@ -131,6 +162,11 @@ export function createControlChannel (components: ControlChannelComponents, init
   const slots = new Map<string, Slot>(loadSlots().map(s => [slotKey(s.peer, s.kind, s.slot), s]))
   const unsupportedPeers = new Set<string>(loadUnsupported())
   const inFlight = new Set<string>()
+  /** Slots nudged while in flight: tried again as soon as that attempt ends, whatever it concluded. */
+  const nudgedInFlight = new Set<string>()
+  /** Peers refused as strangers lately, oldest first (§4.4.1). */
+  const refused = new Map<string, number>()
+  const resendListeners: Array<(peer: string) => void> = []
   /** Called once a slot's payload is taken (in memory only: best effort, e.g. a follow-up push). */
   const delivered = new Map<string, () => void>()
   let shutdown = new AbortController()
@@ -215,8 +251,12 @@ export function createControlChannel (components: ControlChannelComponents, init
             sealed = await sessions.seal(recipient, payload, sealOptions)
             continue
           }
-          // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.4): not retried
-          return 'unsupported'
+          if (UNKNOWN_TYPE.test(e.message)) {
+            // a 1.1 peer does not know CONTROL (PROTOCOL.md §4.4): not retried
+            return 'unsupported'
+          }
+          // it cannot open it (a session it lost again, a one-time prekey taken meanwhile): later, never "unsupported"
+          throw err
         }
         if (e.name === 'DeliveryRefusedError') {
           // POW_REQUIRED (we are not its contact yet), RATE_LIMITED, UNAVAILABLE: later, directly
@@ -255,22 +295,40 @@ export function createControlChannel (components: ControlChannelComponents, init
       if (slots.has(key)) queueMicrotask(() => { attempt(key) })
     }, err => {
       const current = slots.get(key)
+      const e = err as Error & { status?: string }
+      const stranger = e.name === 'DeliveryRefusedError' && e.status === 'POW_REQUIRED'
       if (current != null && current.body !== body) {
         // replaced while in flight: the new payload goes now, not after a backoff
         queueMicrotask(() => { attempt(key) })
+      } else if (current != null && stranger && current.kind === ControlKind.RESEND) {
+        // it does not know us either: it asks by itself once it does (§4.4.1)
+        slots.delete(key)
+        persist('resend refused', () => { pending.delete(current.peer, current.kind, current.slot) })
       } else if (current != null && running) {
         current.attempts += 1
-        const e = err as Error & { status?: string }
-        current.due = e.name === 'DeliveryRefusedError' && e.status === 'POW_REQUIRED'
-          // we are a stranger to it (it has not added us yet): wait for it to write to us (receive nudges),
-          // or try again much later; retrying sooner would only spend its stranger rate limit on us
+        const invalid = e.name === 'DeliveryRefusedError' && e.status === 'INVALID'
+        current.due = stranger
+          // we are a stranger to it (it has not added us yet): wait for it to write to us (receive nudges) or
+          // to ask for a resend once it knows us (§4.4.1), or try again much later; retrying sooner would only
+          // spend its stranger rate limit on us
           ? clock.now() + STRANGER_RETRY_MS
-          : clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
+          : invalid
+            ? clock.now() + Math.min(STRANGER_RETRY_MS, INVALID_RETRY_MS * 2 ** Math.min(20, current.attempts - 1))
+            : clock.now() + Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(20, current.attempts - 1))
         persist('retry', () => { pending.retry(current.peer, current.kind, current.slot, current.attempts, current.due) })
       }
       log('control payload to %s not delivered yet: %s', s.peer, (err as Error).message)
     }).finally(() => {
       inFlight.delete(key)
+      // a nudge that came while this attempt was under way (the peer wrote to us, or asked for a resend, before
+      // its refusal reached us) is not lost to the stranger delay: the slot goes again now
+      if (nudgedInFlight.delete(key)) {
+        const current = slots.get(key)
+        if (current != null) {
+          current.due = clock.now()
+          queueMicrotask(() => { attempt(key) })
+        }
+      }
     }).catch(() => {})
   }
 
@@ -278,21 +336,31 @@ export function createControlChannel (components: ControlChannelComponents, init
     for (const [key, s] of slots) {
       if (s.peer === peer) {
         s.due = clock.now()
-        attempt(key)
+        if (inFlight.has(key)) nudgedInFlight.add(key)
+        else attempt(key)
       }
+    }
+  }
+
+  function forgetOldRefusals (): void {
+    const cutoff = clock.now() - REFUSED_STRANGER_MEMORY_MS
+    for (const [peer, at] of refused) {
+      if (at >= cutoff && refused.size <= MAX_REFUSED_STRANGERS) break
+      refused.delete(peer)
     }
   }
 
   const onConnect = guard(log, 'control on connect', (evt: CustomEvent<{ toString(): string }>): void => { nudge(evt.detail.toString()) })
 
   const retryTask = repeatingTask(guard(log, 'control retry', () => {
+    forgetOldRefusals()
     const now = clock.now()
     for (const [key, s] of slots) {
       if (s.due <= now) attempt(key)
     }
   }), RETRY_INITIAL_MS)
 
-  return {
+  const channel: ControlChannel = {
     start () {
       if (running) return
       running = true
@@ -348,6 +416,16 @@ export function createControlChannel (components: ControlChannelComponents, init
         // it sends control payloads, so it takes them now (upgraded since it answered INVALID)
         persistUnsupported()
       }
+      // it talks to us: what waits for it (refused while we were not its contact yet, say) goes now
+      nudge(from)
+      if (payload.controlKind === ControlKind.RESEND) {
+        // it refused something of ours as a stranger's and knows us now (§4.4.1): the kinds send their state again
+        log('%s asks for a resend', from)
+        for (const fn of resendListeners) {
+          try { fn(from) } catch (err) { log.error('resend to %s: %s', from, (err as Error).message) }
+        }
+        return
+      }
       const handler = handlers.get(payload.controlKind ?? 0)
       if (handler == null) {
         // §4.4: a kind this version does not know is acknowledged and ignored
@@ -361,14 +439,39 @@ export function createControlChannel (components: ControlChannelComponents, init
       } catch (err) {
         log.error('control payload of kind %d from %s failed: %s', payload.controlKind, from, (err as Error).message)
       }
-      // it talks to us: what waits for it (refused while we were not its contact yet, say) goes now
-      nudge(from)
     },
 
     unsupported: (peer) => unsupportedPeers.has(peer),
 
     nudge,
 
+    refusedStranger (peer) {
+      refused.delete(peer)
+      refused.set(peer, clock.now())
+      forgetOldRefusals()
+    },
+
+    known (peer) {
+      const at = refused.get(peer)
+      if (at == null) return
+      refused.delete(peer)
+      if (clock.now() - at > REFUSED_STRANGER_MEMORY_MS || unsupportedPeers.has(peer)) return
+      if ([...slots.values()].some(s => s.peer === peer && s.kind !== ControlKind.RESEND)) {
+        // ours go now; once it takes one, it retries what waits for us (receive nudges)
+        nudge(peer)
+        return
+      }
+      log('%s was refused as a stranger and is known now: asking it to resend', peer)
+      channel.send(peer, ControlKind.RESEND, new Uint8Array(), { slot: 'resend' })
+    },
+
+    onResend (fn) {
+      resendListeners.push(fn)
+    },
+
+    refusedStrangers: () => [...refused.keys()],
+
     pending: (peer) => peer == null ? slots.size : [...slots.values()].filter(s => s.peer === peer).length
   }
+  return channel
 }

@@ -64,6 +64,10 @@ export interface MessengerComponents {
   events: MessengerEvents
   /** Takes CONTROL payloads (1.2: src/messaging/control.ts). */
   control?: (from: string, payload: Payload) => void
+  /** groups2 hook (PROTOCOL.md §4.4.1): told of each sender refused as a stranger (POW_REQUIRED). */
+  refusedStranger?: (from: string) => void
+  /** groups2 hook (PROTOCOL.md §13.9): senders that skip the stranger's proof-of-work (group co-members), not the requests inbox. */
+  skipsStamp?: (peer: string) => boolean
   logger: ComponentLogger
   /** @default the system clock */
   clock?: Clock
@@ -164,6 +168,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
     events,
     receipts,
     control: components.control,
+    refusedStranger: components.refusedStranger,
+    skipsStamp: components.skipsStamp,
     logger,
     clock
   }, {

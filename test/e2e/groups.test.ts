@@ -233,6 +233,10 @@ describe('natter groups', () => {
     expect(rename.code).toBe(10)
     expect((JSON.parse(rename.stdout) as ErrorDoc).error.name).toBe('NotGroupAdminError')
     expect((await h.natter(['group', 'remove', group.id, 'alice'], { home: bob.home })).code).toBe(10)
+    // the admin check comes first: a non-admin adding someone who is not its contact is told it is no admin
+    const notAdmin = await h.natter(['group', 'add', group.id, 'nobody-i-know', '--json'], { home: bob.home })
+    expect(notAdmin.code).toBe(10)
+    expect((JSON.parse(notAdmin.stdout) as ErrorDoc).error.name).toBe('NotGroupAdminError')
   }, 180_000)
 
   it('group and member names from peers are escaped for people and exact with --json', async () => {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ContactNotFoundError } from '../../../src/index.js'
 import type { NodeFacade } from '../../node-api.js'
 import type { Handlers } from '../handlers.js'
 
@@ -48,7 +49,15 @@ export function groupHandlers (components: GroupHandlersComponents): Pick<Handle
     },
 
     async addGroupMember ({ params, body, signal }) {
-      return { body: { group: await groups.add(params.group, checkPeer(body.member.trim()), { signal }) } }
+      const member = body.member.trim()
+      try {
+        // the library checks the admin first (a non-admin gets NotGroupAdminError, whoever it names), then the contact
+        return { body: { group: await groups.add(params.group, member, { signal }) } }
+      } catch (err) {
+        // no such contact: a malformed peer id is still named as one (400 InvalidPeerIdError)
+        if (err instanceof ContactNotFoundError) checkPeer(member)
+        throw err
+      }
     },
 
     async removeGroupMember ({ params, signal }) {

@@ -59,6 +59,13 @@ export interface InboundComponents {
   receipts: ReceiptSink
   /** Takes CONTROL payloads (1.2: src/messaging/control.ts). */
   control?: (from: string, payload: Payload) => void
+  /**
+   * groups2 hook (PROTOCOL.md §13.9): a sender that needs no stranger's proof-of-work without being trusted (a group
+   * co-member: its CONTROL payloads); its TEXT still goes to the requests inbox, size check included.
+   */
+  skipsStamp?: (peer: string) => boolean
+  /** groups2 hook (PROTOCOL.md §4.4.1): told of each sender refused as a stranger (POW_REQUIRED). */
+  refusedStranger?: (from: string) => void
   logger: ComponentLogger
   /** @default the system clock */
   clock?: Clock
@@ -107,12 +114,14 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
   const maxConcurrentReceives = init.maxConcurrentReceives ?? 256
   const stampLedger = createStampLedger(components.stampReplay)
   let receiving = 0
-  const admit = admitStage({ rateLimiter: init.rateLimiter, isTrusted })
+  // groups2 hook (§13.9): a co-member skips the stamp (admit, authorize), never the requests inbox's checks (store)
+  const skipsStamp = (peer: string): boolean => isTrusted(peer) || (components.skipsStamp?.(peer) ?? false)
+  const admit = admitStage({ rateLimiter: init.rateLimiter, isTrusted: skipsStamp })
   const dedupe = dedupeStage({ messages, gone: components.goneMessages })
   const authorize = authorizeStage({
     self,
     isBlocked: init.isBlocked ?? (() => false),
-    isTrusted,
+    isTrusted: skipsStamp,
     usage,
     rateLimiter: init.rateLimiter
   }, {
@@ -137,6 +146,8 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
       id = verified.id
       const ended = (await dedupe(verified)) ?? authorize(verified, ticket)
       if (ended != null) {
+        // groups2 hook (§4.4.1): the control channel asks this sender to resend once it knows it
+        if (ended.status === DmResponse.Status.POW_REQUIRED) components.refusedStranger?.(verified.from)
         return ended
       }
       trace('rx.deduped')
