@@ -101,6 +101,10 @@ export interface GroupsService extends Groups {
   promote(group: string, member: string): Promise<GroupInfo>
   /** @internal for tests playing a removed member: copies of the chains this node holds for a group. */
   chainsOf(group: string): Array<{ keyId: string, owner: string, chainKey: Uint8Array, iteration: bigint }>
+  /** @internal for tests of the bounds: pending invitations, early keys (groups, keys) and, for a group, its held frames. */
+  pendingCounts(group?: string): { invitations: number, earlyKeys: { groups: number, keys: number }, held: number }
+  /** @internal for tests playing this node's chain: the signing seed of its current chain in a group. */
+  signingSeedOf(group: string): Uint8Array
   /** @internal for tests and benches: handles a frame as if it came from the topic. */
   receiveFrame(groupId: string, bytes: Uint8Array, via: 'topic' | 'control'): Promise<'ok' | 'held' | 'rejected' | 'duplicate'>
 }
@@ -942,6 +946,14 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     },
 
     receiveFrame: async (groupId, bytes, via) => receiveFrame(groupId, bytes, via),
+
+    pendingCounts: (group) => ({
+      invitations: pendingInvites.size,
+      earlyKeys: { groups: earlyKeys.size, keys: [...earlyKeys.values()].reduce((n, k) => n + k.length, 0) },
+      held: group != null ? find(group).held.length : 0
+    }),
+
+    signingSeedOf: (group) => new Uint8Array(find(group).own?.signingSeed ?? new Uint8Array()),
 
     async create (name, members = []) {
       checkName(name)

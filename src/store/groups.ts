@@ -71,6 +71,8 @@ export interface GroupStore {
   getSkipped(groupId: string, keyId: string, iteration: number): Uint8Array | undefined
   putSkipped(groupId: string, keyId: string, iteration: number, key: Uint8Array, max: number): void
   deleteSkipped(groupId: string, keyId: string, iteration?: number): void
+  /** How many skipped message keys a chain holds. */
+  skippedCount(groupId: string, keyId: string): number
   insertMessage(row: GroupMessageRow, frame?: Uint8Array): boolean
   hasMessage(id: string): boolean
   message(id: string): GroupMessageRow | undefined
@@ -242,6 +244,7 @@ export function groupStore ({ db }: { db: Db }): GroupStore {
       const n = q.countSkipped.get(groupId, keyId)?.n ?? 0
       if (n > max) q.dropOldestSkipped.run(groupId, keyId, n - max)
     },
+    skippedCount: (groupId, keyId) => q.countSkipped.get(groupId, keyId)?.n ?? 0,
     deleteSkipped: (groupId, keyId, iteration) => {
       if (iteration == null) q.deleteSkippedChain.run(groupId, keyId)
       else q.deleteSkipped.run(groupId, keyId, iteration)
