@@ -24,7 +24,7 @@ import { recordingLogger } from '../helpers/logger.js'
 import type { ControlChannel } from '../../src/messaging/control.js'
 import type { Store } from '../../src/store/index.js'
 
-const refusal = (status: string, detail: string): Error => Object.assign(new DeliveryRefusedError(`recipient refused the message: ${status} (${detail})`), { status })
+const refusal = (status: string, detail: string): Error => new DeliveryRefusedError(`recipient refused the message: ${status} (${detail})`, status)
 const flush = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise<void>(resolve => { setImmediate(resolve) }) }
 
 describe('control channel: strangers, resends and "unsupported"', () => {
