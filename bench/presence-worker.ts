@@ -16,6 +16,7 @@ import { natterServicePolicies } from '../src/policies.js'
 import { createPresenceService } from '../src/presence/service.js'
 import { createPresenceV2 } from '../src/presence/service-v2.js'
 import { presenceKeys } from '../src/presence/keys.js'
+import { emit, serveWorker } from './workers.js'
 import { PRESENCE_TOPIC } from '../src/presence/record.js'
 import type { NatterLibp2p } from '../src/network/libp2p.js'
 import type { PresenceKeys } from '../src/presence/keys.js'
@@ -70,7 +71,7 @@ function memorySettings (): { get(k: string): unknown, set(k: string, v: unknown
   return { get: (k) => m.get(k), set: (k, v) => { m.set(k, JSON.parse(JSON.stringify(v))) } }
 }
 
-const send = (msg: unknown): void => { process.send?.(msg) }
+const send = emit
 
 async function create (indices: number[]): Promise<unknown> {
   const out = []
@@ -187,7 +188,4 @@ async function handle (req: WorkerRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (msg: { id: number, req: WorkerRequest }) => {
-  handle(msg.req).then(result => { send({ op: 'reply', id: msg.id, result }) }, (err: Error) => { send({ op: 'reply', id: msg.id, error: err.stack ?? err.message }) })
-})
-process.on('disconnect', () => { process.exit(0) })
+serveWorker(handle)

@@ -34,11 +34,10 @@
  * DHT and gossip heartbeats included) and heap per node. Then a table and an
  * ASCII plot of the per-node cost against N.
  */
-import { fork } from 'node:child_process'
 import { loadavg } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
-import type { ChildProcess } from 'node:child_process'
+import { spawnWorker } from './workers.js'
+import type { BenchWorker } from './workers.js'
 import type { SeenEvent, WorkerCounters, WorkerRequest } from './presence-worker.js'
 
 const SIZES = (process.env.PRESENCE_BENCH_N ?? '10,50,100').split(',').map(Number)
@@ -57,37 +56,10 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!
 }
 
-interface Worker {
-  child: ChildProcess
-  call<T>(req: WorkerRequest): Promise<T>
-}
+type Worker = BenchWorker<WorkerRequest>
 
-function spawnWorker (onSeen: (e: SeenEvent) => void): Worker {
-  const child = fork(fileURLToPath(new URL('./presence-worker.js', import.meta.url)), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  let next = 0
-  const waiting = new Map<number, { resolve(v: unknown): void, reject(e: Error): void }>()
-  child.on('message', (msg: { op: string, id?: number, result?: unknown, error?: string } & SeenEvent) => {
-    if (msg.op === 'seen') { onSeen(msg); return }
-    const w = waiting.get(msg.id ?? -1)
-    if (w == null) return
-    waiting.delete(msg.id!)
-    if (msg.error != null) w.reject(new Error(msg.error))
-    else w.resolve(msg.result)
-  })
-  child.on('exit', (code) => {
-    for (const w of waiting.values()) w.reject(new Error(`worker exited (${code})`))
-    waiting.clear()
-  })
-  return {
-    child,
-    async call<T> (req: WorkerRequest): Promise<T> {
-      const id = next++
-      return new Promise<T>((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject })
-        child.send({ id, req })
-      })
-    }
-  }
+function spawn (onSeen: (e: SeenEvent) => void): Worker {
+  return spawnWorker<WorkerRequest, SeenEvent & { op: string }>(new URL('./presence-worker.js', import.meta.url), (e) => { if (e.op === 'seen') onSeen(e) }, { execArgv: ['--expose-gc'] })
 }
 
 interface Figures {
@@ -123,7 +95,7 @@ async function runSize (n: number): Promise<Figures[]> {
     seen.set(e.publisher, m)
     notify?.()
   }
-  const workers = Array.from({ length: procs }, () => spawnWorker(onSeen))
+  const workers = Array.from({ length: procs }, () => spawn(onSeen))
   const workerOf = (i: number): Worker => workers[i % procs]!
   try {
     type Created = Array<{ index: number, id: string, addrs: string[], key: string, generation: string }>

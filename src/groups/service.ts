@@ -59,7 +59,7 @@ export interface GroupsComponents {
   control: Pick<ControlChannel, 'send' | 'handle'> & Partial<Pick<ControlChannel, 'known' | 'onResend'>>
   /** The unsigned gossipsub (presence v2's): frames carry no author. */
   pubsub: Pick<GossipSub, 'topicValidators' | 'addEventListener' | 'removeEventListener' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers'>
-  libp2p: Pick<Libp2p, 'dial' | 'getConnections'>
+  libp2p: Pick<Libp2p, 'dial' | 'getConnections'> & Partial<Pick<Libp2p, 'addEventListener' | 'removeEventListener'>>
   logger: ComponentLogger
   events: {
     message(m: GroupMessage): void
@@ -141,6 +141,10 @@ interface Live {
 }
 
 const hex = (b: Uint8Array): string => uint8ArrayToString(b, 'base16')
+/** How long a sender keeps a frame some member has not acknowledged (a mailbox keeps a copy as long), in ms. */
+const KEEP_FRAME_MS = 14 * 24 * 60 * 60_000
+/** Most unacknowledged messages whose hand-offs are remembered (in memory; past it, one is handed off again). */
+const MAX_HANDED_OFF = 10_000
 const unhex = (s: string): Uint8Array => uint8ArrayFromString(s, 'base16')
 
 /** Creates the group engine. */
@@ -165,6 +169,8 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
   const receiptBatches = new Map<string, Set<string>>()
   let receiptTimer: ReturnType<typeof setTimeout> | undefined
   let receiptSlot = 0
+  /** Unacknowledged messages already handed to the control channel, by message id: to whom, when (in memory). */
+  const handedOff = new Map<string, Map<string, number>>()
   /** Frames accepted per propagation peer in the current minute (validator flood bound). */
   let frameCounts = new Map<string, number>()
   let running = false
@@ -637,23 +643,57 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
     }
   }
 
-  /** Hands the frames of messages some recipient has not acknowledged to the control channel (direct, else mailboxes). */
-  function catchUp (): void {
+  /**
+   * Hands the frames of messages some recipient has not acknowledged to the control channel (direct, else
+   * mailboxes), once per recipient; with `peer`, again to that member now (it connected or wrote to us: a mailbox
+   * copy may be lost or not fetched yet). A frame is kept until every recipient still a member acknowledged it,
+   * at most {@link KEEP_FRAME_MS}.
+   */
+  function catchUp (peer?: string): void {
     const now = clock.now()
     for (const p of store.groups.pendingFrames()) {
       if (now - p.receivedAt < catchUpAfterMs) continue
       const live = groups.get(p.groupId)
-      const frame = store.groups.frame(p.id)
-      if (live == null || frame == null) continue
-      const acked = new Set(store.groups.receipts(p.id).map(r => r.peer))
-      for (const peer of p.recipients) {
-        if (acked.has(peer) || !live.state.members.has(peer)) continue
-        sendControl(peer, { kind: GroupControl.Kind.MESSAGE, groupId: live.idBytes, message: frame }, `m:${p.id}`)
+      if (live == null || live.status !== 'active' || now - p.receivedAt > KEEP_FRAME_MS) {
+        store.groups.dropFrame(p.id)
+        handedOff.delete(p.id)
+        continue
       }
-      // the control channel keeps it now, persisted, until taken
-      store.groups.dropFrame(p.id)
+      const acked = new Set(store.groups.receipts(p.id).map(r => r.peer))
+      const waiting = p.recipients.filter(r => !acked.has(r) && live.state.members.has(r))
+      if (waiting.length === 0) {
+        store.groups.dropFrame(p.id)
+        handedOff.delete(p.id)
+        continue
+      }
+      let sent = handedOff.get(p.id)
+      for (const r of waiting) {
+        if (sent?.has(r) === true && r !== peer) continue
+        const frame = store.groups.frame(p.id)
+        if (frame == null) break
+        sendControl(r, { kind: GroupControl.Kind.MESSAGE, groupId: live.idBytes, message: frame }, `m:${p.id}`)
+        if (sent == null) {
+          if (handedOff.size >= MAX_HANDED_OFF) handedOff.delete(handedOff.keys().next().value as string)
+          sent = new Map()
+          handedOff.set(p.id, sent)
+        }
+        sent.set(r, now)
+      }
     }
   }
+
+  /** A member connected or wrote to us: what it has not acknowledged goes to it again, now (throttled per peer). */
+  const lastCatchUp = new Map<string, number>()
+  function catchUpWith (peer: string): void {
+    if (!running || peer === me) return
+    const now = clock.now()
+    if (now - (lastCatchUp.get(peer) ?? 0) < catchUpAfterMs) return
+    if (![...groups.values()].some(g => g.status === 'active' && g.state.members.has(peer))) return
+    if (lastCatchUp.size >= 4096) lastCatchUp.clear()
+    lastCatchUp.set(peer, now)
+    catchUp(peer)
+  }
+  const onPeerConnect = guard(log, 'group catch-up on connect', (evt: CustomEvent<{ toString(): string }>): void => { catchUpWith(evt.detail.toString()) })
 
   // ---- control payloads ----
 
@@ -670,6 +710,8 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
 
   async function onControl (from: string, bytes: Uint8Array): Promise<void> {
     if (store.blocklist.isBlocked(from)) return
+    // it is online: what it has not acknowledged goes to it directly (its mailbox copy may not have reached it)
+    catchUpWith(from)
     const body = GroupControl.decode(bytes, { limits: { ops: 64, ids: MAX_RECEIPT_IDS, heads: MAX_OP_PARENTS } })
     if (body.groupId.byteLength !== 32) return
     const groupId = groupIdString(body.groupId)
@@ -905,6 +947,7 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
         }
       }))
       pubsub.addEventListener('message', onMessage)
+      libp2p.addEventListener?.('peer:connect', onPeerConnect)
       for (const live of groups.values()) {
         subscribe(live)
         if (live.status === 'active' && live.own == null) rotate(live)
@@ -919,6 +962,7 @@ export function createGroups (components: GroupsComponents, init: GroupsInit = {
       housekeeping.stop()
       flushReceipts()
       pubsub.removeEventListener('message', onMessage)
+      libp2p.removeEventListener?.('peer:connect', onPeerConnect)
       for (const live of groups.values()) unsubscribe(live)
       groups.clear()
     },
