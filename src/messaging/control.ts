@@ -55,6 +55,8 @@ const UNSUPPORTED_KEY = 'control.unsupported'
 export const MAX_CONTROL_PENDING = 4096
 /** Most peers remembered as not supporting control payloads. */
 export const MAX_CONTROL_UNSUPPORTED = 4096
+/** Attempts under way to one peer at once. */
+const MAX_IN_FLIGHT_PER_PEER = 2
 /** First retry delay, doubled per attempt, in ms. */
 const RETRY_INITIAL_MS = 1_000
 /** Longest retry delay, in ms. */
@@ -162,6 +164,10 @@ export function createControlChannel (components: ControlChannelComponents, init
   const slots = new Map<string, Slot>(loadSlots().map(s => [slotKey(s.peer, s.kind, s.slot), s]))
   const unsupportedPeers = new Set<string>(loadUnsupported())
   const inFlight = new Set<string>()
+  /** Attempts under way per peer: at most MAX_IN_FLIGHT_PER_PEER (a new group's fan-out queues dozens per peer). */
+  const inFlightPeers = new Map<string, number>()
+  /** Slots that found their peer at its limit: tried as soon as one of that peer's attempts ends. */
+  const waitingForPeer = new Set<string>()
   /** Slots nudged while in flight: tried again as soon as that attempt ends, whatever it concluded. */
   const nudgedInFlight = new Set<string>()
   /** Peers refused as strangers lately, oldest first (§4.4.1). */
@@ -274,6 +280,15 @@ export function createControlChannel (components: ControlChannelComponents, init
     if (s == null || !running || inFlight.has(key) || unsupportedPeers.has(s.peer)) {
       return
     }
+    const peerInFlight = inFlightPeers.get(s.peer) ?? 0
+    if (peerInFlight >= MAX_IN_FLIGHT_PER_PEER) {
+      // the first payload to a peer sets up its session (a DHT lookup): the others would only queue behind it
+      // and time out; they go one after the other instead
+      waitingForPeer.add(key)
+      return
+    }
+    waitingForPeer.delete(key)
+    inFlightPeers.set(s.peer, peerInFlight + 1)
     inFlight.add(key)
     const body = s.body
     deliverOnce(s).then(outcome => {
@@ -320,6 +335,18 @@ export function createControlChannel (components: ControlChannelComponents, init
       log('control payload to %s not delivered yet: %s', s.peer, (err as Error).message)
     }).finally(() => {
       inFlight.delete(key)
+      const left = (inFlightPeers.get(s.peer) ?? 1) - 1
+      if (left <= 0) inFlightPeers.delete(s.peer)
+      else inFlightPeers.set(s.peer, left)
+      // the next of this peer's slots that waited for a free attempt, now
+      for (const next of waitingForPeer) {
+        const other = slots.get(next)
+        if (other == null) { waitingForPeer.delete(next); continue }
+        if (other.peer !== s.peer) continue
+        waitingForPeer.delete(next)
+        queueMicrotask(() => { attempt(next) })
+        break
+      }
       // a nudge that came while this attempt was under way (the peer wrote to us, or asked for a resend, before
       // its refusal reached us) is not lost to the stranger delay: the slot goes again now
       if (nudgedInFlight.delete(key)) {
