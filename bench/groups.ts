@@ -5,7 +5,7 @@
  * bench/workers.ts, shared with bench:presence; one process's event loop
  * saturates near 50 full nodes). Figures, not assertions; run it niced.
  *
- *   npm run bench:groups                 N = 5 and 20
+ *   npm run bench:groups                 N = 5 and 20 (and the local work of a change at 100, one node)
  *   npm run bench:groups -- --100        N = 5, 20 and 100
  *   GROUPS_BENCH_N=5,20,50 npm run bench:groups
  *   GROUPS_BENCH_PROCS=4                 workers (default ceil(N / 12), 2 to 10)
@@ -28,13 +28,20 @@
  *   resolution, new chain, payloads queued) and the time until every member
  *   applied it (its `group:changed` event).
  */
-import { loadavg } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ensurePromiseWithResolvers } from '../src/polyfill.js'
+import { createNatter } from '../src/index.js'
 import { percentile } from './stats.js'
 import { spawnWorker } from './workers.js'
 import type { BenchWorker } from './workers.js'
 import type { GroupsWorkerEvent, GroupsWorkerRequest } from './groups-worker.js'
 
+ensurePromiseWithResolvers()
 type Worker = BenchWorker<GroupsWorkerRequest>
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const MESSAGES = Number(process.env.GROUPS_BENCH_MESSAGES ?? 30)
@@ -91,6 +98,7 @@ async function runN (n: number): Promise<Row> {
   const all = async <T>(req: GroupsWorkerRequest): Promise<T[]> => Promise.all(workers.map(async w => w.call<T>(req)))
   try {
     type Created = Array<{ index: number, id: string, addrs: string[], invite: string }>
+    const tStart = performance.now()
     const [admin] = await workerOf(0).call<Created>({ op: 'create', indices: [0], bootstrap: [] })
     // n - 1 members plus one more node, added during the membership-change measure
     const rest = (await Promise.all(workers.map(async (w, k) => w.call<Created>({ op: 'create', indices: Array.from({ length: n }, (_, i) => i + 1).filter(i => i % procs === k), bootstrap: [admin!.addrs[0]!] })))).flat()
@@ -99,6 +107,7 @@ async function runN (n: number): Promise<Row> {
       await workerOf(0).call({ op: 'contact', index: 0, name: `m${m.index}`, invite: m.invite })
       await workerOf(m.index).call({ op: 'contact', index: m.index, name: 'admin', invite: admin!.invite })
     }
+    console.log(`N=${n}: ${nodes.length} nodes up, contacts added (${((performance.now() - tStart) / 1000).toFixed(0)} s)`)
     const members = nodes.slice(1, n)
     const extra = nodes[n]!
     const t0 = performance.now()
@@ -106,11 +115,17 @@ async function runN (n: number): Promise<Row> {
     type State = Record<number, { members: number, chains: number, joined: boolean }>
     const state = async (): Promise<State> => Object.assign({}, ...await all<State>({ op: 'state', group }))
     let s: State = {}
+    let shown = performance.now()
     const poll = async (fn: (s: State) => boolean, ms: number): Promise<boolean> => {
       const end = performance.now() + ms
       for (;;) {
         s = await state()
         if (fn(s)) return true
+        if (performance.now() - shown > 15_000) {
+          shown = performance.now()
+          const vals = Object.values(s)
+          console.log(`N=${n}: ${((performance.now() - t0) / 1000).toFixed(0)} s: ${vals.filter(v => v.joined).length}/${n} joined, chains held ${vals.reduce((a, v) => a + v.chains, 0)}/${n * n}`)
+        }
         if (performance.now() > end) return false
         await sleep(500)
       }
@@ -189,6 +204,37 @@ async function runN (n: number): Promise<Row> {
   }
 }
 
+/**
+ * The local work of a membership change at 100 members, on one node whose 99 other members are contacts with no
+ * node behind them (so nothing but the local work is timed): creating with 98, adding the 100th, removing one.
+ */
+async function localWorkAt100 (): Promise<{ createMs: number, addMs: number, removeMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'natter-bench-groups-'))
+  const node = await createNatter({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local' })
+  try {
+    const names: string[] = []
+    for (let i = 0; i < 100; i++) {
+      await node.contacts.add(`p${i}`, peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString())
+      names.push(`p${i}`)
+    }
+    let t = performance.now()
+    const group = await node.groups.create('hundred', names.slice(0, 98))
+    const createMs = performance.now() - t
+    t = performance.now()
+    await node.groups.add(group.id, names[98]!)
+    const addMs = performance.now() - t
+    t = performance.now()
+    await node.groups.remove(group.id, names[0]!)
+    const removeMs = performance.now() - t
+    console.log(`N=100 (local work only): create with 98 ${createMs.toFixed(0)} ms, add the 100th ${addMs.toFixed(1)} ms, remove one of 100 ${removeMs.toFixed(1)} ms`)
+    return { createMs, addMs, removeMs }
+  } finally {
+    await node.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+const local100 = process.env.GROUPS_BENCH_SKIP_LOCAL100 === '1' ? undefined : await localWorkAt100().catch((err) => { console.log(`N=100 local work: ${(err as Error).message}`); return undefined })
 const sizes = (process.env.GROUPS_BENCH_N ?? (process.argv.includes('--100') ? '5,20,100' : '5,20')).split(',').map(Number).filter(x => x > 1)
 const rows: Array<Row | { n: number, error: string }> = []
 for (const n of sizes) {
@@ -206,4 +252,5 @@ for (const r of rows) {
   if ('error' in r) { console.log(`| ${r.n} | | ${r.error} | | | | | | | |`); continue }
   console.log(`| ${r.n} | ${r.procs} | ${ms(r.joinedMs)} / ${ms(r.chainsMs)} | ${fmt(r.raw)} | ${fmt(r.group)} | ${r.cpuMsPerMemberMsg.toFixed(2)} | ${ms(r.frameBytes)} | ${ms(r.addLocalMs)} / ${ms(r.addAllMs)} | ${ms(r.removeLocalMs)} / ${ms(r.removeAllMs)} | ${r.load} |`)
 }
+if (local100 != null) console.log(`\nN = 100, local work of the admin (one node, 99 members with no node behind them): create with 98 members ${local100.createMs.toFixed(0)} ms; add the 100th ${local100.addMs.toFixed(0)} ms; remove one of 100 ${local100.removeMs.toFixed(0)} ms`)
 process.exit(0)
