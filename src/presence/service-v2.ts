@@ -450,6 +450,8 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
   async function findShardPeers (): Promise<void> {
     if (!running) return
     const now = clock.now()
+    /** contacts dialled in this pass (a contact can matter on two shards: ours and its own): one dial each */
+    const triedContacts = new Set<string>()
     for (const s of subscribed) {
       const retry = shardRetry.get(s)
       if (retry != null && now < retry.at) continue
@@ -462,8 +464,9 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
       // the contacts who publish there are the shard peers that matter most: dial them first
       let dialled = 0
       let reached = 0
-      for (const contact of unconnected.slice(0, SHARD_DIALS)) {
+      for (const contact of unconnected.filter(p => !triedContacts.has(p)).slice(0, SHARD_DIALS)) {
         dialled++
+        triedContacts.add(contact)
         await libp2p.dial(peerIdFromString(contact), { signal: AbortSignal.timeout(10_000) })
           .then(() => { reached++ }, err => { log('dial contact %s for shard %d: %s', contact, s, (err as Error).message) })
       }
