@@ -67,7 +67,7 @@ describe('presence v2 shard rendezvous', () => {
         contentRouting: {
           provide: vi.fn(async () => {}),
           // nobody else provides the shard
-          findProviders: vi.fn(async function * () { lookups++ })
+          findProviders: vi.fn(async function * () { lookups++; yield * [] })
         }
       } as never,
       key,
