@@ -24,6 +24,12 @@ export const MAX_INCOMING_PENDING_CONNECTIONS = 50
  * and keeps a NAT's TCP mapping fresh (RFC 5382 asks for at least 2 h; home routers use minutes).
  */
 export const CONNECTION_PING_INTERVAL_MS = 60_000
+/**
+ * Least time the connection monitor waits for a ping's answer before it closes the connection, in ms (libp2p's
+ * adaptive timeout starts at 5 s). A peer whose event loop is merely slow (a loaded machine, a phone waking) is
+ * not dead: at 5 s, loaded bench runs lost connections to live peers and had to redial them.
+ */
+export const CONNECTION_PING_MIN_TIMEOUT_MS = 20_000
 /** mDNS service tag of natter nodes. */
 export const MDNS_SERVICE_TAG = 'natter.local'
 /** mDNS query interval, in ms. */
