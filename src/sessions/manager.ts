@@ -288,7 +288,11 @@ export function createSessionManager (components: SessionManagerComponents, init
       if (entries.length === 0) {
         store.ratchetSessions.delete(id)
       } else {
-        store.ratchetSessions.put(id, box.seal(SESSIONS_LABEL, peer.bytes, encodeSessionSet(entries)))
+        const encoded = encodeSessionSet(entries)
+        trace('state.encoded')
+        const sealed = box.seal(SESSIONS_LABEL, peer.bytes, encoded)
+        trace('state.sealed')
+        store.ratchetSessions.put(id, sealed)
       }
     } finally {
       saving = false
@@ -376,12 +380,14 @@ export function createSessionManager (components: SessionManagerComponents, init
         }
       }
       // a malformed payload is refused before anything is written
+      trace('rx.decrypted')
       const payload = decodePayload(plaintext as Uint8Array)
       promote(entries, used)
       trim(entries, maxSessions)
       // in this turn's group commit: the inbound pipeline acknowledges only once it committed
       store.group(() => {
         save(sender, entries)
+        trace('rx.stateSaved')
         if (prekeyUsed) {
           prekeys().save()
         }
@@ -472,7 +478,9 @@ export function createSessionManager (components: SessionManagerComponents, init
           }
           return { ...sealed, scheme: 'sealed' as const }
         }
+        trace('tx.sessionLoaded')
         const message = entry.session.encrypt(plaintext, { associatedData: envelopeAssociatedData(self.bytes, recipient.bytes, id) })
+        trace('tx.encrypted')
         const body: EnvelopeBody = {
           version: ENVELOPE_VERSION,
           id,
@@ -488,9 +496,11 @@ export function createSessionManager (components: SessionManagerComponents, init
         // 1.3 (§5.2): in an established session (no initial header) the ratchet's AEAD authenticates the
         // sender to the recipient; the signature is added only where a third party or a 1.2 peer needs it
         const bytes = unsignedInSessions && message.x3dh == null ? encodeUnsignedEnvelope(body) : await signEnvelope(body, key)
+        trace('tx.encoded')
         // written in this turn's group commit; the envelope is handed out only once that committed (below)
         store.group(() => {
           save(recipient, entries)
+          trace('tx.stateSaved')
           options.keep?.(bytes)
         })
         return { id, bytes, sentAt, scheme: 'ratchet' as const }

@@ -144,7 +144,9 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
         return ended
       }
       trace('rx.deduped')
-      return store(await open(verified), ticket)
+      const opened = await open(verified)
+      trace('rx.opened')
+      return store(opened, ticket)
     } catch (err) {
       if (isTransientStoreError(err)) {
         // our disk or database, not the sender's envelope: "try later", never a permanent refusal
