@@ -68,8 +68,11 @@ export function createDmSender (components: DmSenderComponents): DmSender {
     }
     const opening = (async () => {
       await connectToPeer(libp2p, recipient.peerId, { signal })
-      // multistream-select settles on the first id the peer speaks: 1.3, or 1.0 with a 1.2 peer (§5.2)
-      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, protocols, { signal, runOnLimitedConnection: true }), { sign: components.sign })
+      // multistream-select settles on the first id the peer speaks: 1.3, or 1.0 with a 1.2 peer (§5.2); when
+      // identify already told us which it speaks, only those are proposed (no refused round trip with a 1.2 peer)
+      const known: string[] = await libp2p.peerStore.get(recipient.peerId).then(p => p.protocols, () => [])
+      const offered = protocols.filter(p => known.includes(p))
+      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, offered.length > 0 ? offered : protocols, { signal, runOnLimitedConnection: true }), { sign: components.sign })
     })()
     channels.set(key, opening)
     opening.catch((err: Error) => {
