@@ -4,7 +4,9 @@
  * the same transports and prosody (XMPP, no TLS) in the same run. Prints
  * figures and ratios within each run; asserts nothing.
  *
- *   node dist/bench/perf.js [--repeats 3] [--only raw,natter,xmpp,offline,mailbox] [--profile DIR] [--json]
+ *   node dist/bench/perf.js [--repeats 3] [--only raw,natter,natter12,xmpp,offline,mailbox] [--profile DIR] [--json]
+ *
+ * `natter12`: the same pair with `dmVersion: '1.2'` (every envelope signed), for 1.3 against 1.2 in one run.
  *
  * Per repeat: send→ack p50/p99 on an open connection (sequential), sustained
  * acked 1 KiB msg/s with WINDOW in flight, CPU per acked message (sender +
@@ -33,7 +35,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
   options: {
     repeats: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'raw,natter,xmpp,offline,mailbox' },
+    only: { type: 'string', default: 'raw,natter,natter12,xmpp,offline,mailbox' },
     profile: { type: 'string' },
     json: { type: 'boolean', default: false }
   }
@@ -127,10 +129,10 @@ async function runRaw (): Promise<Row> {
   }
 }
 
-async function natterPair (): Promise<{ rx: Peer, tx: Peer, r: Answer, t: Answer }> {
+async function natterPair (init: Record<string, unknown> = {}): Promise<{ rx: Peer, tx: Peer, r: Answer, t: Answer }> {
   const [rx, tx] = [new Peer('natter', values.profile), new Peer('natter', values.profile)]
-  const r = await rx.call('start')
-  const t = await tx.call('start')
+  const r = await rx.call('start', { init })
+  const t = await tx.call('start', { init })
   await rx.call('addContact', { name: 'alice', peerId: t.peerId })
   await tx.call('addContact', { name: 'bob', peerId: r.peerId })
   await tx.call('connect', { address: r.addresses[0] })
@@ -138,8 +140,9 @@ async function natterPair (): Promise<{ rx: Peer, tx: Peer, r: Answer, t: Answer
   return { rx, tx, r, t }
 }
 
-async function runNatter (): Promise<Row> {
-  const { rx, tx, r } = await natterPair()
+/** `init` `{ dmVersion: '1.2' }` (step `natter12`): both ends sign every envelope, as 1.2 did (PROTOCOL.md §5.2). */
+async function runNatter (init: Record<string, unknown> = {}): Promise<Row> {
+  const { rx, tx, r } = await natterPair(init)
   try {
     // the first message carries a proof-of-work stamp: in the warm-up
     const latency = await tx.call<LatencyMeasurement>('latency', { peerId: r.peerId, count: 1000, warmup: 200, maxMs: 30_000 })
@@ -306,6 +309,10 @@ function render (runs: RunResult[]): string {
     lines.push(`| ${i + 1} | send→ack p50 / p99 ms | ${f(n.latency?.p50)} / ${f(n.latency?.p99)} | ${f(r.latency?.p50)} / ${f(r.latency?.p99)} | ${f(x.latency?.p50)} / ${f(x.latency?.p99)} | ${ratio(n.latency?.p50, r.latency?.p50)} | ${ratio(n.latency?.p50, x.latency?.p50)} |`)
     lines.push(`| ${i + 1} | acked 1 KiB msg/s (${WINDOW} in flight) | ${f(n.rate?.perSecond, 0)} | ${f(r.rate?.perSecond, 0)} | ${f(x.rate?.perSecond, 0)} | ${ratio(n.rate?.perSecond, r.rate?.perSecond)} | ${ratio(n.rate?.perSecond, x.rate?.perSecond)} |`)
     lines.push(`| ${i + 1} | CPU µs per acked msg (all processes) | ${f(n.cpuUsPerMsg, 0)} | ${f(r.cpuUsPerMsg, 0)} | ${f(x.cpuUsPerMsg, 0)} | ${ratio(n.cpuUsPerMsg, r.cpuUsPerMsg)} | ${ratio(n.cpuUsPerMsg, x.cpuUsPerMsg)} |`)
+    const o = run.natter12
+    if (o != null) {
+      lines.push(`| ${i + 1} | natter with 1.2 signatures: p50 ms / msg/s / CPU µs per msg | ${f(o.latency?.p50)} / ${f(o.rate?.perSecond, 0)} / ${f(o.cpuUsPerMsg, 0)} | — | — | 1.3/1.2: ${ratio(n.latency?.p50, o.latency?.p50)} / ${ratio(n.rate?.perSecond, o.rate?.perSecond)} / ${ratio(n.cpuUsPerMsg, o.cpuUsPerMsg)} | — |`)
+    }
     lines.push(`| ${i + 1} | ${OFFLINE_COUNT} offline msgs, online → all delivered, ms | ${f(run.offline?.offlineMs, 0)} | — | ${f(run['xmpp-offline']?.offlineMs, 0)} | — | ${ratio(run.offline?.offlineMs, run['xmpp-offline']?.offlineMs)} |`)
     lines.push(`| ${i + 1} | ${OFFLINE_COUNT} msgs handed to 3 mailbox peers (stranger: deposit stamps), ms | ${f(run.mailbox?.mailboxMs, 0)} | — | — | — | — |`)
     lines.push(`| ${i + 1} | ${OFFLINE_COUNT} msgs handed to 3 mailbox peers (their contact: no stamps), ms | ${f(run['mailbox-contact']?.mailboxMs, 0)} | — | — | — | — |`)
@@ -330,7 +337,9 @@ async function main (): Promise<void> {
     const run: RunResult = {}
     runs.push(run)
     if (only.has('raw')) await step(run, 'raw', runRaw)
-    if (only.has('natter')) await step(run, 'natter', runNatter)
+    if (only.has('natter')) await step(run, 'natter', async () => runNatter())
+    // 1.3 against 1.2 (per-message signatures) in the same run
+    if (only.has('natter12')) await step(run, 'natter12', async () => runNatter({ dmVersion: '1.2' }))
     if (only.has('xmpp')) {
       if (haveProsody) await step(run, 'xmpp', runXmpp)
       else run.xmpp = { note: 'prosody not installed (apt-get install -y prosody): skipped' }

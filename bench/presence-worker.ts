@@ -8,6 +8,9 @@
  * what its nodes saw, when they saw it, as an IPC message.
  */
 import { ensurePromiseWithResolvers } from '../src/polyfill.js'
+import { Session } from 'node:inspector/promises'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -22,6 +25,8 @@ import type { NatterLibp2p } from '../src/network/libp2p.js'
 import type { PresenceKeys } from '../src/presence/keys.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
+import { countWire, sumCounts } from './wire-count.js'
+import type { WireCounts } from './wire-count.js'
 
 ensurePromiseWithResolvers()
 
@@ -50,6 +55,8 @@ export interface WorkerCounters {
   heapUsed: number
   rss: number
   connections: number
+  /** What the worker's nodes sent and received, by protocol (bench/wire-count.ts), since the last reset. */
+  wire: WireCounts
 }
 
 interface Node {
@@ -59,8 +66,30 @@ interface Node {
   id: string
   counter: { records: number, bytes: number }
   keys: PresenceKeys
+  wire: ReturnType<typeof countWire>
   service?: { set(note: string): Promise<void>, stop(): Promise<void> }
 }
+
+/** PRESENCE_BENCH_PROFILE=DIR: a V8 CPU profile of the window between 'reset' and 'read' (the idle window). */
+const PROFILE_DIR = process.env.PRESENCE_BENCH_PROFILE
+const profiler = (() => {
+  let session: Session | undefined
+  return {
+    async start (): Promise<void> {
+      session = new Session()
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+    },
+    async stop (file: string): Promise<void> {
+      if (session == null) return
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+      session = undefined
+    }
+  }
+})()
 
 const nodes = new Map<number, Node>()
 let version: 'v1' | 'v2' | undefined
@@ -78,6 +107,7 @@ async function create (indices: number[]): Promise<unknown> {
   for (const index of indices) {
     const key = await generateKeyPair('Ed25519')
     const libp2p = await createNetwork({ ...natterServicePolicies(), privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], network: 'local', mdns: false, dhtAddresses: 'all', maxConnections: 64 })
+    const wire = countWire(libp2p)
     await libp2p.start()
     const counter = { records: 0, bytes: 0 }
     // presence data that reached the node's validator and was accepted (unique records; duplicates and gossip
@@ -92,7 +122,7 @@ async function create (indices: number[]): Promise<unknown> {
     libp2p.services.pubsub.addEventListener('message', count)
     libp2p.services.presence.addEventListener('message', count)
     const keys = presenceKeys(memorySettings())
-    const node: Node = { index, key, libp2p, id: libp2p.peerId.toString(), counter, keys }
+    const node: Node = { index, key, libp2p, id: libp2p.peerId.toString(), counter, keys, wire }
     nodes.set(index, node)
     const own = keys.own()
     out.push({ index, id: node.id, addrs: libp2p.getMultiaddrs().map(String), key: Buffer.from(own.key).toString('base64'), generation: own.generation.toString() })
@@ -132,6 +162,11 @@ async function start (req: Extract<WorkerRequest, { op: 'start' }>): Promise<unk
         if (k != null) node.keys.setContact(c, { key: new Uint8Array(Buffer.from(k.key, 'base64')), generation: BigInt(k.generation) })
         node.keys.markSent(c, node.keys.own().generation)
       }
+      // and v1 as a 1.2 daemon whose presence is not public runs it: receiving and relaying, publishing nothing
+      const relay = createPresenceService({ pubsub: node.libp2p.services.pubsub, key: node.key, peerId: node.libp2p.peerId, logger: defaultLogger() }, {
+        ttlMs: req.ttlMs, republishIntervalMs: req.republishMs, isContact: (p) => contacts.includes(p), publishes: () => false
+      })
+      await relay.start()
       const s = createPresenceV2({
         pubsub: node.libp2p.services.presence,
         libp2p: node.libp2p,
@@ -144,7 +179,7 @@ async function start (req: Extract<WorkerRequest, { op: 'start' }>): Promise<unk
         logger: defaultLogger()
       }, { ttlMs: req.ttlMs, republishIntervalMs: req.republishMs, onChange })
       await s.start()
-      node.service = { set: async (note) => { await s.publish('away', note) }, stop: async () => { await s.stop({ announce: false }) } }
+      node.service = { set: async (note) => { await s.publish('away', note) }, stop: async () => { await s.stop({ announce: false }); await relay.stop({ announce: false }) } }
     }
   }
   return { started: nodes.size }
@@ -163,7 +198,7 @@ function read (): WorkerCounters {
     bytes += n.counter.bytes
     connections += n.libp2p.getConnections().length
   }
-  return { nodes: nodes.size, records, bytes, cpuMicros: cpu.user + cpu.system, ms: performance.now() - window.at, heapUsed: mem.heapUsed, rss: mem.rss, connections }
+  return { nodes: nodes.size, records, bytes, cpuMicros: cpu.user + cpu.system, ms: performance.now() - window.at, heapUsed: mem.heapUsed, rss: mem.rss, connections, wire: sumCounts([...nodes.values()].map(n => n.wire.read())) }
 }
 
 async function handle (req: WorkerRequest): Promise<unknown> {
@@ -172,10 +207,15 @@ async function handle (req: WorkerRequest): Promise<unknown> {
     case 'connect': return connect(req.dials)
     case 'start': return start(req)
     case 'reset':
-      for (const n of nodes.values()) { n.counter.records = 0; n.counter.bytes = 0 }
+      for (const n of nodes.values()) { n.counter.records = 0; n.counter.bytes = 0; n.wire.reset() }
+      if (PROFILE_DIR != null) await profiler.start()
       window = { cpu: process.cpuUsage(), at: performance.now() }
       return {}
-    case 'read': return read()
+    case 'read': {
+      const r = read()
+      if (PROFILE_DIR != null) await profiler.stop(join(PROFILE_DIR, `${process.env.PRESENCE_BENCH_PROFILE_TAG ?? process.pid}-${version ?? ''}-${nodes.size}.cpuprofile`))
+      return r
+    }
     case 'set': await nodes.get(req.index)?.service?.set(req.note); return {}
     case 'stop':
       for (const n of nodes.values()) { await n.service?.stop(); n.service = undefined }

@@ -39,6 +39,8 @@ import { randomBytes } from 'node:crypto'
 import { spawnWorker } from './workers.js'
 import type { BenchWorker } from './workers.js'
 import type { SeenEvent, WorkerCounters, WorkerRequest } from './presence-worker.js'
+import { sumCounts } from './wire-count.js'
+import type { WireCounts } from './wire-count.js'
 
 const SIZES = (process.env.PRESENCE_BENCH_N ?? '10,50,100').split(',').map(Number)
 const CONTACTS = [-2, -1, 1, 2]
@@ -46,7 +48,16 @@ const TTL_MS = 30_000
 const REPUBLISH_MS = 10_000
 const WINDOW_MS = Number(process.env.PRESENCE_BENCH_WINDOW_MS ?? 30_000)
 const SETTLE_MS = Number(process.env.PRESENCE_BENCH_SETTLE_MS ?? 10_000)
-const CHANGES = 20
+const CHANGES = Number(process.env.PRESENCE_BENCH_CHANGES ?? 20)
+const VERSIONS = (process.env.PRESENCE_BENCH_VERSIONS ?? 'v1,v2').split(',').filter((v): v is 'v1' | 'v2' => v === 'v1' || v === 'v2')
+/**
+ * PRESENCE_BENCH_PROFILE=DIR: each worker writes a V8 CPU profile of the idle window only (not of the set-up) into
+ * DIR; summarise with `node dist/bench/profile-summary.js DIR`.
+ */
+const PROFILE_TAG = `${Date.now()}`
+let tagCounter = 0
+/** Whether the per-protocol message table is printed (PRESENCE_BENCH_WIRE=0 hides it). */
+const SHOW_WIRE = process.env.PRESENCE_BENCH_WIRE !== '0'
 const CHANGE_TIMEOUT_MS = 5_000
 
 const sleep = async (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -59,7 +70,7 @@ const pct = (xs: number[], p: number): number => {
 type Worker = BenchWorker<WorkerRequest>
 
 function spawn (onSeen: (e: SeenEvent) => void): Worker {
-  return spawnWorker<WorkerRequest, SeenEvent & { op: string }>(new URL('./presence-worker.js', import.meta.url), (e) => { if (e.op === 'seen') onSeen(e) }, { execArgv: ['--expose-gc'] })
+  return spawnWorker<WorkerRequest, SeenEvent & { op: string }>(new URL('./presence-worker.js', import.meta.url), (e) => { if (e.op === 'seen') onSeen(e) }, { execArgv: ['--expose-gc'], env: { ...process.env, PRESENCE_BENCH_PROFILE_TAG: `${PROFILE_TAG}-${tagCounter++}` } })
 }
 
 interface Figures {
@@ -78,6 +89,8 @@ interface Figures {
   rssPerNodeMiB: number
   connectionsPerNode: number
   load: string
+  /** Per node per minute over the idle window, by protocol (bench/wire-count.ts). */
+  wire: WireCounts
 }
 
 const loadNow = (): string => loadavg().map(l => l.toFixed(1)).join(' ')
@@ -121,7 +134,7 @@ async function runSize (n: number): Promise<Figures[]> {
     }
     const keys = Object.fromEntries(created.map(c => [c.id, { key: c.key, generation: c.generation }]))
     const out: Figures[] = []
-    for (const version of ['v1', 'v2'] as const) {
+    for (const version of VERSIONS) {
       const base = await Promise.all(workers.map(async w => w.call<WorkerCounters>({ op: 'read' })))
       await Promise.all(workers.map(async (w, k) => w.call({
         op: 'start', version, ttlMs: TTL_MS, republishMs: REPUBLISH_MS, keys,
@@ -134,6 +147,7 @@ async function runSize (n: number): Promise<Figures[]> {
       const counters = await Promise.all(workers.map(async w => w.call<WorkerCounters>({ op: 'read' })))
       const sum = (f: (c: WorkerCounters) => number): number => counters.reduce((a, c) => a + f(c), 0)
       const perMin = (v: number): number => v / n * 60_000 / WINDOW_MS
+      const wire = Object.fromEntries(Object.entries(sumCounts(counters.map(c => c.wire))).map(([k, v]) => [k, perMin(v)]))
 
       // change → all contacts, one publisher at a time
       const latencies: number[] = []
@@ -178,7 +192,8 @@ async function runSize (n: number): Promise<Figures[]> {
         heapPerNodeKiB: Math.round((sum(c => c.heapUsed) - base.reduce((a, c) => a + c.heapUsed, 0)) / n / 1024),
         rssPerNodeMiB: sum(c => c.rss) / n / 1024 / 1024,
         connectionsPerNode: sum(c => c.connections) / n,
-        load: loadNow()
+        load: loadNow(),
+        wire
       })
       const f = out[out.length - 1]!
       console.log(`  N=${n} ${version}: ${row(f)}`)
@@ -186,13 +201,30 @@ async function runSize (n: number): Promise<Figures[]> {
     return out
   } finally {
     await Promise.all(workers.map(async w => w.call({ op: 'exit' }).catch(() => {})))
-    for (const w of workers) if (w.child.exitCode == null) w.child.kill()
+    // a worker writes its CPU profile as it exits: give it a moment before killing it
+    await Promise.all(workers.map(async w => {
+      if (w.child.exitCode != null) return
+      await new Promise<void>(resolve => { const t = setTimeout(resolve, 10_000); w.child.once('exit', () => { clearTimeout(t); resolve() }) })
+      if (w.child.exitCode == null) w.child.kill()
+    }))
   }
 }
 
 const HEADER = 'N     procs ver  p50 / p99 / max (ms)        missed  records/node/min  bytes/node/min  CPU ms/node/min  heap/node KiB  RSS/node MiB  conns/node  load (1/5/15 min)'
 function row (f: Figures): string {
   return `${String(f.n).padEnd(5)} ${String(f.procs).padEnd(5)} ${f.version}   ${f.p50.toFixed(1).padStart(6)} / ${f.p99.toFixed(1).padStart(6)} / ${f.max.toFixed(1).padStart(6)}   ${`${f.missed}/${f.deliveries}`.padStart(7)}  ${f.recordsPerMin.toFixed(1).padStart(16)}  ${Math.round(f.bytesPerMin).toString().padStart(14)}  ${f.cpuMsPerMin.toFixed(0).padStart(15)}  ${String(f.heapPerNodeKiB).padStart(13)}  ${f.rssPerNodeMiB.toFixed(1).padStart(12)}  ${f.connectionsPerNode.toFixed(1).padStart(10)}  ${f.load}`
+}
+
+/** What an idle node sent and received per minute over the window, by protocol: one column per (N, version). */
+function wireTable (figures: Figures[]): string {
+  const keys = [...new Set(figures.flatMap(f => Object.keys(f.wire)))].sort()
+  const lines = [
+    'per node per minute over the idle window (streams opened; gossipsub RPCs and their parts; yamux keep-alive pings)',
+    `| what | ${figures.map(f => `N=${f.n} ${f.version}`).join(' | ')} |`,
+    `|---|${figures.map(() => '---:').join('|')}|`
+  ]
+  for (const k of keys) lines.push(`| ${k} | ${figures.map(f => (f.wire[k] ?? 0).toFixed(1)).join(' | ')} |`)
+  return lines.join('\n')
 }
 
 /** A horizontal bar per (N, version), scaled to the largest value. */
@@ -215,6 +247,11 @@ async function main (): Promise<void> {
   console.log()
   console.log(HEADER)
   for (const f of figures) console.log(row(f))
+  console.log()
+  if (SHOW_WIRE) {
+    console.log()
+    console.log(wireTable(figures))
+  }
   console.log()
   console.log(plot('presence records received per node per minute', figures, f => f.recordsPerMin, 'records'))
   console.log(plot('presence bytes received per node per minute', figures, f => f.bytesPerMin / 1024, 'KiB'))

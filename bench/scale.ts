@@ -14,7 +14,7 @@
  *   delivery; plain: 1 KiB on a new stream, 1-byte ack), a few in flight;
  * - RSS and idle CPU per node over an idle window (from /proc).
  *
- *   node dist/bench/scale.js [--n 10,20,40] [--idle-seconds 30] [--lookups 6]
+ *   node dist/bench/scale.js [--n 10,20,40] [--idle-seconds 60] [--lookups 6]
  *     [--messages 200] [--in-flight 8] [--only natter|plain] [--profile-idle DIR] [--json]
  *
  * Bounded and self-stopping: every wait has a limit, every process is stopped
@@ -48,7 +48,7 @@ const CLK_TCK = 100
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '10,20,40' },
-    'idle-seconds': { type: 'string', default: '30' },
+    'idle-seconds': { type: 'string', default: '60' },
     lookups: { type: 'string', default: '6' },
     messages: { type: 'string', default: '200' },
     'in-flight': { type: 'string', default: '8' },

@@ -19,8 +19,8 @@ export interface BenchWorker<Req> {
 }
 
 /** Forks `script` (a URL next to the caller's module) as a worker; `onEvent` gets every message that is not a reply. */
-export function spawnWorker<Req, Ev extends { op: string }> (script: URL, onEvent: (e: Ev) => void, options: { execArgv?: string[] } = {}): BenchWorker<Req> {
-  const child = fork(fileURLToPath(script), [], { execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+export function spawnWorker<Req, Ev extends { op: string }> (script: URL, onEvent: (e: Ev) => void, options: { execArgv?: string[], env?: NodeJS.ProcessEnv } = {}): BenchWorker<Req> {
+  const child = fork(fileURLToPath(script), [], { execArgv: options.execArgv ?? [], env: options.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   let next = 0
   const waiting = new Map<number, { resolve(v: unknown): void, reject(e: Error): void }>()
   child.on('message', (msg: { op: string, id?: number, result?: unknown, error?: string }) => {

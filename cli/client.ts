@@ -23,11 +23,12 @@ import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { formatEndpoint, homeFiles, parseEndpoint } from '../node/api/discovery.js'
-import { ApiErrorBodySchema, api, requestPath } from '../node/api/contract/index.js'
+import { loadApiErrorBodySchema, operationLoaders } from '../node/api/contract/lazy.js'
+import { requestPath } from '../node/api/contract/operation.js'
 import { ApiError, AuthRefusedError, ClientTimeoutError, DaemonNotRunningError, ProtocolError } from './errors.js'
 import type { ApiEndpoint } from '../node/api/discovery.js'
 import type {
-  Api, EventView, ItemOf, JsonOperation, JsonOperationName, OptionalRequest, ReplyOf, RequestOf, StreamOperation
+  Api, EventView, ItemOf, JsonOperation, JsonOperationName, Operation, OptionalRequest, ReplyOf, RequestOf, StreamOperation
 } from '../node/api/contract/index.js'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
@@ -166,7 +167,7 @@ export class ApiClient {
     if (status >= 200 && status < 300) {
       return checked(op.reply, parsed, `${op.method} ${op.path}`) as ReplyOf<O>
     }
-    throw this.errorOf(status, parsed)
+    throw await this.errorOf(status, parsed)
   }
 
   /**
@@ -185,7 +186,7 @@ export class ApiClient {
       } catch {
         parsed = undefined
       }
-      throw this.errorOf(res.statusCode ?? 0, parsed)
+      throw await this.errorOf(res.statusCode ?? 0, parsed)
     }
     const lines = createInterface({ input: res, crlfDelay: Infinity })
     try {
@@ -218,15 +219,15 @@ export class ApiClient {
    * `peer` or `group`, only that conversation's (or group's) events and the
    * node's own.
    */
-  events (options: { peer?: string, group?: string, signal?: AbortSignal } = {}): AsyncGenerator<EventView> {
-    return this.stream(api.events, { query: { peer: options.peer, group: options.group } }, { signal: options.signal })
+  async * events (options: { peer?: string, group?: string, signal?: AbortSignal } = {}): AsyncGenerator<EventView> {
+    yield * this.stream(await operationLoaders.events(), { query: { peer: options.peer, group: options.group } }, { signal: options.signal })
   }
 
-  private errorOf (status: number, parsed: unknown): Error {
+  private async errorOf (status: number, parsed: unknown): Promise<Error> {
     if (status === 401) {
       return new AuthRefusedError(`the daemon refused our API token (${homeFiles(this.home).token})`)
     }
-    const body = ApiErrorBodySchema.safeParse(parsed)
+    const body = (await loadApiErrorBodySchema()).safeParse(parsed)
     if (!body.success) {
       return new ApiError('ApiError', `HTTP ${status}`, status)
     }
@@ -242,11 +243,20 @@ export type ApiCalls = {
     : [input: RequestOf<Api[K]>, options?: RequestOptions]) => Promise<ReplyOf<Api[K]>>
 }
 
+/**
+ * The calls of every request/reply operation. An operation (its area of the
+ * contract and its zod schemas) is loaded when first called, not when the
+ * client is made: a command pays for the schemas it uses only.
+ */
 function callsOf (client: ApiClient): ApiCalls {
   const calls: Record<string, (input?: unknown, options?: RequestOptions) => Promise<unknown>> = {}
-  for (const [name, op] of Object.entries(api)) {
-    if (op.kind === 'json') {
-      calls[name] = async (input, options) => client.call(op as JsonOperation, (input ?? {}) as RequestOf<JsonOperation>, options)
+  for (const [name, load] of Object.entries(operationLoaders) as Array<[string, () => Promise<Operation>]>) {
+    calls[name] = async (input, options) => {
+      const op = await load()
+      if (op.kind !== 'json') {
+        throw new TypeError(`${name} is a streaming operation; use stream()`)
+      }
+      return client.call(op, (input ?? {}) as RequestOf<JsonOperation>, options)
     }
   }
   return calls as ApiCalls

@@ -1,11 +1,12 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * The `natter` executable. It runs the CLI program (`main.js`) from the
- * single-file build of it, `natter.bundle.js`, that `npm run build` writes
- * beside it (node/bundle-cli.mjs): one file to read and compile instead of
- * about two hundred modules, which is most of a CLI call's start-up time
- * (README, Performance). The bundle holds the CLI client only; the daemon,
- * the library and libp2p are loaded from dist/ as before.
+ * bundled build of it, `natter.bundle.js` and its `natter.chunk-*.js`, that
+ * `npm run build` writes beside it (node/bundle-cli.mjs): a few files to read
+ * and compile instead of about two hundred modules, which is most of a CLI
+ * call's start-up time (README, Performance), and only the chunks of the
+ * command run. The bundle holds the CLI client only; the daemon, the library
+ * and libp2p are loaded from dist/ as before.
  *
  * Without a bundle, or with one older than tsc's last emit (a `tsc` run
  * without the bundling step; dist/.tsbuildinfo is written by the emitting

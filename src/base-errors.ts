@@ -95,6 +95,8 @@ export class DeliveryRefusedError extends NatterError {
 export type InvalidMessageReason =
   | 'malformed' | 'too-large' | 'bad-signature' | 'wrong-recipient' | 'decrypt-failed'
   | 'expired' | 'future' | 'stale' | 'unsupported-version'
+  /** 1.3: an envelope without a signature where one is required (PROTOCOL.md §5.2). */
+  | 'unsigned'
 
 /** A frame, envelope or record is malformed, forged, tampered with, misaddressed or out of bounds. */
 export class InvalidMessageError extends NatterError {

@@ -38,7 +38,7 @@ export { encodeInvite, decodeInvite, isInvite, INVITE_PREFIX } from './invite.js
 export type { Invite } from './invite.js'
 export { MAILBOX_PROTOCOL } from './mailbox/protocol.js'
 export { PRESENCE_TOPIC, MAX_NOTE_BYTES } from './presence/constants.js'
-export { DM_PROTOCOL } from './dm/constants.js'
+export { DM_PROTOCOL, DM_PROTOCOL_13 } from './dm/constants.js'
 export { DHT_PROTOCOL } from './network/constants.js'
 export { natterServices, createNetwork } from './network/libp2p.js'
 export type { NatterLibp2p, NatterServices, NatterServicesInit, ServicePolicies, NetworkInit } from './network/libp2p.js'

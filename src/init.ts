@@ -204,6 +204,12 @@ export interface NatterInit {
    * benchmarks and interop tests only. @default true
    */
   forwardSecrecy?: boolean
+  /**
+   * The DM protocol version spoken (PROTOCOL.md §5.2). `'1.2'` serves and
+   * dials only `/natter/dm/1.0.0` and signs every envelope: for interop
+   * tests and benchmarks only. @default '1.3'
+   */
+  dmVersion?: '1.2' | '1.3'
 }
 
 /**

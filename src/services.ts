@@ -14,6 +14,7 @@ import { createBlocklist } from './blocklist/index.js'
 import { createContacts } from './contacts/index.js'
 import { assertNotHeld } from './contacts/key-change.js'
 import { createDmSender } from './dm/sender.js'
+import { dmVersionSettings, envelopeSigner, signedDeposits } from './dm/unsigned.js'
 import { createMailboxClient } from './mailbox/client.js'
 import { createMailboxService } from './mailbox/service.js'
 import { createMessages } from './messaging/api.js'
@@ -108,6 +109,8 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     addresses: [...(init.bootstrap ?? []), ...rememberedBootstrap(store.settings)].map(parsePeerAddress)
   })
   const peers = createPeerBook({ settings: store.settings, bootstrapper, libp2p, log: logger.forComponent('natter:peers') })
+  // 1.3 (issue 15, PROTOCOL.md §5.2): unsigned envelopes in established sessions, negotiated per DM stream
+  const dm = dmVersionSettings(init.dmVersion)
   const sessions = createSessionManager({
     key,
     self,
@@ -117,11 +120,13 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     events: libp2p,
     opened: storedPayload(store.messages),
     hold: (recipient) => { assertNotHeld(store.contacts, recipient) }
-  }, { bundleTimeoutMs: init.bundleTimeoutMs, sealedOnly: init.forwardSecrecy === false })
-  const dmSender = createDmSender({ libp2p, logger })
+  }, { bundleTimeoutMs: init.bundleTimeoutMs, sealedOnly: init.forwardSecrecy === false, unsignedInSessions: dm.unsignedInSessions })
+  const dmSender = createDmSender({ libp2p, logger, sign: envelopeSigner(key), protocols: dm.protocols })
   const mailboxClient = createMailboxClient({ libp2p, key, self, log: logger.forComponent('natter:mailbox:client') }, { replication: init.mailboxReplication })
+  // 1.3 (§5.2): a mailbox peer verifies what it holds, so deposits are signed on the way out
+  const depositor = signedDeposits(mailboxClient, key)
   // presence v2 (issue 13): the generic control channel, over the same sessions, sender and mailboxes as messages
-  const control = createControlChannel({ self, sessions, sender: createDmSender({ libp2p, logger }), mailboxes: mailboxClient, settings: store.settings, pending: store.controlPending, events: libp2p, logger })
+  const control = createControlChannel({ self, sessions, sender: createDmSender({ libp2p, logger, sign: envelopeSigner(key), protocols: dm.protocols }), mailboxes: depositor, settings: store.settings, pending: store.controlPending, events: libp2p, logger })
   // issue 16 (groups): group conversations over the control channel and presence v2's unsigned gossipsub
   let presenceOf: (peer: string) => string | undefined = () => undefined
   const groups = createGroups({
@@ -158,7 +163,7 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     control: control.receive,
     // groups2 (PROTOCOL.md §4.4.1): whom we refused as a stranger is asked to resend once we know it
     refusedStranger: (peer) => { control.refusedStranger(peer) },
-    mailboxes: mailboxClient,
+    mailboxes: depositor,
     libp2p,
     logger,
     events: {
@@ -168,6 +173,7 @@ export function createServices (components: NatterComponents, init: NatterInit, 
     }
   }, {
     attemptTimeoutMs: init.sendTimeoutMs,
+    dmProtocols: dm.protocols,
     retryInitialMs: init.retryInitialMs,
     retryMaxMs: init.retryMaxMs,
     expireAfterMs: init.mailboxTtlMs,

@@ -21,7 +21,7 @@ import { EnvelopeBody, Payload, SignedEnvelope } from '../pb/envelope.js'
 import { ed25519Sign, ed25519Verify, hkdfSha256, x25519SharedSecret } from './native.js'
 import { peerFromBytes } from './peer.js'
 import { wireUint } from '../util/wire-int.js'
-import { protobufWireError } from '../util/protobuf-wire.js'
+import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
 import { checkControlPayload } from '../messaging/control-payload.js'
 import type { Ed25519Peer } from './peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -70,13 +70,55 @@ export async function signEnvelope (body: EnvelopeBody, key: Ed25519PrivateKey):
   return bytes
 }
 
-/** An envelope whose signature has been checked, not yet decrypted. */
+/**
+ * 1.3 (PROTOCOL.md §5.2): a RATCHET envelope in an established session,
+ * encoded without its signature (the `signature` field empty). It goes only
+ * directly to its recipient on `/natter/dm/1.3.0`; {@link signUnsigned} adds
+ * the signature (over the same body) wherever a third party must check it.
+ */
+export function encodeUnsignedEnvelope (body: EnvelopeBody): Uint8Array {
+  const bytes = SignedEnvelope.encode({ body: EnvelopeBody.encode(body), signature: new Uint8Array(0) })
+  if (bytes.byteLength > MAX_ENVELOPE_BYTES) {
+    throw new MessageTooLargeError(`envelope of ${bytes.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
+  }
+  return bytes
+}
+
+/** Whether an encoded SignedEnvelope carries no signature (1.3, §5.2); read from the wire, nothing decoded. */
+export function isUnsignedEnvelope (bytes: Uint8Array): boolean {
+  return (protobufBytesField(bytes, 2)?.byteLength ?? 0) === 0
+}
+
+/**
+ * The envelope as anyone may check it: an unsigned one (§5.2) gets its
+ * sender's signature over its body, unchanged (same id, same ciphertext);
+ * a signed one is returned as it is. `key` must be the sender's.
+ */
+export function signUnsigned (bytes: Uint8Array, key: Ed25519PrivateKey): Uint8Array {
+  if (!isUnsignedEnvelope(bytes)) {
+    return bytes
+  }
+  const { body } = SignedEnvelope.decode(bytes)
+  const signed = SignedEnvelope.encode({ body, signature: ed25519Sign(key, envelopeSigningBytes(body)) })
+  if (signed.byteLength > MAX_ENVELOPE_BYTES) {
+    throw new MessageTooLargeError(`envelope of ${signed.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
+  }
+  return signed
+}
+
+/** An envelope whose signature has been checked (or, 1.3, that is unsigned and allowed to be), not yet decrypted. */
 export interface VerifiedEnvelope {
   body: EnvelopeBody
   sender: Ed25519Peer
   recipient: Ed25519Peer
   /** The encoded SignedEnvelope, exactly as received. */
   bytes: Uint8Array
+  /**
+   * False for an unsigned envelope let through with `allowUnsigned` (1.3, §5.2): its sender is
+   * only the claim of the connection it came on, and only a session's AEAD may authenticate it.
+   * Absent or true: the signature verified.
+   */
+  signed?: boolean
 }
 
 /** Options of {@link verifyEnvelope}. */
@@ -85,6 +127,13 @@ export interface VerifyEnvelopeOptions {
   now?: number
   /** Reject envelopes older than this. @default MAX_ENVELOPE_AGE_MS */
   maxAgeMs?: number
+  /**
+   * 1.3 (§5.2): let an envelope with an empty `signature` through, marked
+   * `signed: false`; the caller must then check that it came directly from
+   * its sender and opens in an established session. Otherwise an unsigned
+   * envelope is refused with reason `unsigned`. @default false
+   */
+  allowUnsigned?: boolean
 }
 
 /**
@@ -122,8 +171,12 @@ export async function verifyEnvelope (bytes: Uint8Array, options: VerifyEnvelope
   }
   const sender = peerFromBytes(body.sender, 'envelope sender')
   const recipient = peerFromBytes(body.recipient, 'envelope recipient')
-  const valid = ed25519Verify(sender.publicKey, envelopeSigningBytes(signed.body), signed.signature)
-  if (!valid) {
+  const unsigned = signed.signature.byteLength === 0
+  if (unsigned) {
+    if (options.allowUnsigned !== true) {
+      throw new InvalidMessageError('envelope is not signed (1.3 sends an unsigned envelope only directly to its recipient, in an established session)', { reason: 'unsigned' })
+    }
+  } else if (!ed25519Verify(sender.publicKey, envelopeSigningBytes(signed.body), signed.signature)) {
     throw new InvalidMessageError('envelope signature does not match its sender', { reason: 'bad-signature' })
   }
   const now = options.now ?? Date.now()
@@ -134,7 +187,7 @@ export async function verifyEnvelope (bytes: Uint8Array, options: VerifyEnvelope
   if (sentAt < now - (options.maxAgeMs ?? MAX_ENVELOPE_AGE_MS)) {
     throw new InvalidMessageError('envelope has expired', { reason: 'expired' })
   }
-  return { body, sender, recipient, bytes }
+  return unsigned ? { body, sender, recipient, bytes, signed: false } : { body, sender, recipient, bytes }
 }
 
 /** Everything needed to build a SEALED envelope. */

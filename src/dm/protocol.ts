@@ -11,13 +11,19 @@ import { MAX_ENVELOPE_BYTES, MESSAGE_ID_BYTES } from '../crypto/envelope.js'
 import { closeAfterReply, CLOSE_GRACE_MS } from '../network/close.js'
 import { boundedLpStream } from '../network/length-prefixed.js'
 import { protobufBytesField, protobufWireError } from '../util/protobuf-wire.js'
-import { DM_IDLE_TIMEOUT_MS, DM_PIPELINE_DEPTH, DM_PROTOCOL, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
+import { DM_IDLE_TIMEOUT_MS, DM_PIPELINE_DEPTH, DM_PROTOCOL, DM_PROTOCOL_13, DM_PROTOCOLS, MAX_DM_FRAME_BYTES, RATE_LIMIT_PAUSE_MS } from './constants.js'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 
 export { DmRequest, DmResponse }
 
-export { DM_PROTOCOL, MAX_DM_FRAME_BYTES, DM_IDLE_TIMEOUT_MS, RATE_LIMIT_PAUSE_MS }
+export { DM_PROTOCOL, DM_PROTOCOL_13, DM_PROTOCOLS, MAX_DM_FRAME_BYTES, DM_IDLE_TIMEOUT_MS, RATE_LIMIT_PAUSE_MS }
+
+/** How an envelope reached the listener. */
+export interface DmArrival {
+  /** The stream is `/natter/dm/1.3.0`: an unsigned envelope may be accepted (§5.2). */
+  unsignedAllowed: boolean
+}
 
 /** The verdict on one received envelope. */
 export interface DmVerdict {
@@ -34,7 +40,7 @@ export interface DmVerdict {
 /** Options of {@link handleDmStream}. */
 export interface DmHandlerInit {
   /** Decides on each received envelope. Must not throw. */
-  onEnvelope(envelope: Uint8Array, from: string): Promise<DmVerdict>
+  onEnvelope(envelope: Uint8Array, from: string, arrival: DmArrival): Promise<DmVerdict>
   /** Where the stream's end is told. @default silent */
   log?: Logger
   /** @default DM_IDLE_TIMEOUT_MS */
@@ -64,6 +70,7 @@ export const DM_CLOSE_GRACE_MS = CLOSE_GRACE_MS
 export async function handleDmStream (stream: Stream, connection: Connection, init: DmHandlerInit): Promise<void> {
   const lp = boundedLpStream(stream, MAX_DM_FRAME_BYTES)
   const from = connection.remotePeer.toString()
+  const arrival: DmArrival = { unsignedAllowed: stream.protocol === DM_PROTOCOL_13 }
   const idleTimeoutMs = init.idleTimeoutMs ?? DM_IDLE_TIMEOUT_MS
   const depth = Math.max(1, init.pipelineDepth ?? DM_PIPELINE_DEPTH)
   // pipelined: up to `depth` envelopes are handled at once (so the receiver can share one store commit
@@ -144,7 +151,7 @@ export async function handleDmStream (stream: Stream, connection: Connection, in
       }
       const { id, envelope } = parsed
       // the id is echoed whatever the verdict: only an undecodable request gets an empty one (§5)
-      replies.push(init.onEnvelope(envelope, from).then(verdict => ({
+      replies.push(init.onEnvelope(envelope, from, arrival).then(verdict => ({
         id, status: verdict.status, error: verdict.error ?? '', requiredDifficulty: verdict.requiredDifficulty ?? 0, retryAfterMs: clampRetryAfter(verdict.retryAfterMs)
       })))
       notify()
@@ -232,6 +239,16 @@ export interface DmSendOptions {
   signal?: AbortSignal
 }
 
+/** Options of a {@link DmChannel}. */
+export interface DmChannelInit {
+  /**
+   * Gives an unsigned envelope (1.3, §5.2) its signature. Called for every
+   * envelope sent on a stream that is not `/natter/dm/1.3.0` (a 1.2 peer);
+   * returns a signed one unchanged. @default envelopes are sent as they are
+   */
+  sign?(envelope: Uint8Array): Uint8Array
+}
+
 /**
  * An outbound DM stream to one peer. Requests are pipelined; replies are
  * matched to requests by envelope id.
@@ -242,8 +259,14 @@ export class DmChannel {
   private closedWith?: Error
   readonly stream: Stream
 
-  constructor (stream: Stream) {
+  /** The stream speaks `/natter/dm/1.3.0`: unsigned envelopes go as they are. */
+  readonly unsignedAllowed: boolean
+  private readonly sign?: (envelope: Uint8Array) => Uint8Array
+
+  constructor (stream: Stream, init: DmChannelInit = {}) {
     this.stream = stream
+    this.unsignedAllowed = stream.protocol === DM_PROTOCOL_13
+    this.sign = init.sign
     this.lp = boundedLpStream(stream, 4096)
     void this.readReplies()
   }
@@ -261,6 +284,10 @@ export class DmChannel {
   async send (id: Uint8Array, envelope: Uint8Array, options: DmSendOptions = {}): Promise<void> {
     if (this.closedWith != null) {
       throw this.closedWith
+    }
+    if (!this.unsignedAllowed && this.sign != null) {
+      // a 1.2 peer (§5.2): every envelope signed
+      envelope = this.sign(envelope)
     }
     if (envelope.byteLength > MAX_ENVELOPE_BYTES) {
       throw new MessageTooLargeError(`envelope of ${envelope.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}`)

@@ -5,7 +5,7 @@
 import { DeliveryRefusedError, DeliveryTimeoutError } from '../base-errors.js'
 import { connectToPeer } from '../network/connectivity.js'
 import type { Dialer } from '../network/connectivity.js'
-import { DM_PROTOCOL, DmChannel } from './protocol.js'
+import { DM_PROTOCOLS, DmChannel } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
 import type { NatterLibp2p } from '../network/libp2p.js'
 import type { ComponentLogger } from '@libp2p/interface'
@@ -31,11 +31,16 @@ export interface DmSender {
 export interface DmSenderComponents {
   libp2p: Pick<NatterLibp2p, 'dialProtocol'> & Dialer
   logger: ComponentLogger
+  /** Signs an unsigned envelope (1.3, §5.2) sent to a peer that negotiated the 1.0 DM protocol. @default sent as it is */
+  sign?(envelope: Uint8Array): Uint8Array
+  /** DM protocol ids proposed, preferred first. @default DM_PROTOCOLS (1.3, then 1.0) */
+  protocols?: string[]
 }
 
 /** Creates the sender over a running libp2p node. */
 export function createDmSender (components: DmSenderComponents): DmSender {
   const { libp2p } = components
+  const protocols = components.protocols ?? DM_PROTOCOLS
   const log = components.logger.forComponent('natter:dm:sender')
   const channels = new Map<string, Promise<DmChannel>>()
   // peers we just failed to reach: the attempts queued behind a failed one fail at once instead of each
@@ -63,7 +68,11 @@ export function createDmSender (components: DmSenderComponents): DmSender {
     }
     const opening = (async () => {
       await connectToPeer(libp2p, recipient.peerId, { signal })
-      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, DM_PROTOCOL, { signal, runOnLimitedConnection: true }))
+      // multistream-select settles on the first id the peer speaks: 1.3, or 1.0 with a 1.2 peer (§5.2); when
+      // identify already told us which it speaks, only those are proposed (no refused round trip with a 1.2 peer)
+      const known: string[] = await libp2p.peerStore.get(recipient.peerId).then(p => p.protocols, () => [])
+      const offered = protocols.filter(p => known.includes(p))
+      return new DmChannel(await libp2p.dialProtocol(recipient.peerId, offered.length > 0 ? offered : protocols, { signal, runOnLimitedConnection: true }), { sign: components.sign })
     })()
     channels.set(key, opening)
     opening.catch((err: Error) => {

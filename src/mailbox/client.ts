@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { DEFAULT_MAX_PAY_DIFFICULTY, MAILBOX_PROTOCOL, MailboxClient } from './protocol.js'
-import { NoMailboxError } from './errors.js'
+import { DEFAULT_MAX_PAY_DIFFICULTY, MAILBOX_PROTOCOL, MAX_DEPOSIT_PIPELINE, MailboxClient } from './protocol.js'
+import { MailboxRefusedError, NoMailboxError } from './errors.js'
 import { REPLICATION } from './constants.js'
 import type { DepositPayer } from './protocol.js'
 import type { Ed25519Peer } from '../crypto/peer.js'
@@ -46,16 +46,26 @@ export interface MailboxClientService {
   fetchFrom(peer: PeerId, receive: MailboxReceiver, options?: AbortOptions): Promise<number>
 }
 
-/** A deposit waiting for its batch. */
-interface PendingDeposit {
+/** A deposit waiting in a mailbox peer's lane. */
+interface LaneItem {
   envelope: Uint8Array
   signal?: AbortSignal
-  resolve(stored: number): void
+  resolve(): void
   reject(err: Error): void
 }
 
-/** Deposits sent on one stream per mailbox peer at most. */
-const MAX_DEPOSIT_BATCH = 128
+/** The deposits waiting for one mailbox peer, sent over at most one stream at a time. */
+interface Lane {
+  queue: LaneItem[]
+  busy: boolean
+}
+
+/** Deposits waiting per mailbox peer at most; more are refused (the sender keeps them and tries later). */
+const MAX_LANE_QUEUE = 1024
+/** Mailbox peers with deposits waiting at most. */
+const MAX_LANES = 256
+/** Time allowed for one pipelined batch on a lane (dial, deposits, and a stamp when one is asked), in ms. */
+const LANE_BATCH_TIMEOUT_MS = 60_000
 /** How long the mailbox peers found for a recipient are reused, in ms. */
 const CANDIDATES_TTL_MS = 30_000
 /** Recipients whose mailbox peers are remembered. */
@@ -102,6 +112,8 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
 
   /** Mailbox peers found lately per recipient, so a burst of deposits costs one lookup. Bounded. */
   const candidates = new Map<string, { peers: PeerId[], at: number }>()
+  /** Lookups under way per recipient: deposits asked for meanwhile wait for the same one. */
+  const lookups = new Map<string, Promise<PeerId[]>>()
 
   async function mailboxesFor (recipient: Ed25519Peer, signal?: AbortSignal): Promise<PeerId[]> {
     const key = recipient.peerId.toString()
@@ -109,106 +121,144 @@ export function createMailboxClient (components: MailboxClientComponents, init: 
     if (cached != null && Date.now() - cached.at < CANDIDATES_TTL_MS && cached.peers.length > 0) {
       return cached.peers
     }
-    const peers = await closestPeers(recipient.peerId, recipient.peerId, replication * 2, signal)
-    candidates.delete(key)
-    if (candidates.size >= CANDIDATES_MAX) {
-      candidates.delete(candidates.keys().next().value as string)
+    let lookup = lookups.get(key)
+    if (lookup == null) {
+      lookup = closestPeers(recipient.peerId, recipient.peerId, replication * 2, signal).then(peers => {
+        candidates.delete(key)
+        if (candidates.size >= CANDIDATES_MAX) {
+          candidates.delete(candidates.keys().next().value as string)
+        }
+        candidates.set(key, { peers, at: Date.now() })
+        return peers
+      }).finally(() => { lookups.delete(key) })
+      lookups.set(key, lookup)
     }
-    candidates.set(key, { peers, at: Date.now() })
-    return peers
+    return lookup
   }
 
   /**
-   * Deposits a batch of envelopes for one recipient with one stream per
-   * mailbox peer (PROTOCOL.md §9.2: a stream carries any number of requests).
-   * Each envelope goes to the first `replication` peers that accept it;
-   * envelopes a peer refused are offered to the next candidates.
+   * One lane per mailbox peer: whatever is deposited with it while a batch is
+   * under way waits and goes in the next batch, over the same stream, up to
+   * MAX_DEPOSIT_PIPELINE requests written ahead of their replies (PROTOCOL.md
+   * §9.2, 1.3). So a burst of offline messages costs one stream per mailbox
+   * peer (a mailbox takes few streams per connection) and one round trip
+   * per batch, not per envelope; the mailbox still checks, rate-limits and
+   * charges every envelope on its own.
    */
-  async function depositBatch (recipient: Ed25519Peer, items: PendingDeposit[]): Promise<void> {
-    const signal = items[0]?.signal
-    let peers: PeerId[]
-    try {
-      peers = await mailboxesFor(recipient, signal)
-    } catch (err) {
-      for (const item of items) item.reject(err as Error)
-      return
-    }
-    const stored = new Array<number>(items.length).fill(0)
-    const depositWith = async (peer: PeerId): Promise<void> => {
-      const wanted = items.map((item, i) => ({ item, i })).filter(({ item, i }) => stored[i]! < replication && item.signal?.aborted !== true)
-      if (wanted.length === 0) {
-        return
+  const lanes = new Map<string, Lane>()
+
+  function depositWith (peer: PeerId, envelope: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const name = peer.toString()
+    let lane = lanes.get(name)
+    if (lane == null) {
+      if (lanes.size >= MAX_LANES) {
+        return Promise.reject(new MailboxRefusedError('too many mailbox peers have deposits waiting; try later', 'UNAVAILABLE'))
       }
-      try {
-        // a mailbox may ask a depositor that is a stranger to it for a deposit stamp (PROTOCOL.md §9.3)
-        await withClient(peer, signal, async client => {
-          for (const { item, i } of wanted) {
-            try {
-              await client.deposit(item.envelope, { signal: item.signal })
-              stored[i]!++
-            } catch (err) {
-              log('deposit with %p failed: %s', peer, (err as Error).message)
-              if (client.stream.status !== 'open') {
-                throw err
-              }
-            }
-          }
-        }, { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty })
-      } catch (err) {
-        log('deposits with %p failed: %s', peer, (err as Error).message)
-      }
+      lane = { queue: [], busy: false }
+      lanes.set(name, lane)
     }
-    // the first `replication` candidates at once; further ones only for what is still short
-    let next = 0
-    while (next < peers.length && stored.some((n, i) => n < replication && items[i]?.signal?.aborted !== true)) {
-      const short = Math.min(...stored.filter((n, i) => items[i]?.signal?.aborted !== true))
-      const take = Math.max(1, replication - short)
-      const round = peers.slice(next, next + take)
-      next += round.length
-      await Promise.all(round.map(depositWith))
+    if (lane.queue.length >= MAX_LANE_QUEUE) {
+      return Promise.reject(new MailboxRefusedError(`too many deposits wait for mailbox ${name}; try later`, 'UNAVAILABLE'))
     }
-    if (stored.every(n => n === 0)) {
-      // none of them took anything: look the candidates up afresh next time
-      candidates.delete(recipient.peerId.toString())
+    const { promise, resolve, reject } = Promise.withResolvers<void>()
+    // a caller that gives up is told at once; the lane skips its envelope if not yet sent
+    const onAbort = (): void => { reject(signal?.reason as Error ?? new Error('aborted')) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const done = (): void => { signal?.removeEventListener('abort', onAbort) }
+    lane.queue.push({ envelope, signal, resolve: () => { done(); resolve() }, reject: (err) => { done(); reject(err) } })
+    if (!lane.busy) {
+      lane.busy = true
+      const started = lane
+      // deposits asked for in the same tick join the first batch
+      setImmediate(() => { void drain(peer, started) })
     }
-    items.forEach((item, i) => {
-      if ((stored[i] ?? 0) > 0) {
-        item.resolve(stored[i] as number)
-      } else {
-        item.reject(new NoMailboxError(`no mailbox peer accepted the message for ${recipient.peerId}`))
-      }
-    })
+    return promise
   }
 
-  /** Deposits asked for in the same tick, per recipient: sent together by {@link depositBatch}. */
-  const queued = new Map<string, { recipient: Ed25519Peer, items: PendingDeposit[] }>()
+  async function drain (peer: PeerId, lane: Lane): Promise<void> {
+    let client: MailboxClient | undefined
+    try {
+      while (lane.queue.length > 0) {
+        const batch = lane.queue.splice(0, MAX_DEPOSIT_PIPELINE).filter(item => {
+          if (item.signal?.aborted === true) {
+            item.reject(item.signal.reason as Error)
+            return false
+          }
+          return true
+        })
+        if (batch.length === 0) {
+          continue
+        }
+        const signal = AbortSignal.timeout(LANE_BATCH_TIMEOUT_MS)
+        try {
+          // a mailbox may ask a depositor that is a stranger to it for a deposit stamp (PROTOCOL.md §9.3)
+          client ??= new MailboxClient(await libp2p.dialProtocol(peer, MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true }), {
+            payer: { self: self.bytes, mailbox: peer.toMultihash().bytes, maxDifficulty: maxPayDifficulty }
+          })
+          const results = await client.depositMany(batch.map(item => item.envelope), { signal })
+          results.forEach((refused, i) => {
+            if (refused == null) {
+              batch[i]?.resolve()
+            } else {
+              log('deposit with %p refused: %s', peer, refused.message)
+              batch[i]?.reject(refused)
+            }
+          })
+        } catch (err) {
+          // the dial or the stream failed: what is left goes to other mailbox peers (the callers choose)
+          log('deposits with %p failed: %s', peer, (err as Error).message)
+          for (const item of [...batch, ...lane.queue.splice(0)]) {
+            item.reject(err as Error)
+          }
+        }
+      }
+    } catch (err) {
+      log.error('deposit lane for %p crashed: %s', peer, (err as Error).message)
+      for (const item of lane.queue.splice(0)) {
+        item.reject(err as Error)
+      }
+    } finally {
+      await client?.close().catch(() => {})
+      if (lane.queue.length > 0) {
+        // deposits that arrived while the stream closed: a new batch
+        setImmediate(() => { void drain(peer, lane) })
+      } else {
+        lane.busy = false
+        if (lanes.get(peer.toString()) === lane) {
+          lanes.delete(peer.toString())
+        }
+      }
+    }
+  }
 
-  function flush (key: string): void {
-    const batch = queued.get(key)
-    queued.delete(key)
-    if (batch == null) {
-      return
+  /**
+   * Deposits one envelope with the first `replication` mailbox peers that
+   * accept it: the closest candidates at once, further ones only for what
+   * is still short.
+   */
+  async function depositOne (recipient: Ed25519Peer, envelope: Uint8Array, signal?: AbortSignal): Promise<number> {
+    const peers = await mailboxesFor(recipient, signal)
+    let stored = 0
+    let next = 0
+    while (stored < replication && next < peers.length && signal?.aborted !== true) {
+      const round = peers.slice(next, next + replication - stored)
+      next += round.length
+      const results = await Promise.allSettled(round.map(async peer => { await depositWith(peer, envelope, signal) }))
+      stored += results.filter(r => r.status === 'fulfilled').length
     }
-    for (let i = 0; i < batch.items.length; i += MAX_DEPOSIT_BATCH) {
-      void depositBatch(batch.recipient, batch.items.slice(i, i + MAX_DEPOSIT_BATCH)).catch(err => {
-        for (const item of batch.items.slice(i, i + MAX_DEPOSIT_BATCH)) item.reject(err as Error)
-      })
+    signal?.throwIfAborted()
+    if (stored === 0) {
+      // none of them took it: look the candidates up afresh next time
+      candidates.delete(recipient.peerId.toString())
+      throw new NoMailboxError(`no mailbox peer accepted the message for ${recipient.peerId}`)
     }
+    return stored
   }
 
   return {
     async deposit (recipient, envelope, options = {}) {
       options.signal?.throwIfAborted()
-      const key = recipient.peerId.toString()
-      let batch = queued.get(key)
-      if (batch == null) {
-        batch = { recipient, items: [] }
-        queued.set(key, batch)
-        setImmediate(() => { flush(key) })
-      }
-      const { promise, resolve, reject } = Promise.withResolvers<number>()
-      batch.items.push({ envelope, signal: options.signal, resolve, reject })
-      return promise
+      return depositOne(recipient, envelope, options.signal)
     },
 
     ownMailboxes: async (options = {}) => closestPeers(libp2p.peerId, undefined, replication * 2, options.signal),

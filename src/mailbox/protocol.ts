@@ -34,6 +34,12 @@ export const MAX_FETCH_ENVELOPES = 256
 export const MAX_ACK_IDS = 1024
 /** The highest deposit-stamp difficulty a depositor pays by default (about 16 s of work). */
 export const DEFAULT_MAX_PAY_DIFFICULTY = 24
+/**
+ * Most DEPOSIT requests a depositor writes ahead of their replies on one
+ * stream (PROTOCOL.md §9.2, 1.3: pipelining; the mailbox still answers one
+ * request at a time, in order, and checks each envelope on its own).
+ */
+export const MAX_DEPOSIT_PIPELINE = 32
 /** A mailbox stream idle this long is closed. */
 export const MAILBOX_IDLE_TIMEOUT_MS = 30_000
 
@@ -262,6 +268,68 @@ export class MailboxClient {
   }
 
   /**
+   * Deposits several envelopes on this stream, pipelined (PROTOCOL.md §9.2,
+   * 1.3): every request is written before the replies are read, one reply per
+   * request, in order. Resolves with one entry per envelope: `undefined` when
+   * the mailbox stored it, else the {@link MailboxRefusedError} it answered.
+   * A mailbox asking for a deposit stamp gets one, minted once for the refused
+   * envelopes (one stamp buys a credit for many, §9.3); they are sent again,
+   * the first with the stamp. Throws when the stream fails: what has no
+   * answer then is not known to be stored.
+   */
+  async depositMany (envelopes: Uint8Array[], options: { signal?: AbortSignal } = {}): Promise<Array<MailboxRefusedError | undefined>> {
+    if (envelopes.length > MAX_DEPOSIT_PIPELINE) {
+      throw new RangeError(`at most ${MAX_DEPOSIT_PIPELINE} deposits are pipelined at once`)
+    }
+    const results = await this.pipeline(envelopes.map(envelope => ({ envelope, stamp: new Uint8Array(0) })), options)
+    const payer = this.payer
+    // each round pays one stamp and sends the refused ones again: the first carries it, the rest use the credit it buys
+    for (let round = 0; payer != null && round < envelopes.length; round++) {
+      const refused = results.flatMap((r, i) => r?.status === 'STAMP_REQUIRED' ? [i] : [])
+      const first = refused[0]
+      if (first == null) {
+        break
+      }
+      const difficulty = results[first]?.requiredDifficulty ?? DEFAULT_DIFFICULTY
+      if (difficulty > (payer.maxDifficulty ?? DEFAULT_MAX_PAY_DIFFICULTY)) {
+        break
+      }
+      const stamp = encodeStamp(await mintStamp({ sender: payer.self, recipient: payer.mailbox, difficulty, signal: options.signal }))
+      const again = await this.pipeline(refused.map((i, j) => ({ envelope: envelopes[i] as Uint8Array, stamp: j === 0 ? stamp : new Uint8Array(0) })), options)
+      refused.forEach((i, j) => { results[i] = again[j] })
+      if (again[0]?.status === 'STAMP_REQUIRED') {
+        // the stamp itself was refused: paying again would not help
+        break
+      }
+    }
+    return results
+  }
+
+  /** Writes one DEPOSIT per item, then reads their replies in order. */
+  private async pipeline (items: Array<{ envelope: Uint8Array, stamp: Uint8Array }>, options: { signal?: AbortSignal }): Promise<Array<MailboxRefusedError | undefined>> {
+    // the replies are a few bytes each, so the mailbox never waits on us while we write; read and write at once anyway
+    const writing = (async () => {
+      for (const { envelope, stamp } of items) {
+        await this.lp.write(encodeRequest({ type: MailboxRequest.Type.DEPOSIT, envelope, stamp }), options)
+      }
+    })()
+    const failedWrite = writing.then(() => undefined, (err: Error) => err)
+    const results: Array<MailboxRefusedError | undefined> = []
+    try {
+      for (let i = 0; i < items.length; i++) {
+        results.push(refusalOf(MailboxResponse.decode(await this.lp.read(options), { limits: { envelopes: MAX_FETCH_ENVELOPES } })))
+      }
+    } catch (err) {
+      throw (await failedWrite) ?? err
+    }
+    const err = await failedWrite
+    if (err != null) {
+      throw err
+    }
+    return results
+  }
+
+  /**
    * Proves ownership of `key` to the mailbox `mailboxPeer` and fetches every
    * envelope held for it, acknowledging each batch after `onBatch` accepted it.
    */
@@ -305,17 +373,30 @@ export class MailboxClient {
   }
 
   private async call (request: Partial<MailboxRequest>, options: { signal?: AbortSignal }): Promise<MailboxResponse> {
-    await this.lp.write(MailboxRequest.encode({ type: MailboxRequest.Type.DEPOSIT, envelope: new Uint8Array(0), recipient: new Uint8Array(0), signature: new Uint8Array(0), limit: 0, ids: [], ...request }), options)
+    await this.lp.write(encodeRequest(request), options)
     const response = MailboxResponse.decode(await this.lp.read(options), { limits: { envelopes: MAX_FETCH_ENVELOPES } })
-    if (response.status !== MailboxResponse.Status.OK) {
-      const status = MailboxResponse.Status[response.status] ?? String(response.status)
-      throw new MailboxRefusedError(`mailbox refused: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), {
-        requiredDifficulty: response.requiredDifficulty > 0 ? response.requiredDifficulty : undefined,
-        retryAfterMs: response.retryAfterMs > 0 ? response.retryAfterMs : undefined
-      })
+    const refused = refusalOf(response)
+    if (refused != null) {
+      throw refused
     }
     return response
   }
+}
+
+function encodeRequest (request: Partial<MailboxRequest>): Uint8Array {
+  return MailboxRequest.encode({ type: MailboxRequest.Type.DEPOSIT, envelope: new Uint8Array(0), recipient: new Uint8Array(0), signature: new Uint8Array(0), limit: 0, ids: [], ...request })
+}
+
+/** The refusal a reply says, or `undefined` for `OK`. */
+function refusalOf (response: MailboxResponse): MailboxRefusedError | undefined {
+  if (response.status === MailboxResponse.Status.OK) {
+    return undefined
+  }
+  const status = MailboxResponse.Status[response.status] ?? String(response.status)
+  return new MailboxRefusedError(`mailbox refused: ${status}${response.error !== '' ? ` (${response.error})` : ''}`, String(status), {
+    requiredDifficulty: response.requiredDifficulty > 0 ? response.requiredDifficulty : undefined,
+    retryAfterMs: response.retryAfterMs > 0 ? response.retryAfterMs : undefined
+  })
 }
 
 /** The id of a fetched envelope, lowercase hex; empty when it does not parse. */

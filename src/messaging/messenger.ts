@@ -12,7 +12,7 @@ import { repeatingTask } from '@libp2p/utils'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { MESSAGE_ID_BYTES, Payload } from '../crypto/envelope.js'
-import { DM_PROTOCOL, handleDmStream } from '../dm/protocol.js'
+import { DM_PROTOCOLS, handleDmStream } from '../dm/protocol.js'
 import { DeliveryRefusedError, DeliveryTimeoutError } from '../base-errors.js'
 import { undelivered } from './undelivered.js'
 import { guard } from '../util/guard.js'
@@ -75,6 +75,8 @@ export interface MessengerComponents {
 
 /** Options of {@link createMessenger}. */
 export interface MessengerInit {
+  /** DM protocol ids served (PROTOCOL.md §5.2): on `/natter/dm/1.3.0` unsigned envelopes in sessions are taken. @default DM_PROTOCOLS (1.3 and 1.0) */
+  dmProtocols?: string[]
   /** Time allowed for one direct delivery try (lookup, dial, acknowledgement), in ms. @default ATTEMPT_TIMEOUT_MS (15 s) */
   attemptTimeoutMs?: number
   /** Delivery attempts in flight per recipient; the rest wait their turn (their timeout starts then). @default WINDOW_PER_PEER (64) */
@@ -142,6 +144,7 @@ export interface Messenger {
 /** Creates the messenger. */
 export function createMessenger (components: MessengerComponents, init: MessengerInit = {}): Messenger {
   const { self, messages, outbox: outboxStore, requests, sessions, sender, mailboxes, libp2p, events } = components
+  const dmProtocols = init.dmProtocols ?? DM_PROTOCOLS
   const logger = components.logger
   const log = logger.forComponent('natter:messaging')
   const clock = components.clock ?? systemClock
@@ -225,8 +228,8 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       if (running) {
         return
       }
-      await libp2p.handle(DM_PROTOCOL, (stream, connection) => handleDmStream(stream, connection, {
-        onEnvelope: async (bytes, from) => inbound.receiveDirect(bytes, from),
+      await libp2p.handle(dmProtocols, (stream, connection) => handleDmStream(stream, connection, {
+        onEnvelope: async (bytes, from, arrival) => inbound.receiveDirect(bytes, from, arrival),
         rateLimitPauseMs: init.rateLimitPauseMs,
         log: dmLog
       }), { maxInboundStreams: DM_MAX_INBOUND_STREAMS, maxOutboundStreams: DM_MAX_OUTBOUND_STREAMS, runOnLimitedConnection: true })
@@ -245,7 +248,7 @@ export function createMessenger (components: MessengerComponents, init: Messenge
       libp2p.removeEventListener('peer:connect', onPeerConnect)
       shutdown.abort()
       await outbox.stop()
-      await libp2p.unhandle(DM_PROTOCOL).catch(err => { log('unhandle %s: %s', DM_PROTOCOL, (err as Error).message) })
+      await libp2p.unhandle(dmProtocols).catch(err => { log('unhandle %s: %s', dmProtocols.join(', '), (err as Error).message) })
       await sender.close()
     },
 

@@ -16,6 +16,20 @@ export const MAX_CONNECTIONS = 300
 export const INBOUND_CONNECTION_THRESHOLD = 100
 /** Inbound connections being set up at once. libp2p's default is 10. */
 export const MAX_INCOMING_PENDING_CONNECTIONS = 50
+/**
+ * How often libp2p's connection monitor pings each open connection, in ms (libp2p's default: 10 s). Each ping
+ * is a new stream (multistream-select, a peer-store write, 32 bytes each way), sent by both ends: at 10 s it
+ * was the largest part of an idle node's traffic (12 ping streams per connection per minute). A minute still
+ * finds a dead connection (a peer whose host vanished without closing TCP) within about a minute and a timeout,
+ * and keeps a NAT's TCP mapping fresh (RFC 5382 asks for at least 2 h; home routers use minutes).
+ */
+export const CONNECTION_PING_INTERVAL_MS = 60_000
+/**
+ * Least time the connection monitor waits for a ping's answer before it closes the connection, in ms (libp2p's
+ * adaptive timeout starts at 5 s). A peer whose event loop is merely slow (a loaded machine, a phone waking) is
+ * not dead: at 5 s, loaded bench runs lost connections to live peers and had to redial them.
+ */
+export const CONNECTION_PING_MIN_TIMEOUT_MS = 20_000
 /** mDNS service tag of natter nodes. */
 export const MDNS_SERVICE_TAG = 'natter.local'
 /** mDNS query interval, in ms. */

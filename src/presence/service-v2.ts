@@ -55,6 +55,13 @@ export const MAX_UNDECODABLE_TAGS = 4096
 export const SHARD_MIN_PEERS = 2
 /** How long a first presence key to a contact whose key we do not hold waits, in ms (§3.6.2). */
 export const FIRST_KEY_DELAY_MS = 10_000
+/**
+ * Longest wait between two rendezvous attempts (contact dials, DHT lookups) for one shard that found nobody new, in
+ * ms: each fruitless attempt doubles the wait from the check interval up to this (§3.6.3). An offline contact cost
+ * a dial (on the internet a DHT walk for its address) and a provider lookup every 15 s for as long as it stayed
+ * offline.
+ */
+export const RENDEZVOUS_MAX_BACKOFF_MS = 10 * 60_000
 /** Providers dialled per shard lookup. */
 const SHARD_DIALS = 3
 /**
@@ -147,6 +154,9 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
   let knownContacts = new Set<string>()
   /** contact → when it was last dialled after a gossiped record (bounded by the contact list). */
   const lastDialled = new Map<string, number>()
+  const rendezvousIntervalMs = init.rendezvousIntervalMs ?? 15_000
+  /** shard → when its next rendezvous attempt may run, after fruitless ones (bounded by the subscribed shards). */
+  const shardRetry = new Map<number, { at: number, delayMs: number }>()
 
   const hex = (b: Uint8Array): string => uint8ArrayToString(b, 'base16')
 
@@ -179,6 +189,7 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
       if (!wanted.has(s)) {
         pubsub.unsubscribe(shardTopic(s))
         pubsub.topicValidators.delete(shardTopic(s))
+        shardRetry.delete(s)
       }
     }
     for (const s of wanted) {
@@ -365,6 +376,8 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     } else if (keys.setContact(from, k)) {
       rebuildTags(true)
       resubscribe()
+      // a contact's new key may need a shard of its own, or make ours worth another look: no waiting out a backoff
+      shardRetry.clear()
       // join the contact's shard mesh now (the contact itself, then DHT providers), not at the next check
       void findShardPeers().catch(() => {})
     }
@@ -425,31 +438,55 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
     })().catch(err => { log('shard provide: %s', (err as Error).message) })
   }
 
-  /** Contacts (with keys) on shard `s` this node has no connection to. */
-  function unconnectedContactsOn (s: number): string[] {
-    const connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
-    return keys.contacts().filter(([p, k]) => shardOf(k.key) === s && !connected.has(p)).map(([p]) => p)
+  /**
+   * The contacts (with keys) that matter on shard `s`: those who publish there, and on our own shard every
+   * contact holding our key reads there too (we cannot tell which do; all with keys is the bound).
+   */
+  function contactsOn (s: number): string[] {
+    const own = shardOf(keys.own().key) === s
+    return keys.contacts().filter(([, k]) => own || shardOf(k.key) === s).map(([p]) => p)
   }
 
   async function findShardPeers (): Promise<void> {
     if (!running) return
+    const now = clock.now()
+    /** contacts dialled in this pass (a contact can matter on two shards: ours and its own): one dial each */
+    const triedContacts = new Set<string>()
     for (const s of subscribed) {
+      const retry = shardRetry.get(s)
+      if (retry != null && now < retry.at) continue
       if (pubsub.getSubscribers(shardTopic(s)).length >= SHARD_MIN_PEERS) continue
+      const connected = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
+      const unconnected = contactsOn(s).filter(p => !connected.has(p))
+      // every contact that matters here is connected: records go both ways directly (flood publish reaches every
+      // connected subscriber), so strangers found through the DHT would add relays nobody needs
+      if (unconnected.length === 0) continue
       // the contacts who publish there are the shard peers that matter most: dial them first
       let dialled = 0
-      for (const contact of unconnectedContactsOn(s).slice(0, SHARD_DIALS)) {
+      let reached = 0
+      for (const contact of unconnected.filter(p => !triedContacts.has(p)).slice(0, SHARD_DIALS)) {
         dialled++
-        await libp2p.dial(peerIdFromString(contact), { signal: AbortSignal.timeout(10_000) }).catch(err => { log('dial contact %s for shard %d: %s', contact, s, (err as Error).message) })
+        triedContacts.add(contact)
+        await libp2p.dial(peerIdFromString(contact), { signal: AbortSignal.timeout(10_000) })
+          .then(() => { reached++ }, err => { log('dial contact %s for shard %d: %s', contact, s, (err as Error).message) })
       }
-      if (init.rendezvous === false || dialled >= SHARD_DIALS) continue
-      try {
-        for await (const provider of libp2p.contentRouting.findProviders(await shardCid(s), { signal: AbortSignal.timeout(10_000) })) {
-          if (provider.id.equals(peerId)) continue
-          await libp2p.dial(provider.id, { signal: AbortSignal.timeout(5_000) }).catch(() => {})
-          if (++dialled >= SHARD_DIALS) break
+      if (init.rendezvous !== false && dialled < SHARD_DIALS) {
+        try {
+          for await (const provider of libp2p.contentRouting.findProviders(await shardCid(s), { signal: AbortSignal.timeout(10_000) })) {
+            if (provider.id.equals(peerId) || connected.has(provider.id.toString())) continue
+            await libp2p.dial(provider.id, { signal: AbortSignal.timeout(5_000) }).then(() => { reached++ }, () => {})
+            if (++dialled >= SHARD_DIALS) break
+          }
+        } catch (err) {
+          log('shard %d lookup: %s', s, (err as Error).message)
         }
-      } catch (err) {
-        log('shard %d lookup: %s', s, (err as Error).message)
+      }
+      if (reached > 0) {
+        shardRetry.delete(s)
+      } else {
+        // nobody new (contacts offline, no other provider): try again later, each time later, not every check
+        const delayMs = Math.min(RENDEZVOUS_MAX_BACKOFF_MS, (retry?.delayMs ?? rendezvousIntervalMs) * 2)
+        shardRetry.set(s, { at: clock.now() + delayMs, delayMs })
       }
     }
   }
@@ -473,7 +510,7 @@ export function createPresenceV2 (components: PresenceV2Components, init: Presen
   }), Math.max(100, Math.min(1000, Math.floor(ttlMs / 10))))
 
   // also at start: a node that starts with its contacts' keys joins their shard meshes now, not 15 s later
-  const rendezvousTask = repeatingTask(guard(log, 'shard rendezvous', async () => { await findShardPeers() }), init.rendezvousIntervalMs ?? 15_000, { runImmediately: true })
+  const rendezvousTask = repeatingTask(guard(log, 'shard rendezvous', async () => { await findShardPeers() }), rendezvousIntervalMs, { runImmediately: true })
   const contactsTask = repeatingTask(guard(log, 'presence contacts sync', syncContacts), 5_000)
 
   return {

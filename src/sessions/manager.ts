@@ -20,7 +20,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import {
-  ENVELOPE_VERSION, EnvelopeBody, MESSAGE_ID_BYTES, Payload, SignedEnvelope, decodePayload, envelopeAssociatedData, openSealed, sealEnvelope, signEnvelope
+  ENVELOPE_VERSION, EnvelopeBody, MESSAGE_ID_BYTES, Payload, SignedEnvelope, decodePayload, encodeUnsignedEnvelope, envelopeAssociatedData, openSealed, sealEnvelope, signEnvelope
 } from '../crypto/envelope.js'
 import { peerFromBytes } from '../crypto/peer.js'
 import { DuplicateMessageError, acceptSession, decodeRatchetMessage, encodeRatchetMessage, initialHeadersEqual, startSession } from '../crypto/ratchet/index.js'
@@ -88,6 +88,13 @@ export interface SessionManagerInit extends PrekeyKeeperInit, BundlePublisherIni
   maintenanceIntervalMs?: number
   /** Peers whose decrypted sessions are kept in memory (least recently used dropped first; 0: none). @default 1024 */
   sessionCachePeers?: number
+  /**
+   * 1.3 (PROTOCOL.md §5.2): a RATCHET envelope in an established session (no
+   * initial header) is sealed without its Ed25519 signature; whoever hands
+   * it to a third party or to a 1.2 peer signs it then (`signUnsigned`).
+   * Initial (X3DH) messages and SEALED envelopes are always signed. @default false
+   */
+  unsignedInSessions?: boolean
 }
 
 /** Options of {@link SessionManager.seal}. */
@@ -172,6 +179,7 @@ export function createSessionManager (components: SessionManagerComponents, init
   const { key, self, store, dht } = components
   const log = components.logger.forComponent('natter:sessions')
   const sealedOnly = init.sealedOnly ?? false
+  const unsignedInSessions = init.unsignedInSessions ?? false
   const maxSessions = init.maxSessionsPerPeer ?? MAX_SESSIONS_PER_PEER
   const maintenanceIntervalMs = init.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS
   const identity: IdentityKeyPair = { publicKey: key.publicKey.raw, secretKey: key.raw }
@@ -280,7 +288,11 @@ export function createSessionManager (components: SessionManagerComponents, init
       if (entries.length === 0) {
         store.ratchetSessions.delete(id)
       } else {
-        store.ratchetSessions.put(id, box.seal(SESSIONS_LABEL, peer.bytes, encodeSessionSet(entries)))
+        const encoded = encodeSessionSet(entries)
+        trace('state.encoded')
+        const sealed = box.seal(SESSIONS_LABEL, peer.bytes, encoded)
+        trace('state.sealed')
+        store.ratchetSessions.put(id, sealed)
       }
     } finally {
       saving = false
@@ -368,12 +380,14 @@ export function createSessionManager (components: SessionManagerComponents, init
         }
       }
       // a malformed payload is refused before anything is written
+      trace('rx.decrypted')
       const payload = decodePayload(plaintext as Uint8Array)
       promote(entries, used)
       trim(entries, maxSessions)
       // in this turn's group commit: the inbound pipeline acknowledges only once it committed
       store.group(() => {
         save(sender, entries)
+        trace('rx.stateSaved')
         if (prekeyUsed) {
           prekeys().save()
         }
@@ -464,8 +478,10 @@ export function createSessionManager (components: SessionManagerComponents, init
           }
           return { ...sealed, scheme: 'sealed' as const }
         }
+        trace('tx.sessionLoaded')
         const message = entry.session.encrypt(plaintext, { associatedData: envelopeAssociatedData(self.bytes, recipient.bytes, id) })
-        const bytes = await signEnvelope({
+        trace('tx.encrypted')
+        const body: EnvelopeBody = {
           version: ENVELOPE_VERSION,
           id,
           sender: self.bytes,
@@ -476,10 +492,15 @@ export function createSessionManager (components: SessionManagerComponents, init
           nonce: EMPTY,
           ciphertext: encodeRatchetMessage(message),
           stamp
-        }, key)
+        }
+        // 1.3 (§5.2): in an established session (no initial header) the ratchet's AEAD authenticates the
+        // sender to the recipient; the signature is added only where a third party or a 1.2 peer needs it
+        const bytes = unsignedInSessions && message.x3dh == null ? encodeUnsignedEnvelope(body) : await signEnvelope(body, key)
+        trace('tx.encoded')
         // written in this turn's group commit; the envelope is handed out only once that committed (below)
         store.group(() => {
           save(recipient, entries)
+          trace('tx.stateSaved')
           options.keep?.(bytes)
         })
         return { id, bytes, sentAt, scheme: 'ratchet' as const }
@@ -496,6 +517,9 @@ export function createSessionManager (components: SessionManagerComponents, init
       if (!uint8ArrayEquals(body.recipient, self.bytes)) {
         throw new InvalidMessageError('envelope is addressed to another peer', { reason: 'wrong-recipient' })
       }
+      if (envelope.signed === false && body.scheme !== EnvelopeBody.Scheme.RATCHET) {
+        throw new InvalidMessageError('an unsigned envelope must be a RATCHET envelope (§5.2)', { reason: 'unsigned' })
+      }
       if (body.scheme === EnvelopeBody.Scheme.SEALED) {
         return openSealed(envelope, key, self.bytes)
       }
@@ -507,6 +531,10 @@ export function createSessionManager (components: SessionManagerComponents, init
         message = decodeRatchetMessage(body.ciphertext)
       } catch (err) {
         throw new InvalidMessageError('malformed ratchet message', { cause: err, reason: 'malformed' })
+      }
+      if (envelope.signed === false && message.x3dh != null) {
+        // §5.2: a first-contact (X3DH) message starts a session from a prekey: only the signature says who sent it
+        throw new InvalidMessageError('an unsigned envelope must be in an established session (it has an initial header)', { reason: 'unsigned' })
       }
       return openRatchet(envelope, message)
     },

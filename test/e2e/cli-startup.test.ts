@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMMAND_NAMES, invokedCommand } from '../../cli/main.js'
-import { BIN } from './helpers.js'
+import { BIN, harness } from './helpers.js'
 
 const BUNDLE = fileURLToPath(new URL('../../dist/cli/natter.bundle.js', import.meta.url))
 
@@ -41,10 +41,9 @@ afterAll(async () => {
 })
 
 /** Runs the CLI with the hook; its exit code, output and the modules it resolved. */
-async function run (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null, stdout: string, stderr: string, resolved: string[] }> {
+async function run (args: string[], env: NodeJS.ProcessEnv = {}, home = join(dir, 'home')): Promise<{ code: number | null, stdout: string, stderr: string, resolved: string[] }> {
   const log = join(dir, `resolved-${Math.random().toString(16).slice(2)}.txt`)
   await writeFile(log, '')
-  const home = join(dir, 'home')
   const proc = spawn(process.execPath, ['--import', hookUrl, BIN, '--home', home, ...args], {
     env: { ...process.env, ...env, NATTER_TEST_RESOLVED: log, NATTER_RENDEZVOUS_DIR: join(dir, 'rdv') },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -126,6 +125,46 @@ describe.each([
       expect(loadedAny(r.resolved, LIBRARY), args.join(' ')).toEqual([])
     }
   }, 180_000)
+})
+
+describe('a command builds only the API contract it calls', () => {
+  const h = harness()
+  let home: string
+  beforeAll(async () => {
+    home = (await h.startDaemon()).home
+  }, 60_000)
+  afterAll(async () => { await h.cleanup() })
+
+  /** The contract's area files (unbundled) or chunks (bundled) a run loaded, by area name. */
+  function areas (resolved: string[]): string[] {
+    const names = new Set<string>()
+    for (const url of resolved) {
+      const m = url.match(/\/dist\/node\/api\/contract\/(\w+)\.js$/) ?? url.match(/\/dist\/cli\/natter\.chunk-(\w+)-[\w-]+\.js$/)
+      if (m?.[1] != null && ['config', 'contacts', 'events', 'groups', 'identity', 'inbox', 'messages', 'node', 'presence', 'requests', 'index'].includes(m[1])) {
+        names.add(m[1])
+      }
+    }
+    return [...names].sort()
+  }
+
+  it.each([
+    ['bundled', {}],
+    ['unbundled', { NATTER_NO_BUNDLE: '1' }]
+  ])('%s: `status` loads the node area of the contract, not the others or the whole contract', async (kind, env) => {
+    const r = await run(['status'], env, home)
+    expect(r.code, r.stderr).toBe(0)
+    expect(areas(r.resolved)).toEqual(['node'])
+    if (kind === 'bundled') {
+      // nor another command's code
+      expect(r.resolved.filter(url => /\/natter\.chunk-(chat|group|contacts|send|history)-/.test(url))).toEqual([])
+    }
+  }, 60_000)
+
+  it('`contacts list` loads the contacts area only (unbundled)', async () => {
+    const r = await run(['contacts', 'list'], { NATTER_NO_BUNDLE: '1' }, home)
+    expect(r.code, r.stderr).toBe(0)
+    expect(areas(r.resolved)).toEqual(['contacts'])
+  }, 60_000)
 })
 
 describe('the natter command line', () => {

@@ -17,25 +17,36 @@ import { recordingLogger } from '../helpers/logger.js'
 import { stockLibp2p } from '../helpers/stock-libp2p.js'
 import type { Libp2p } from '@libp2p/interface'
 
-interface Box { node: Libp2p, streams: number, deposits: number }
+interface Box { node: Libp2p, streams: number, deposits: number, open: number, maxOpen: number }
 
-/** A stock node that answers every DEPOSIT with `status` and counts streams and deposits. */
-async function stockMailbox (status: MailboxResponse.Status): Promise<Box> {
+/**
+ * A stock node that answers every DEPOSIT with `status` and counts streams and deposits. With `hold`, it
+ * answers only once it has read `hold` requests on a stream (then one reply per request, in order): a
+ * depositor that waits for each reply before the next request never gets one.
+ */
+async function stockMailbox (status: MailboxResponse.Status, hold = 1): Promise<Box> {
   const node = await stockLibp2p({})
-  const box: Box = { node, streams: 0, deposits: 0 }
+  const box: Box = { node, streams: 0, deposits: 0, open: 0, maxOpen: 0 }
   await node.handle(MAILBOX_PROTOCOL, async (stream) => {
     box.streams++
+    box.maxOpen = Math.max(box.maxOpen, ++box.open)
     const lp = lpStream(stream, { maxDataLength: 70_000 })
+    let unanswered = 0
     try {
       while (true) {
         const request = MailboxRequest.decode(await lp.read())
         if (request.type === MailboxRequest.Type.DEPOSIT && status === MailboxResponse.Status.OK) box.deposits++
-        await lp.write(MailboxResponse.encode({ status, error: '', nonce: new Uint8Array(0), envelopes: [], more: false, requiredDifficulty: 0, retryAfterMs: 0 }))
+        if (++unanswered < hold) continue
+        for (; unanswered > 0; unanswered--) {
+          await lp.write(MailboxResponse.encode({ status, error: '', nonce: new Uint8Array(0), envelopes: [], more: false, requiredDifficulty: 0, retryAfterMs: 0 }))
+        }
       }
     } catch {
       await stream.close().catch(() => {})
+    } finally {
+      box.open--
     }
-  })
+  }, { maxInboundStreams: 64 })
   return box
 }
 
@@ -45,8 +56,8 @@ describe('batched mailbox deposits', () => {
     await Promise.all(nodes.splice(0).map(async n => { await n.stop() }))
   })
 
-  async function setup (statuses: MailboxResponse.Status[]): Promise<{ boxes: Box[], deposit: (n: number) => Promise<number[]> }> {
-    const boxes = await Promise.all(statuses.map(stockMailbox))
+  async function setup (statuses: MailboxResponse.Status[], hold = 1): Promise<{ boxes: Box[], deposit: (n: number) => Promise<number[]>, depositOneByOne: (n: number) => Promise<number[]> }> {
+    const boxes = await Promise.all(statuses.map(async status => stockMailbox(status, hold)))
     const depositor = await stockLibp2p({})
     nodes.push(depositor, ...boxes.map(b => b.node))
     // connected peers are the mailbox candidates (the DHT lookup finds nothing in this tiny network), in dial order
@@ -74,6 +85,16 @@ describe('batched mailbox deposits', () => {
         const envelopes = await Promise.all(Array.from({ length: n }, async (_, i) => envelope(i)))
         // all asked for in the same tick
         return Promise.all(envelopes.map(async e => client.deposit(recipient, e)))
+      },
+      depositOneByOne: async (n) => {
+        const envelopes = await Promise.all(Array.from({ length: n }, async (_, i) => envelope(i)))
+        // each asked for in its own turn of the event loop, as an outbox hands them over
+        const stored: Array<Promise<number>> = []
+        for (const e of envelopes) {
+          stored.push(client.deposit(recipient, e))
+          await new Promise(resolve => setImmediate(resolve))
+        }
+        return Promise.all(stored)
       }
     }
   }
@@ -92,5 +113,22 @@ describe('batched mailbox deposits', () => {
     expect(stored).toEqual(new Array(20).fill(3))
     expect(boxes.map(b => b.deposits)).toEqual([0, 20, 20, 20])
     expect(boxes.every(b => b.streams === 1)).toBe(true)
+  })
+
+  it('pipelines a batch: the requests are written before the first reply is read', async () => {
+    // these mailboxes answer only after reading 10 requests on a stream
+    const { boxes, deposit } = await setup([MailboxResponse.Status.OK, MailboxResponse.Status.OK, MailboxResponse.Status.OK], 10)
+    const stored = await deposit(10)
+    expect(stored).toEqual(new Array(10).fill(3))
+    expect(boxes.map(b => b.deposits)).toEqual([10, 10, 10])
+  }, 30_000)
+
+  it('deposits asked for one at a time share one stream per mailbox at a time', async () => {
+    const { boxes, depositOneByOne } = await setup([MailboxResponse.Status.OK, MailboxResponse.Status.OK, MailboxResponse.Status.OK])
+    const stored = await depositOneByOne(60)
+    expect(stored).toEqual(new Array(60).fill(3))
+    expect(boxes.map(b => b.deposits)).toEqual([60, 60, 60])
+    // never more than one deposit stream open to a mailbox (a natter mailbox takes 4 per connection)
+    expect(boxes.map(b => b.maxOpen)).toEqual([1, 1, 1])
   })
 })

@@ -17,6 +17,8 @@ const SPEC_TABLE = [
   '/meshsub/1.1.0',
   '/meshsub/1.2.0',
   '/natter/dm/1.0.0',
+  // 1.3: DM without per-message signatures in established sessions (§5.2)
+  '/natter/dm/1.3.0',
   '/natter/kad/1.0.0',
   '/natter/mailbox/1.0.0',
   // 1.2: presence v2 (§3.6)

@@ -14,7 +14,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import pWaitFor from 'p-wait-for'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { EnvelopeBody, SignedEnvelope, verifyEnvelope } from '../../src/crypto/envelope.js'
+import { EnvelopeBody, SignedEnvelope, isUnsignedEnvelope, signUnsigned, verifyEnvelope } from '../../src/crypto/envelope.js'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import { decodeRatchetMessage } from '../../src/crypto/ratchet/index.js'
 import { DM_PROTOCOL, DmChannel } from '../../src/dm/protocol.js'
@@ -82,7 +82,8 @@ describe('forward-secret sessions between nodes', () => {
   })
 
   it('talks in RATCHET envelopes both ways; out-of-order and replayed envelopes show once; old ones stay unreadable', async () => {
-    const a = await nodes.create({ retryInitialMs: 120_000 })
+    const aDir = await nodes.tempDir()
+    const a = await nodes.create({ dataDir: aDir, retryInitialMs: 120_000 })
     const bDir = await nodes.tempDir()
     const b = await nodes.create({ dataDir: bDir, bootstrap: [a.addresses[0]!], retryInitialMs: 120_000 })
     await pWaitFor(() => a.connectedPeers.includes(b.peerId))
@@ -121,6 +122,8 @@ describe('forward-secret sessions between nodes', () => {
     // alice opened the session; once bob answered, her messages dropped the X3DH header
     expect(decodeRatchetMessage(body(wire[0]!).ciphertext).x3dh).toBeDefined()
     expect(decodeRatchetMessage(body(wire[2]!).ciphertext).x3dh).toBeUndefined()
+    // 1.3 (PROTOCOL.md §5.2): the first (X3DH) message is signed, those of the established session are not
+    expect([isUnsignedEnvelope(wire[0]!), isUnsignedEnvelope(wire[2]!)]).toEqual([false, true])
     const recorded = wire[0]!
 
     // three more from alice, held back from the network; a relay delivers them shuffled, then again
@@ -139,8 +142,10 @@ describe('forward-secret sessions between nodes', () => {
     await b.contacts.add('relay', raw.peerId.toString())
     const relay = new DmChannel(await raw.dialProtocol(multiaddr(b.addresses[0]!), DM_PROTOCOL))
     relayed.add(relay)
+    // what a relay holds is signed (a mailbox copy, §5.2): alice's envelopes as her node signs them for one
+    const aliceKey = await loadOrCreateIdentity(aDir)
     for (const i of [2, 0, 1, 2, 0]) {
-      const envelope = unique[i]!
+      const envelope = signUnsigned(unique[i]!, aliceKey)
       await relay.send(body(envelope).id, envelope)
     }
     expect(received.slice(4)).toEqual(['seven', 'five', 'six'])

@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { EnvelopeBody, Payload, SignedEnvelope, openSealed, sealEnvelope, signEnvelope, verifyEnvelope, MAX_ENVELOPE_BYTES } from '../../src/crypto/envelope.js'
+import { EnvelopeBody, Payload, SignedEnvelope, encodeUnsignedEnvelope, isUnsignedEnvelope, openSealed, sealEnvelope, signEnvelope, signUnsigned, verifyEnvelope, MAX_ENVELOPE_BYTES } from '../../src/crypto/envelope.js'
 import { parsePeerId } from '../../src/crypto/peer.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
@@ -20,6 +20,26 @@ describe('envelope', () => {
     const env = await verifyEnvelope(sealed.bytes)
     expect(env.sender.peerId.equals(alice.peer.peerId)).toBe(true)
     expect(openSealed(env, bob.key, bob.peer.bytes).text).toBe('hi')
+  })
+
+  it('1.3 unsigned encoding: refused unless allowed, and signed later over the very same body (PROTOCOL.md §5.2)', async () => {
+    const [alice, bob] = [await party(), await party()]
+    const sealed = await sealEnvelope({ senderKey: alice.key, sender: alice.peer.bytes, recipient: bob.peer, payload: text('hi') })
+    const { body, signature } = SignedEnvelope.decode(sealed.bytes)
+    const unsigned = encodeUnsignedEnvelope(EnvelopeBody.decode(body))
+    expect([isUnsignedEnvelope(unsigned), isUnsignedEnvelope(sealed.bytes)]).toEqual([true, false])
+    // the unsigned encoding is the signed one without field 2
+    expect(SignedEnvelope.decode(unsigned)).toEqual({ body, signature: new Uint8Array(0) })
+    await expect(verifyEnvelope(unsigned)).rejects.toMatchObject({ name: 'InvalidMessageError', reason: 'unsigned' })
+    expect((await verifyEnvelope(unsigned, { allowUnsigned: true })).signed).toBe(false)
+    expect((await verifyEnvelope(sealed.bytes, { allowUnsigned: true })).signed).toBeUndefined()
+    // a bad signature is still a bad signature when unsigned ones are allowed
+    const forged = SignedEnvelope.encode({ body, signature: new Uint8Array(64) })
+    await expect(verifyEnvelope(forged, { allowUnsigned: true })).rejects.toMatchObject({ reason: 'bad-signature' })
+    // signing later gives exactly the envelope signed at once (Ed25519 is deterministic); a signed one is kept as it is
+    expect(signUnsigned(unsigned, alice.key)).toEqual(sealed.bytes)
+    expect(SignedEnvelope.decode(signUnsigned(unsigned, alice.key)).signature).toEqual(signature)
+    expect(signUnsigned(sealed.bytes, bob.key)).toBe(sealed.bytes)
   })
 
   it('a relay or mailbox peer that holds the envelope can verify it but cannot decrypt it', async () => {

@@ -27,6 +27,7 @@ import { openStage } from './open.js'
 import { storeStage } from './store.js'
 import { verifyStage } from './verify.js'
 import type { Payload } from '../../pb/envelope.js'
+import type { DmArrival } from '../../dm/protocol.js'
 import type { ReceiptSink } from './store.js'
 import type { Verdict } from './types.js'
 import type { RateLimiter } from '../../abuse/index.js'
@@ -95,12 +96,15 @@ export interface InboundInit {
 
 /** The inbound pipeline. */
 export interface InboundPipeline {
-  /** Handles an envelope that arrived on the DM protocol from the connected peer `from`. Never throws. */
-  receiveDirect(envelope: Uint8Array, from: string): Promise<Verdict>
+  /**
+   * Handles an envelope that arrived on the DM protocol from the connected peer `from`
+   * (`arrival.unsignedAllowed`: on `/natter/dm/1.3.0`, §5.2). Never throws.
+   */
+  receiveDirect(envelope: Uint8Array, from: string, arrival?: DmArrival): Promise<Verdict>
   /** Handles an envelope fetched from a mailbox; resolves with its id when the mailbox may delete it. Never throws. */
   receiveFromMailbox(envelope: Uint8Array): Promise<Uint8Array | undefined>
   /** The shared path, with the full verdict. Never throws. */
-  receive(envelope: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict>
+  receive(envelope: Uint8Array, via: Via, connectedPeer?: string, unsignedAllowed?: boolean): Promise<Verdict>
 }
 
 /** Creates the inbound pipeline. */
@@ -132,11 +136,11 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
   const open = openStage({ sessions })
   const store = storeStage({ messages, transaction: components.transaction, isTrusted, usage, events, receipts, control: components.control, clock, requestLimits })
 
-  async function receiveOne (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
+  async function receiveOne (bytes: Uint8Array, via: Via, connectedPeer?: string, unsignedAllowed = false): Promise<Verdict> {
     let id: Uint8Array | undefined
     const ticket = stampLedger.begin()
     try {
-      const arrived = { bytes, via, connectedPeer }
+      const arrived = { bytes, via, connectedPeer, unsignedAllowed: via === 'direct' && unsignedAllowed }
       const refused = await admit(arrived)
       if (refused != null) {
         return refused
@@ -151,7 +155,9 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
         return ended
       }
       trace('rx.deduped')
-      return store(await open(verified), ticket)
+      const opened = await open(verified)
+      trace('rx.opened')
+      return store(opened, ticket)
     } catch (err) {
       if (isTransientStoreError(err)) {
         // our disk or database, not the sender's envelope: "try later", never a permanent refusal
@@ -166,7 +172,7 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
     }
   }
 
-  async function receive (bytes: Uint8Array, via: Via, connectedPeer?: string): Promise<Verdict> {
+  async function receive (bytes: Uint8Array, via: Via, connectedPeer?: string, unsignedAllowed = false): Promise<Verdict> {
     // cannot take anything now: say so before spending any work (PROTOCOL.md §5, UNAVAILABLE)
     if (!components.isRunning()) {
       return { ...unavailable('the recipient is shutting down', 5_000), keep: true }
@@ -180,7 +186,7 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
     }
     receiving++
     try {
-      const verdict = await receiveOne(bytes, via, connectedPeer)
+      const verdict = await receiveOne(bytes, via, connectedPeer, unsignedAllowed)
       trace('rx.stored')
       try {
         // the session and the message are on disk before the acknowledgement (or the mailbox's delete) goes out
@@ -198,7 +204,7 @@ export function createInboundPipeline (components: InboundComponents, init: Inbo
 
   return {
     receive,
-    receiveDirect: async (envelope, from) => receive(envelope, 'direct', from),
+    receiveDirect: async (envelope, from, arrival) => receive(envelope, 'direct', from, arrival?.unsignedAllowed === true),
     async receiveFromMailbox (envelope) {
       const verdict = await receive(envelope, 'mailbox')
       // delete what was processed and garbage that can never be processed; keep what may be processed later

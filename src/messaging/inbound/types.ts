@@ -20,6 +20,8 @@ export interface ArrivedEnvelope {
   via: Via
   /** The remote peer of the connection it came on (direct only; a mailbox copy has none). */
   connectedPeer?: string
+  /** It came directly on `/natter/dm/1.3.0`: it may be unsigned if it is from `connectedPeer` in a session (§5.2). */
+  unsignedAllowed?: boolean
 }
 
 /** An envelope whose signature verified. */

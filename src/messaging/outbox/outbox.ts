@@ -172,8 +172,8 @@ export function createOutbox (components: OutboxComponents, init: OutboxInit = {
       await direct.deliver(message, envelope, controller.signal)
       trace('tx.acked')
       setState(id, message.peer, 'delivered')
-      return
       trace('tx.setDelivered')
+      return
     } catch (err) {
       if (err instanceof DeliveryRefusedError && PERMANENT_REFUSALS.has(err.status)) {
         setState(id, message.peer, 'failed', err.message)
