@@ -10,6 +10,9 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { anySignal } from '../util/signals.js'
 import { systemClock } from '../util/clock.js'
 import { BUNDLE_CACHE_MS, BUNDLE_MISS_CACHE_MS, BUNDLE_TIMEOUT_MS, MAX_CACHED_BUNDLES } from './constants.js'
+
+/** One-time prekey ids remembered as used or refused, per peer. */
+const MAX_BURNED_PER_PEER = 256
 import { fetchBundleRecord } from './publisher.js'
 import type { VerifiedPrekeyRecord } from './bundle-record.js'
 import type { PrekeyDht } from './publisher.js'
@@ -92,7 +95,18 @@ export function createBundleCache (components: BundleCacheComponents, init: Bund
     burn (peer, id) {
       const set = burned.get(peer) ?? new Set<number>()
       set.add(id)
+      // bounded: the oldest ids of a peer go first (its bundle has long been republished without them), and the
+      // peers least recently burned when too many are remembered
+      for (const oldest of set) {
+        if (set.size <= MAX_BURNED_PER_PEER) break
+        set.delete(oldest)
+      }
+      burned.delete(peer)
       burned.set(peer, set)
+      for (const oldest of burned.keys()) {
+        if (burned.size <= MAX_CACHED_BUNDLES) break
+        burned.delete(oldest)
+      }
     }
   }
 }

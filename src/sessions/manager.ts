@@ -455,10 +455,14 @@ export function createSessionManager (components: SessionManagerComponents, init
           const record = await bundles.get(recipient, options.signal)
           if (record != null) {
             try {
+              const oneTimePrekeyId = bundles.pickOneTimePrekey(peer, record)
               const session = startSession(identity, record.bundle, {
                 expectedIdentityKey: recipient.publicKey.raw,
-                oneTimePrekeyId: bundles.pickOneTimePrekey(peer, record)
+                oneTimePrekeyId
               })
+              // the recipient deletes it on first use: a later session from the same cached bundle (this one lost,
+              // or reset by another writer) must not pick it again, or the recipient refuses it as unknown
+              if (oneTimePrekeyId != null) bundles.burn(peer, oneTimePrekeyId)
               entry = { session, superseded: false }
               entries.unshift(entry)
               trim(entries, maxSessions)

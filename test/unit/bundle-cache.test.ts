@@ -34,4 +34,13 @@ describe('bundle cache', () => {
     expect(cache.pickOneTimePrekey('bob', record)).toBeNull()
     expect([1, 2, 3]).toContain(cache.pickOneTimePrekey('alice', record))
   })
+
+  it('remembers at most 256 burned one-time prekeys per peer, the newest', () => {
+    const cache = createBundleCache({ dht: {} as never, log: recordingLogger().forComponent('t'), signal: () => new AbortController().signal })
+    const ids = Array.from({ length: 300 }, (_, i) => i + 1)
+    const record = { bundle: { oneTimePrekeys: ids.map(id => ({ id })) } } as unknown as VerifiedPrekeyRecord
+    for (const id of ids) cache.burn('bob', id)
+    // ids 1..44 were forgotten (the oldest), 45..300 are still never picked
+    for (let i = 0; i < 50; i++) expect(cache.pickOneTimePrekey('bob', record)).toBeLessThanOrEqual(44)
+  })
 })

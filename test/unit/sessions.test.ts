@@ -286,6 +286,27 @@ describe('session manager', () => {
       expect(decodeRatchetMessage(body(again).ciphertext).header.n).toBe(decodeRatchetMessage(body(later).ciphertext).header.n)
     })
 
+    it('a session lost and started again from the same cached bundle never reuses a one-time prekey it used', async () => {
+      const [alice, bob] = await pair()
+      const stock = publishedPrekeyIds(bob)
+      const used: number[] = []
+      for (let i = 0; i < stock.length; i++) {
+        alice.store.ratchetSessions.delete(bob.peer.peerId.toString())
+        const bytes = await send(alice, bob, `m${i}`, i + 1)
+        const id = decodeRatchetMessage(body(bytes).ciphertext).x3dh?.oneTimePrekeyId
+        expect(id).toBeDefined()
+        used.push(id as number)
+        // bob takes each: a reused one would be "unknown prekey (taken by another sender…)"
+        expect(await open(bob, bytes)).toBe(`m${i}`)
+      }
+      expect(new Set(used).size).toBe(stock.length)
+      // the cached bundle is used up: the next session has no one-time prekey, and bob still opens it
+      alice.store.ratchetSessions.delete(bob.peer.peerId.toString())
+      const last = await send(alice, bob, 'last', stock.length + 1)
+      expect(decodeRatchetMessage(body(last).ciphertext).x3dh?.oneTimePrekeyId).toBeUndefined()
+      expect(await open(bob, last)).toBe('last')
+    })
+
     it('evicted sessions are read again from the store, as last written', async () => {
       dht = memoryDht()
       const alice = await make({ sessionCachePeers: 1 })
