@@ -241,11 +241,11 @@ export function createServices (components: NatterComponents, init: NatterInit, 
   const messages = createMessages({ self, messages: store.messages, messenger, resolve, assertRunning })
   return {
     // presence v2 re-reads the contact list after each change (hands keys over, rotates on removal)
-    contacts: withKnownRecheck(withPresenceSync(contacts, presence), recheckRefused),
+    contacts: withAfterChange(withPresenceSync(contacts, presence), recheckRefused),
     presence,
     // the read-receipts switch covers group messages too
     messages: { ...messages, setReadReceipts: (on) => { messages.setReadReceipts(on); groups.setReadReceipts(on) } },
-    requests: withKnownRecheck(createRequests({ requests: store.requests, resolve }), recheckRefused),
+    requests: withAfterChange(createRequests({ requests: store.requests, resolve }), recheckRefused),
     blocklist: withPresenceSync(createBlocklist({ blocklist: store.blocklist, resolve }), presence),
     mailbox: {
       fetch: async (options = {}) => { assertRunning(); return mailboxes.fetchOwn(options) },
@@ -271,8 +271,11 @@ export function createServices (components: NatterComponents, init: NatterInit, 
   }
 }
 
-/** groups2: `api` whose every changing method is followed by `after` (a re-check of the refused strangers, §4.4.1). */
-function withKnownRecheck<T extends object> (api: T, after: () => void): T {
+/**
+ * `api` whose every changing method (not get/list/resolve/has/is) runs `after` once it is done, also when it
+ * fails: presence re-reads the contact list, the control channel re-checks the refused strangers (§4.4.1).
+ */
+function withAfterChange<T extends object> (api: T, after: () => void): T {
   const wrapped: Record<string, unknown> = {}
   for (const [name, fn] of Object.entries(api)) {
     wrapped[name] = typeof fn !== 'function' || /^(get|list|resolve|has|is)/.test(name)
@@ -287,20 +290,7 @@ function withKnownRecheck<T extends object> (api: T, after: () => void): T {
   return wrapped as T
 }
 
-/** `api` whose every method also tells presence to re-read the contact list (a cheap no-op when nothing changed). */
+/** `api` whose every changing method also tells presence to re-read the contact list (a cheap no-op when nothing changed). */
 function withPresenceSync<T extends object> (api: T, presence: Pick<PresenceApi, 'syncContacts'>): T {
-  const wrapped: Record<string, unknown> = {}
-  for (const [name, fn] of Object.entries(api)) {
-    wrapped[name] = typeof fn !== 'function' || /^(get|list|resolve|has|is)/.test(name)
-      ? fn
-      : (...args: unknown[]) => {
-          const result = (fn as (...a: unknown[]) => unknown).apply(api, args)
-          if (result instanceof Promise) {
-            return result.finally(() => { presence.syncContacts() })
-          }
-          presence.syncContacts()
-          return result
-        }
-  }
-  return wrapped as T
+  return withAfterChange(api, () => { presence.syncContacts() })
 }
